@@ -1,0 +1,32 @@
+# Quick start: `make demo` runs the offline demo in the TUI; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo demo-headless test snapshots screenshots lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/codeframe-tui demo $(if $(DIR),--dir $(DIR))
+
+demo-headless: $(STAMP)
+	$(BIN)/codeframe-tui demo --headless --json $(if $(DIR),--dir $(DIR))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/snapshots --snapshot-update
+
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,5 @@
+"""Allow `python -m codeframe_tui`."""
+
+from codeframe_tui.cli import main
+
+raise SystemExit(main())

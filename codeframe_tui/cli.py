@@ -1,0 +1,178 @@
+"""Command line: `codeframe-tui [PATH]`, `demo`, `run`, `tests`. Heavy imports wait until needed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+COMMANDS = ("demo", "run", "tests", "open")
+
+EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="codeframe-tui",
+        description="Run a team of AI coding agents on a project, in the terminal.",
+        epilog="With no command, `codeframe-tui [PATH]` opens the TUI on PATH (default: .).",
+    )
+    sub = parser.add_subparsers(dest="command")
+    p_open = sub.add_parser("open", help="open the TUI on a project (the default command)")
+    p_open.add_argument("path", nargs="?", default=".", type=Path)
+
+    p_demo = sub.add_parser("demo", help="make a demo project and run it on the offline scripted model")
+    p_demo.add_argument("--dir", type=Path, help="folder for the demo project (new or empty); default: a new temp folder")
+    p_demo.add_argument("--headless", action="store_true", help="no screen: print events instead")
+    p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
+    p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")
+
+    p_run = sub.add_parser("run", help="run a project's approved tasks with the real model")
+    p_run.add_argument("path", nargs="?", default=".", type=Path)
+    p_run.add_argument("--headless", action="store_true")
+    p_run.add_argument("--json", action="store_true")
+    p_run.add_argument("--approve-all", action="store_true", help="approve every proposed task first")
+
+    p_tests = sub.add_parser("tests", help="run a project's tests as the agents will, and print the result")
+    p_tests.add_argument("path", nargs="?", default=".", type=Path)
+    p_tests.add_argument("--part", choices=("backend", "frontend", "test"), default="test")
+    p_tests.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+        args_list.insert(0, "open")
+    args = build_parser().parse_args(args_list)
+    if args.command is None:
+        build_parser().print_help()
+        return EXIT_OK
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "tests":
+            return asyncio.run(_tests(args))
+        if args.command == "run":
+            return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all)
+        return _run(args.path, headless=False, as_json=False, approve_all=False)
+    except KeyboardInterrupt:
+        return 130
+    except _UsageError as exc:
+        print(f"codeframe-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _project_dir(path: Path) -> Path:
+    path = path.expanduser().resolve()
+    if not path.is_dir():
+        raise _UsageError(f"{path} is not a folder")
+    return path
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from codeframe_tui.demo.setup import DEFAULT_LATENCY, new_demo_dir
+
+    root = args.dir.expanduser().resolve() if args.dir else new_demo_dir()
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise _UsageError(f"--dir {root} must be a new or empty folder")
+    latency = DEFAULT_LATENCY if args.latency is None else args.latency
+    if args.headless:
+        if not args.json:
+            print(f"demo project: {root}", file=sys.stderr)
+        return asyncio.run(_demo_headless(root, latency, args.json))
+    print(f"demo project: {root}")
+    from codeframe_tui.ui.launch import run_demo_tui
+
+    return run_demo_tui(root, latency)
+
+
+async def _demo_headless(root: Path, latency: float, as_json: bool) -> int:
+    from codeframe_tui.demo.setup import prepare_demo
+    from codeframe_tui.engine.session import Engine
+    from codeframe_tui.headless import JsonLinesSink, TextSink
+    from codeframe_tui.llm.offline import scripted_model_client
+    from codeframe_tui.logs import configure_logging
+
+    setup = await prepare_demo(root, latency=latency)
+    configure_logging(setup.settings.log_path)
+    sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
+    engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
+    try:
+        await engine.approve_all()
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE
+
+
+def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool) -> int:
+    from codeframe_tui.config import ConfigError, load_settings
+
+    project = _project_dir(path)
+    try:
+        settings = load_settings(project)
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+    if not settings.api_key:
+        raise _UsageError(
+            "ANTHROPIC_API_KEY is not set. Export it to run with Claude, or try `codeframe-tui demo` "
+            "for the offline scripted model."
+        )
+    if headless:
+        return asyncio.run(_run_headless(settings, as_json, approve_all))
+    from codeframe_tui.ui.launch import run_project_tui
+
+    return run_project_tui(settings)
+
+
+async def _run_headless(settings, as_json: bool, approve_all: bool) -> int:
+    from codeframe_tui.engine.session import Engine
+    from codeframe_tui.headless import JsonLinesSink, TextSink
+    from codeframe_tui.llm.client import ModelClient, build_anthropic_client
+    from codeframe_tui.logs import configure_logging
+
+    configure_logging(settings.log_path)
+    sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
+    engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
+    try:
+        if approve_all:
+            await engine.approve_all()
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE
+
+
+async def _tests(args: argparse.Namespace) -> int:
+    from codeframe_tui.config import ConfigError, load_settings
+    from codeframe_tui.runner import command_from_config, detect_test_command, run_tests
+
+    project = _project_dir(args.path)
+    try:
+        settings = load_settings(project)
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+    configured = settings.test_commands.get(args.part)
+    command = (
+        command_from_config(list(configured), project) if configured else detect_test_command(project, args.part)
+    )
+    if command is None:
+        raise _UsageError(f"no test command found for {project} (set [tests] in .codeframe/config.toml)")
+    lines: list[str] = []
+    run = await run_tests(command, timeout=settings.test_timeout,
+                          on_line=None if args.json else lambda line: print(line, flush=True))
+    if args.json:
+        print(json.dumps(run.as_dict()))
+    else:
+        print(f"{run.status}: {run.passed} passed, {run.failed} failed, {run.errors} errors, "
+              f"{run.skipped} skipped of {run.total} in {run.duration:.2f}s")
+    del lines
+    return EXIT_OK if run.status == "passed" else EXIT_NOT_ALL_DONE

@@ -1,0 +1,103 @@
+"""Result types: test runs, worker outcomes, blockers and model usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from codeframe_tui.domain.task import TaskStatus
+
+
+class TestStatus(StrEnum):
+    __test__ = False  # not a pytest test class
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    NO_TESTS = "no_tests"
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """The parsed outcome of one run of a project's test command."""
+
+    __test__ = False
+
+    status: TestStatus
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    duration: float = 0.0
+    exit_code: int | None = None
+    command: tuple[str, ...] = ()
+    output: str = ""  # the tail of the combined output, bounded
+    failing_tests: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "status": str(self.status),
+            "total": self.total,
+            "passed": self.passed,
+            "failed": self.failed,
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "duration": round(self.duration, 3),
+        }
+
+
+class CorrectionStatus(StrEnum):
+    STARTED = "started"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+class WorkerOutcome(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+    @property
+    def task_status(self) -> TaskStatus:
+        return TaskStatus(self.value)
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """What a worker says happened; the lead agent honours it as given."""
+
+    outcome: WorkerOutcome
+    reason: str = ""
+    test_run: TestRun | None = None
+    blocker_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Blocker:
+    id: int
+    task_key: str
+    question: str
+    kind: str = "sync"
+    answer: str | None = None
+    created_at: str = ""
+    resolved_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_creation_input_tokens + other.cache_creation_input_tokens,
+            self.cache_read_input_tokens + other.cache_read_input_tokens,
+        )

@@ -1,0 +1,1 @@
+"""The engine: lead agent, workers, scheduling and file changes. Never imports textual or rich."""

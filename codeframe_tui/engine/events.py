@@ -1,0 +1,220 @@
+"""Every fact the engine broadcasts, as frozen dataclasses with past-tense names.
+
+Each event has a `type` (the snake_case name used in the headless JSON contract) and a `ts`.
+`to_json_dict()` gives the JSON-lines form; `Event.high_rate` marks streams the sink may coalesce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, ClassVar
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str] = "event"
+    high_rate: ClassVar[bool] = False
+    ts: datetime = field(default_factory=_now)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "ts": self.ts.isoformat()}
+        for f in dataclasses.fields(self):
+            if f.name == "ts":
+                continue
+            out[f.name] = _jsonable(getattr(self, f.name))
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, str):
+        return str(value)  # StrEnum -> plain str
+    return value
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    task_id: str
+    title: str
+    agent_type: str
+    depends_on: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    type: ClassVar[str] = "run_started"
+    project: str
+    tasks: tuple[TaskInfo, ...]
+    model: str = ""
+    offline: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskStatusChanged(Event):
+    type: ClassVar[str] = "task_status_changed"
+    task_id: str
+    title: str
+    status: str
+    agent_id: str | None
+    previous: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskHeld(Event):
+    """An approved task cannot start because a dependency failed, was rejected or cancelled."""
+
+    type: ClassVar[str] = "task_held"
+    task_id: str
+    reason: str
+    blocked_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentStatusChanged(Event):
+    type: ClassVar[str] = "agent_status_changed"
+    agent_id: str
+    agent_type: str
+    status: str  # idle | busy
+    task_id: str | None
+    step: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelCalled(Event):
+    type: ClassVar[str] = "model_called"
+    task_id: str
+    agent_id: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    latency: float
+    stop_reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelTextStreamed(Event):
+    """A coalesced batch of streamed model output for the activity pane."""
+
+    type: ClassVar[str] = "model_text_streamed"
+    high_rate: ClassVar[bool] = True
+    task_id: str
+    agent_id: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangesApplied(Event):
+    type: ClassVar[str] = "changes_applied"
+    task_id: str
+    agent_id: str
+    files: tuple[str, ...]
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangesRejected(Event):
+    type: ClassVar[str] = "changes_rejected"
+    task_id: str
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestStarted(Event):
+    __test__ = False
+    type: ClassVar[str] = "test_started"
+    task_id: str
+    command: tuple[str, ...]
+    attempt: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestOutput(Event):
+    """A coalesced batch of test-output lines (sent every few tens of ms, never per line)."""
+
+    __test__ = False
+    type: ClassVar[str] = "test_output"
+    high_rate: ClassVar[bool] = True
+    task_id: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestResult(Event):
+    __test__ = False
+    type: ClassVar[str] = "test_result"
+    task_id: str
+    status: str
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    duration: float
+    attempt: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectionAttempted(Event):
+    type: ClassVar[str] = "correction_attempt"
+    task_id: str
+    attempt_number: int
+    max_attempts: int
+    status: str  # started | success | failed
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockerCreated(Event):
+    type: ClassVar[str] = "blocker_created"
+    blocker_id: int
+    task_id: str
+    question: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    type: ClassVar[str] = "run_finished"
+    done: int
+    failed: int
+    blocked: int
+    total: int
+    elapsed: float
+    held: int = 0
+
+
+EventSink = Callable[[Event], None]
+"""Where the engine sends events. It must not block: the UI posts a message, headless prints."""
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    RunStarted,
+    TaskStatusChanged,
+    TaskHeld,
+    AgentStatusChanged,
+    ModelCalled,
+    ModelTextStreamed,
+    ChangesApplied,
+    ChangesRejected,
+    TestStarted,
+    TestOutput,
+    TestResult,
+    CorrectionAttempted,
+    BlockerCreated,
+    RunFinished,
+)

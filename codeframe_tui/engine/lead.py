@@ -1,0 +1,165 @@
+"""The lead agent: schedules ready tasks onto workers, honours their results, finishes when idle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from codeframe_tui.domain import AgentType, Task, TaskStatus, WorkerOutcome, WorkerResult
+from codeframe_tui.engine.context import EngineContext
+from codeframe_tui.engine.events import (
+    AgentStatusChanged,
+    RunFinished,
+    RunStarted,
+    TaskHeld,
+    TaskInfo,
+    TaskStatusChanged,
+)
+from codeframe_tui.engine.scheduler import plan_schedule
+from codeframe_tui.engine.workers import WorkerAgent, worker_class
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    done: int
+    failed: int
+    blocked: int
+    held: int
+    total: int
+    elapsed: float
+
+    @property
+    def all_done(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+class LeadAgent:
+    """Runs the approved part of the plan with at most `max_concurrent` workers at once."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+        self.agents: dict[str, WorkerAgent] = {}
+        self._busy: set[str] = set()
+        self._running: dict[asyncio.Task[WorkerResult], tuple[Task, WorkerAgent]] = {}
+        self._held_reported: dict[str, tuple[str, ...]] = {}
+
+    async def run(self) -> RunSummary:
+        started = time.monotonic()
+        store = self.ctx.store
+        await self._recover_interrupted()
+        tasks = await store.list_tasks()
+        await self.ctx.publish(RunStarted(
+            project=str(self.ctx.project),
+            tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
+            model=self.ctx.settings.model, offline=self.ctx.settings.offline,
+        ))
+        try:
+            while True:
+                await self._start_ready()
+                if not self._running:
+                    break
+                finished, _ = await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+                for fut in finished:
+                    task, agent = self._running.pop(fut)
+                    await self._settle(task, agent, fut)
+        except asyncio.CancelledError:
+            await self._stop_all("the run was stopped")
+            raise
+        summary = await self._summary(time.monotonic() - started)
+        await self.ctx.publish(RunFinished(
+            done=summary.done, failed=summary.failed, blocked=summary.blocked, total=summary.total,
+            elapsed=summary.elapsed, held=summary.held,
+        ))
+        return summary
+
+    async def _recover_interrupted(self) -> None:
+        """A task left `running` by a dead process goes back to `approved`, its retries kept."""
+        for task in await self.ctx.store.list_tasks():
+            if task.status == TaskStatus.RUNNING:
+                await self._move(task, TaskStatus.APPROVED, reason="interrupted; will start again")
+
+    async def _start_ready(self) -> None:
+        tasks = await self.ctx.store.list_tasks()
+        schedule = plan_schedule(tasks, running={t.key for t, _ in self._running.values()})
+        for key, culprits in schedule.held.items():
+            if self._held_reported.get(key) != culprits:
+                self._held_reported[key] = culprits
+                reason = "waits on " + ", ".join(
+                    f"{c} ({next(t.status for t in tasks if t.key == c)})" for c in culprits
+                ) + ", so it cannot start"
+                await self.ctx.store.set_reason(key, reason)
+                await self.ctx.publish(TaskHeld(task_id=key, reason=reason, blocked_by=culprits))
+        for task in schedule.ready:
+            if len(self._running) >= self.ctx.settings.max_concurrent:
+                break
+            agent = self._agent_for(task.agent_type)
+            self._busy.add(agent.agent_id)
+            task = await self._move(task, TaskStatus.RUNNING, agent_id=agent.agent_id)
+            fut = asyncio.create_task(agent.execute_task(task), name=f"task-{task.key}")
+            self._running[fut] = (task, agent)
+
+    def _agent_for(self, agent_type: AgentType) -> WorkerAgent:
+        for agent in self.agents.values():
+            if agent.agent_type == agent_type and agent.agent_id not in self._busy:
+                return agent
+        n = sum(1 for a in self.agents.values() if a.agent_type == agent_type) + 1
+        agent = worker_class(agent_type)(f"{agent_type}-{n}", self.ctx)
+        self.agents[agent.agent_id] = agent
+        return agent
+
+    async def _settle(self, task: Task, agent: WorkerAgent, fut: asyncio.Task[WorkerResult]) -> None:
+        """Honour the worker's result exactly: failed stays failed, blocked stays blocked."""
+        self._busy.discard(agent.agent_id)
+        try:
+            result = fut.result()
+        except Exception as exc:  # a bug in a worker fails its task, loudly, and the run goes on
+            log.exception("worker %s crashed on task %s", agent.agent_id, task.key)
+            result = WorkerResult(WorkerOutcome.FAILED, reason=f"internal error: {type(exc).__name__}: {exc}")
+        await agent.set_step("idle", busy=False)
+        current = await self.ctx.store.get_task(task.key)
+        if result.outcome == WorkerOutcome.FAILED and current.retries < self.ctx.settings.max_retries:
+            n = current.retries + 1
+            reason = f"retry {n} of {self.ctx.settings.max_retries} after: {result.reason}"
+            await self._move(current, TaskStatus.APPROVED, reason=reason, count_retry=True)
+            return
+        await self._move(current, result.outcome.task_status, reason=result.reason, agent_id=agent.agent_id)
+
+    async def _move(self, task: Task, target: TaskStatus, *, reason: str = "", agent_id: str | None = None,
+                    count_retry: bool = False) -> Task:
+        """Commit the transition first, then tell the world."""
+        new = await self.ctx.store.transition(
+            task.key, target, reason=reason, agent_id=agent_id, count_retry=count_retry
+        )
+        await self.ctx.publish(TaskStatusChanged(
+            task_id=new.key, title=new.title, status=str(new.status), agent_id=agent_id,
+            previous=str(task.status), reason=reason,
+        ))
+        return new
+
+    async def _stop_all(self, reason: str) -> None:
+        """Cancel every worker (their subprocess groups die with them) and keep the tasks resumable."""
+        for fut in self._running:
+            fut.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+        for fut, (task, agent) in list(self._running.items()):
+            current = await self.ctx.store.get_task(task.key)
+            if current.status == TaskStatus.RUNNING:
+                await self._move(current, TaskStatus.APPROVED, reason=f"{reason}; will start again")
+            await self.ctx.store.save_agent(agent.agent_id, str(agent.agent_type), "idle", None, "stopped")
+            self.ctx.emit(AgentStatusChanged(
+                agent_id=agent.agent_id, agent_type=str(agent.agent_type), status="idle", task_id=None,
+                step="stopped",
+            ))
+        self._running.clear()
+
+    async def _summary(self, elapsed: float) -> RunSummary:
+        tasks = [t for t in await self.ctx.store.list_tasks() if t.status != TaskStatus.REJECTED]
+        count = lambda s: sum(1 for t in tasks if t.status == s)  # noqa: E731
+        return RunSummary(
+            done=count(TaskStatus.DONE), failed=count(TaskStatus.FAILED), blocked=count(TaskStatus.BLOCKED),
+            held=len(self._held_reported), total=len(tasks), elapsed=elapsed,
+        )

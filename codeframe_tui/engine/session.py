@@ -1,0 +1,52 @@
+"""The engine's front door: opens the store and the model for a project and runs the lead agent."""
+
+from __future__ import annotations
+
+import logging
+
+from codeframe_tui.config import Settings
+from codeframe_tui.domain import TaskStatus
+from codeframe_tui.engine.context import EngineContext
+from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.lead import LeadAgent, RunSummary
+from codeframe_tui.llm.client import ModelClient
+from codeframe_tui.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Commands are async methods; what happens comes back through the sink as events."""
+
+    def __init__(self, settings: Settings, store: Store, model: ModelClient, sink: EventSink) -> None:
+        self.settings = settings
+        self.store = store
+        self.model = model
+        self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink)
+        self.lead = LeadAgent(self.ctx)
+
+    @classmethod
+    async def open(cls, settings: Settings, model: ModelClient, sink: EventSink) -> Engine:
+        store = await Store.open(settings.db_path, settings.project)
+        return cls(settings, store, model, sink)
+
+    def set_sink(self, sink: EventSink) -> None:
+        self.ctx.sink = sink
+
+    async def run(self) -> RunSummary:
+        return await self.lead.run()
+
+    async def approve_all(self) -> int:
+        """Approve every proposed task; returns how many were approved."""
+        count = 0
+        for task in await self.store.list_tasks():
+            if task.status == TaskStatus.PROPOSED:
+                await self.store.transition(task.key, TaskStatus.APPROVED)
+                count += 1
+        return count
+
+    async def close(self) -> None:
+        try:
+            await self.model.close()
+        finally:
+            await self.store.close()

@@ -1,0 +1,69 @@
+"""Headless output: the same engine events as JSON lines (the contract) or readable lines."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from codeframe_tui.engine.events import (
+    BlockerCreated,
+    CorrectionAttempted,
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskHeld,
+    TaskStatusChanged,
+    TestResult,
+)
+
+
+class JsonLinesSink:
+    """Writes one JSON object per event and flushes, so a pipe sees each line as it happens."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, event: Event) -> None:
+        self.stream.write(json.dumps(event.to_json_dict(), ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+
+class TextSink:
+    """Readable lines for a person at a plain terminal or a log file; high-rate events are skipped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, event: Event) -> None:
+        line = describe(event)
+        if line:
+            self.stream.write(f"{event.ts:%H:%M:%S} {line}\n")
+            self.stream.flush()
+
+
+def describe(event: Event) -> str | None:
+    """A one-line human description of a lifecycle event (shared with the activity log)."""
+    match event:
+        case RunStarted():
+            return f"run started on {event.project} with {len(event.tasks)} tasks"
+        case TaskStatusChanged():
+            by = f" by {event.agent_id}" if event.agent_id else ""
+            why = f" ({event.reason})" if event.reason else ""
+            return f"task {event.task_id} {event.status}{by}{why}"
+        case TaskHeld():
+            return f"task {event.task_id} held: {event.reason}"
+        case TestResult():
+            return (
+                f"task {event.task_id} tests {event.status}: {event.passed} passed, {event.failed} failed, "
+                f"{event.errors} errors in {event.duration:.1f}s"
+            )
+        case CorrectionAttempted():
+            return f"task {event.task_id} correction {event.attempt_number}/{event.max_attempts} {event.status}"
+        case BlockerCreated():
+            return f"task {event.task_id} blocked: {event.question}"
+        case RunFinished():
+            return (
+                f"run finished: {event.done} done, {event.failed} failed, {event.blocked} blocked "
+                f"of {event.total} in {event.elapsed:.1f}s"
+            )
+    return None

@@ -1,0 +1,149 @@
+"""The one wrapper over AsyncAnthropic: streaming, structured output through a tool, clear errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import anthropic
+
+from codeframe_tui.config import Settings
+from codeframe_tui.domain import Usage
+from codeframe_tui.engine.changes import ChangeError, ChangeSet
+from codeframe_tui.llm.tools import SUBMIT_CHANGES, SUBMIT_CHANGES_TOOL
+
+log = logging.getLogger(__name__)
+
+
+class ModelReplyError(RuntimeError):
+    """The model call failed or its answer was unusable. `kind` says which, for the reason shown."""
+
+    def __init__(self, kind: str, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.usage = usage or Usage()
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    change_set: ChangeSet
+    tool_use_id: str
+    assistant_content: list[dict]  # to append to the conversation as the assistant turn
+    usage: Usage
+    stop_reason: str
+    latency: float
+    model: str
+    text: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.AsyncAnthropic:
+    """A real client from settings: key and base URL from the environment or config."""
+    if not settings.api_key:
+        raise ModelReplyError("config", "ANTHROPIC_API_KEY is not set (or run the offline demo)")
+    return anthropic.AsyncAnthropic(
+        api_key=settings.api_key,
+        base_url=settings.base_url,
+        timeout=settings.model_timeout,
+        max_retries=settings.sdk_max_retries,
+        **kwargs,
+    )
+
+
+class ModelClient:
+    """Asks the model for a change set. Owns the AsyncAnthropic client and closes it."""
+
+    def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic) -> None:
+        self.settings = settings
+        self._client = client
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def submit_changes(
+        self,
+        *,
+        system: str,
+        messages: list[dict],
+        on_text: Callable[[str], None] | None = None,
+    ) -> ModelReply:
+        """One streamed call that must end in a valid `submit_changes` tool call."""
+        started = time.monotonic()
+        params = dict(
+            model=self.settings.model,
+            max_tokens=self.settings.max_tokens,
+            system=system,
+            messages=messages,
+            tools=[SUBMIT_CHANGES_TOOL],
+            tool_choice={"type": "tool", "name": SUBMIT_CHANGES},
+        )
+        try:
+            async with self._client.messages.stream(**params) as stream:
+                async for event in stream:
+                    if on_text is None or event.type != "content_block_delta":
+                        continue
+                    delta = event.delta
+                    if delta.type == "text_delta":
+                        on_text(delta.text)
+                    elif delta.type == "input_json_delta":
+                        on_text(delta.partial_json)
+                message = await stream.get_final_message()
+        except anthropic.APIStatusError as exc:
+            raise ModelReplyError("api", f"model API error {exc.status_code}: {_api_message(exc)}") from exc
+        except anthropic.APITimeoutError as exc:
+            raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s") from exc
+        except anthropic.APIConnectionError as exc:
+            raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}") from exc
+        except ValueError as exc:  # the SDK raises it on tool input that is not valid JSON
+            raise ModelReplyError("malformed", f"model sent malformed tool input: {exc}") from exc
+        latency = time.monotonic() - started
+        usage = _usage(message.usage)
+        if message.stop_reason == "max_tokens":
+            raise ModelReplyError(
+                "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
+            )
+        tool = next((b for b in message.content if b.type == "tool_use" and b.name == SUBMIT_CHANGES), None)
+        if tool is None:
+            raise ModelReplyError("no_tool", "model answered without calling submit_changes", usage)
+        try:
+            change_set = ChangeSet.from_tool_input(tool.input)
+        except ChangeError as exc:
+            raise ModelReplyError("schema", f"model's change set is invalid: {exc}", usage) from exc
+        text = "".join(b.text for b in message.content if b.type == "text")
+        content = [b.model_dump(mode="json", exclude_none=True) for b in message.content]
+        return ModelReply(
+            change_set=change_set,
+            tool_use_id=tool.id,
+            assistant_content=[_clean_block(b) for b in content if b.get("type") != "text" or b.get("text")],
+            usage=usage,
+            stop_reason=message.stop_reason or "",
+            latency=latency,
+            model=message.model,
+            text=text,
+        )
+
+
+def _clean_block(block: dict) -> dict:
+    """Keep only the fields the API accepts back in a request."""
+    if block.get("type") == "text":
+        return {"type": "text", "text": block["text"]}
+    if block.get("type") == "tool_use":
+        return {"type": "tool_use", "id": block["id"], "name": block["name"], "input": block["input"]}
+    return block
+
+
+def _usage(u: Any) -> Usage:
+    return Usage(
+        input_tokens=u.input_tokens or 0,
+        output_tokens=u.output_tokens or 0,
+        cache_creation_input_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
+        cache_read_input_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
+    )
+
+
+def _api_message(exc: anthropic.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return str(err.get("message") or exc.message)[:500]

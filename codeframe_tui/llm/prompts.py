@@ -1,0 +1,120 @@
+"""Prompts: the worker's system prompt, the task prompt with project context, and correction turns."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeframe_tui.domain import AgentType, Task, TestRun
+
+SKIP_DIRS = {".git", ".codeframe", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", "dist", "build"}
+SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_*", "*.p12", "*secret*")
+MAX_CONTEXT_FILES = 60
+MAX_FILE_CHARS = 12_000
+MAX_CONTEXT_CHARS = 120_000
+MAX_FAILURE_CHARS = 8_000
+
+ROLE_TEXT = {
+    AgentType.BACKEND: (
+        "You are the backend engineer of a small team. You write server-side and library code, "
+        "with tests, in the project's own language and folders."
+    ),
+    AgentType.FRONTEND: (
+        "You are the frontend engineer of a small team. You write user-interface code (components, "
+        "views, templates, styles) in the project's own frontend folders, with tests."
+    ),
+    AgentType.TEST: (
+        "You are the test engineer of a small team. You write and improve automated tests that "
+        "exercise the project's real code, and fix tests that are wrong."
+    ),
+}
+
+
+def system_prompt(agent_type: AgentType, test_command: str) -> str:
+    return (
+        f"{ROLE_TEXT[agent_type]}\n\n"
+        "You work on one task at a time in an existing project. Answer ONLY by calling the "
+        "submit_changes tool with complete file contents. Paths are relative to the project root; "
+        "never write inside .git/ or .codeframe/. Keep changes focused on the task.\n"
+        f"After your changes are applied the project's tests run with: {test_command}\n"
+        "If they fail you will get the failing output and should send a corrected change set."
+    )
+
+
+@dataclass(frozen=True)
+class DependencyNote:
+    key: str
+    title: str
+
+
+def project_files(root: Path) -> list[Path]:
+    """Files the model may see, skipping tool folders, virtualenvs and anything that looks secret."""
+    out: list[Path] = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part in SKIP_DIRS for part in rel.parts[:-1]) or rel.parts[0] in SKIP_DIRS:
+            continue
+        if not path.is_file() or path.is_symlink():
+            continue
+        if any(fnmatch.fnmatch(path.name, pat) for pat in SECRET_PATTERNS):
+            continue
+        out.append(path)
+    return out
+
+
+def project_context(root: Path) -> str:
+    files = project_files(root)
+    listing = "\n".join(f"- {p.relative_to(root).as_posix()}" for p in files[:400])
+    parts = [f"Project files:\n{listing or '(empty project)'}"]
+    budget = MAX_CONTEXT_CHARS
+    for path in files[:MAX_CONTEXT_FILES]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if len(text) > MAX_FILE_CHARS or len(text) > budget:
+            continue
+        budget -= len(text)
+        parts.append(f"--- {path.relative_to(root).as_posix()} ---\n{text}")
+    return "\n\n".join(parts)
+
+
+def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: list[tuple[str, str]]) -> str:
+    """The first user turn. It starts with `Task <key>:` so logs and scripts can tell tasks apart."""
+    lines = [f"Task {task.key}: {task.title}", ""]
+    if task.description:
+        lines += ["Description:", task.description, ""]
+    if task.acceptance:
+        lines += ["Acceptance criteria:", task.acceptance, ""]
+    if task.test_strategy:
+        lines += ["Test strategy:", task.test_strategy, ""]
+    if task.files:
+        lines += ["Files that matter: " + ", ".join(task.files), ""]
+    if deps:
+        lines += ["Already done before this task:"] + [f"- {d.key}: {d.title}" for d in deps] + [""]
+    for question, answer in answers:
+        lines += ["A person answered a question about this task:", f"Q: {question}", f"A: {answer}", ""]
+    lines += [context]
+    return "\n".join(lines)
+
+
+def correction_prompt(run: TestRun, attempt: int, max_attempts: int) -> str:
+    """The tool_result after failing tests: the attempt number and the failure, really sent."""
+    failing = "\n".join(f"- {name}" for name in run.failing_tests) or "- (names not reported)"
+    output = run.output[-MAX_FAILURE_CHARS:]
+    return (
+        f"Your changes were applied, but the tests did not pass: status {run.status}, "
+        f"{run.failed} failed, {run.errors} errors, {run.passed} passed of {run.total}.\n"
+        f"Failing tests:\n{failing}\n\n"
+        f"Test output (last part):\n{output}\n\n"
+        f"This is correction attempt {attempt} of {max_attempts}. Find the cause and call "
+        "submit_changes again with the corrected files."
+    )
+
+
+def rejected_changes_prompt(reason: str, attempt: int, max_attempts: int) -> str:
+    return (
+        f"Your change set was rejected and nothing was written: {reason}\n"
+        f"This is correction attempt {attempt} of {max_attempts}. Send a valid change set."
+    )

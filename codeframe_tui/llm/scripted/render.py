@@ -1,0 +1,229 @@
+"""Turning a scripted Reply into the exact bytes the Messages API sends: a Message JSON or an SSE stream."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import STATUS_FOR_ERROR_TYPE, error_body
+from .replies import (
+    ContentReply,
+    DropReply,
+    ErrorReply,
+    MalformedToolReply,
+    MidStreamErrorReply,
+    Reply,
+    TextReply,
+    ToolUseReply,
+    TruncatedReply,
+)
+from .request import ScriptedRequest
+
+__all__ = ["ConnectionDropped", "Renderer", "ScriptedResponse", "error_response"]
+
+# Enough text that a DropReply always has a body to cut in the middle of.
+DROP_FILLER = "This answer is cut short by a dropped connection. " * 40
+
+
+class ConnectionDropped(Exception):
+    """Raised by a response stream where the connection goes away; each front end maps it to its own failure."""
+
+
+@dataclass
+class ScriptedResponse:
+    """Status, headers, and either the whole body or an async iterator of body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes | None = None
+    stream: AsyncIterator[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def is_stream(self) -> bool:
+        return self.stream is not None
+
+
+def error_response(status: int, error_type: str, message: str, **headers: str) -> ScriptedResponse:
+    body = error_body(error_type, message)
+    base = {"content-type": "application/json", "content-length": str(len(body))}
+    return ScriptedResponse(status, {**base, **{k.replace("_", "-"): v for k, v in headers.items()}}, body)
+
+
+@dataclass
+class _Block:
+    final: dict[str, Any]  # the block as a non-streaming Message carries it
+    start: dict[str, Any]  # the block as content_block_start announces it
+    deltas: list[dict[str, Any]]
+
+
+class Renderer:
+    """Renders replies for one ScriptedModel; it numbers message and tool ids so runs are reproducible."""
+
+    def __init__(self, chunk_size: int) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self._chunk_size = chunk_size
+        self._ids = itertools.count(1)
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}_scripted_{next(self._ids):06d}"
+
+    def render(self, reply: Reply, request: ScriptedRequest) -> ScriptedResponse:
+        """The response for `reply`; StallReply must already be unwrapped by the caller."""
+        if isinstance(reply, ErrorReply):
+            extra = {} if reply.retry_after is None else {"retry_after": _seconds(reply.retry_after)}
+            return error_response(reply.status, reply.error_type, reply.message, **extra)
+        if isinstance(reply, DropReply):
+            response = self.render(TextReply(DROP_FILLER), request)
+            return _cut(response, reply.after_bytes)
+        if isinstance(reply, MidStreamErrorReply):
+            if not request.stream:
+                # Without a stream there is no "middle": the API answers with the error status instead.
+                status = STATUS_FOR_ERROR_TYPE.get(reply.error_type, 500)
+                return error_response(status, reply.error_type, reply.message)
+            return self._stream(reply.after, request, error=(reply.error_type, reply.message))
+        if request.stream:
+            return self._stream(reply, request, error=None)
+        return self._message(reply, request)
+
+    def _message(self, reply: ContentReply, request: ScriptedRequest) -> ScriptedResponse:
+        blocks, stop_reason = self._blocks(reply)
+        message = self._envelope(request, [b.final for b in blocks], stop_reason)
+        message["usage"] = _usage(reply, request, blocks)
+        body = json.dumps(message).encode()
+        headers = {"content-type": "application/json", "content-length": str(len(body)), "request-id": message["id"]}
+        return ScriptedResponse(200, headers, body)
+
+    def _stream(self, reply: ContentReply, request: ScriptedRequest, error: tuple[str, str] | None) -> ScriptedResponse:
+        blocks, stop_reason = self._blocks(reply)
+        usage = _usage(reply, request, blocks)
+        start = self._envelope(request, [], None)
+        # Like the API: message_start carries the input tokens, message_delta the output total.
+        start["usage"] = {**usage, "output_tokens": 1}
+        events: list[tuple[str, dict[str, Any]]] = [("message_start", {"message": start}), ("ping", {})]
+        for index, block in enumerate(blocks):
+            events.append(("content_block_start", {"index": index, "content_block": block.start}))
+            events.extend(("content_block_delta", {"index": index, "delta": d}) for d in block.deltas)
+            events.append(("content_block_stop", {"index": index}))
+        if error is not None:
+            # Break off in the middle of the content, as an overloaded API does, so readers see partial output.
+            deltas = [i for i, (name, _) in enumerate(events) if name == "content_block_delta"]
+            keep = deltas[len(deltas) // 2] + 1 if deltas else 2
+            events = events[:keep] + [("error", {"error": {"type": error[0], "message": error[1]}})]
+        else:
+            delta = {"stop_reason": stop_reason, "stop_sequence": None}
+            events.append(("message_delta", {"delta": delta, "usage": {"output_tokens": usage["output_tokens"]}}))
+            events.append(("message_stop", {}))
+        headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+        headers["request-id"] = start["id"]
+        return ScriptedResponse(200, headers, stream=_sse(events))
+
+    def _envelope(self, request: ScriptedRequest, content: list[Any], stop: str | None) -> dict[str, Any]:
+        return {
+            "id": self._next_id("msg"),
+            "type": "message",
+            "role": "assistant",
+            "model": request.model,
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+        }
+
+    def _blocks(self, reply: ContentReply) -> tuple[list[_Block], str]:
+        if isinstance(reply, TextReply):
+            return ([self._text_block(reply.text)] if reply.text else []), "end_turn"
+        if isinstance(reply, ToolUseReply):
+            blocks = [self._text_block(reply.text)] if reply.text else []
+            blocks.append(self._tool_block(reply.name, json.dumps(reply.input), reply.input))
+            return blocks, "tool_use"
+        if isinstance(reply, TruncatedReply):
+            return [self._tool_block(reply.name, reply.partial_json, _loads_or_empty(reply.partial_json))], "max_tokens"
+        if isinstance(reply, MalformedToolReply):
+            # A JSON body cannot hold invalid JSON, so a non-streaming answer carries the raw text as `input`.
+            return [self._tool_block(reply.name, reply.raw_json, reply.raw_json)], "tool_use"
+        raise TypeError(f"not a content reply: {reply!r}")
+
+    def _text_block(self, text: str) -> _Block:
+        deltas = [{"type": "text_delta", "text": part} for part in _chunks(text, self._chunk_size)]
+        return _Block({"type": "text", "text": text}, {"type": "text", "text": ""}, deltas)
+
+    def _tool_block(self, name: str, wire_json: str, final_input: Any) -> _Block:
+        tool_id = self._next_id("toolu")
+        start = {"type": "tool_use", "id": tool_id, "name": name, "input": {}}
+        deltas = [{"type": "input_json_delta", "partial_json": p} for p in _chunks(wire_json, self._chunk_size)]
+        return _Block({**start, "input": final_input}, start, deltas)
+
+
+def _usage(reply: ContentReply, request: ScriptedRequest, blocks: list[_Block]) -> dict[str, int]:
+    # About four characters per token: close enough for budgets and the usage pane.
+    usage_in = getattr(reply, "usage_in", None)
+    usage_out = getattr(reply, "usage_out", None)
+    output = "".join(b.final["text"] if b.final["type"] == "text" else json.dumps(b.final["input"]) for b in blocks)
+    return {
+        "input_tokens": usage_in if usage_in is not None else max(1, len(request.all_text()) // 4),
+        "output_tokens": usage_out if usage_out is not None else max(1, len(output) // 4),
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+
+
+def _chunks(text: str, size: int) -> Iterable[str]:
+    return (text[i : i + size] for i in range(0, len(text), size))
+
+
+def _loads_or_empty(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _seconds(value: float) -> str:
+    # "2" rather than "2.0" for whole seconds, as the API sends; fractions stay (the SDK accepts floats).
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+async def _sse(events: list[tuple[str, dict[str, Any]]]) -> AsyncIterator[bytes]:
+    for name, data in events:
+        yield f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
+        # Give other agents' streams a turn on the shared loop between events.
+        await asyncio.sleep(0)
+
+
+def _cut(response: ScriptedResponse, after_bytes: int) -> ScriptedResponse:
+    if response.stream is not None:
+        source = response.stream
+    else:
+        body = response.body or b""
+        # A Content-Length body sent in full is a complete answer, so cut at least its last byte.
+        after_bytes = min(after_bytes, len(body) - 1)
+        source = _once(body)
+    return ScriptedResponse(response.status, response.headers, stream=_dropping(source, after_bytes))
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+async def _dropping(source: AsyncIterator[bytes], after_bytes: int) -> AsyncIterator[bytes]:
+    sent = 0
+    try:
+        async for chunk in source:
+            room = max(after_bytes - sent, 0)
+            if len(chunk) >= room:
+                # Never deliver the whole body: a drop must leave the reader with an incomplete message.
+                if room:
+                    yield chunk[:room]
+                raise ConnectionDropped(f"connection dropped after {after_bytes} bytes")
+            sent += len(chunk)
+            yield chunk
+        raise ConnectionDropped(f"connection dropped after {sent} bytes")
+    finally:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()

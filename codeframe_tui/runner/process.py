@@ -1,0 +1,223 @@
+"""Running one command as an async subprocess in its own process group, streaming its lines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeframe_tui.runner.stream import LineSplitter, OutputTail
+
+logger = logging.getLogger(__name__)
+
+READ_CHUNK = 64 * 1024
+TERM_GRACE = 2.0  # seconds a group gets between SIGTERM and SIGKILL
+EOF_GRACE = 1.0  # seconds leftover processes may keep the pipe open after the command exits
+EXIT_POLL = 0.05  # seconds between looks at the command's exit status
+EXIT_NOT_FOUND = 127  # the shell's codes, so callers and people recognise them
+EXIT_CANNOT_RUN = 126
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """How a command ended. `exit_code` is negative when a signal ended it (-15, -9)."""
+
+    exit_code: int | None
+    timed_out: bool
+    output_tail: str  # the last lines of stdout+stderr (see stream.OutputTail for the bounds)
+    duration: float
+    dropped_lines: int = 0  # earlier lines that did not fit in output_tail
+
+
+async def run_command(
+    argv: Sequence[str],
+    cwd: Path,
+    *,
+    timeout: float,
+    on_line: Callable[[str], None] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProcessResult:
+    """Run `argv` in `cwd`, calling `on_line` for every output line as it arrives.
+
+    The command runs in a new session, so it and everything it spawns share one process
+    group; that whole group is terminated on timeout, killed on cancellation (the
+    CancelledError is re-raised) and also cleaned up after a normal exit, so no test
+    server or grandchild outlives the run. `env` is laid over os.environ. A command that
+    cannot be started is not an exception: it returns exit code 127 (not found) or 126
+    with the reason as the output. An exception raised by `on_line` kills the group and
+    propagates.
+    """
+    argv = [str(arg) for arg in argv]
+    if not argv:
+        raise ValueError("run_command needs a command")
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    tail = OutputTail()
+
+    def emit(line: str) -> None:
+        tail.append(line)
+        if on_line is not None:
+            on_line(line)
+
+    start = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=_child_env(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        code, message = _start_failure(exc, argv[0], cwd)
+        logger.warning("could not start %s: %s", argv, message)
+        emit(message)
+        return ProcessResult(code, False, tail.text(), time.monotonic() - start)
+
+    # start_new_session made the child a session and group leader: its pid is the group id.
+    pgid = proc.pid
+    logger.info("started %s in %s (pid %d, timeout %.0fs)", argv, cwd, pgid, timeout)
+    splitter = LineSplitter()
+    reader = asyncio.create_task(_pump(proc.stdout, splitter, emit))
+    exited = asyncio.create_task(_exited(proc))
+    timed_out = False
+    try:
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.wait({reader, exited}, return_when=asyncio.FIRST_COMPLETED)
+                if reader.done():
+                    reader.result()  # an exception from on_line ends the run here
+                else:
+                    # The command exited but something it started still holds the pipe.
+                    await asyncio.wait({reader}, timeout=EOF_GRACE)
+                await exited  # stdout may close before the command exits
+        except TimeoutError:
+            timed_out = True
+            logger.warning("%s timed out after %.1fs; stopping its process group", argv, timeout)
+        await _stop_group(pgid)
+        if not exited.done():
+            # After a timeout the leader was just signalled; its status arrives shortly.
+            await asyncio.wait({exited}, timeout=TERM_GRACE)
+            exited.cancel()
+        await _finish_reader(reader, argv)
+    except BaseException:
+        # Cancelled, or on_line failed: nothing of the run may survive us. SIGKILL is
+        # synchronous, so a second cancellation cannot interrupt it.
+        _signal_group(pgid, signal.SIGKILL)
+        reader.cancel()
+        exited.cancel()
+        logger.info("%s stopped early; killed process group %d", argv, pgid)
+        raise
+    for line in splitter.flush():
+        emit(line)
+    duration = time.monotonic() - start
+    logger.info("%s exited with %s after %.2fs", argv, proc.returncode, duration)
+    return ProcessResult(proc.returncode, timed_out, tail.text(), duration, tail.dropped)
+
+
+def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    merged = dict(os.environ)
+    if env:
+        merged.update(env)
+    merged["PYTHONUNBUFFERED"] = "1"  # Python children stream instead of block-buffering
+    return merged
+
+
+def _start_failure(exc: OSError, program: str, cwd: Path) -> tuple[int, str]:
+    if not Path(cwd).is_dir():
+        return EXIT_NOT_FOUND, f"error: working directory not found: {cwd}"
+    if isinstance(exc, FileNotFoundError):
+        return EXIT_NOT_FOUND, f"error: command not found: {program}"
+    if isinstance(exc, PermissionError):
+        return EXIT_CANNOT_RUN, f"error: permission denied: {program}"
+    return EXIT_CANNOT_RUN, f"error: cannot run {program}: {exc.strerror or exc}"
+
+
+async def _pump(
+    stream: asyncio.StreamReader, splitter: LineSplitter, emit: Callable[[str], None]
+) -> None:
+    # Chunks, not readline(): a line may be huge or never end (pytest -q progress dots).
+    while chunk := await stream.read(READ_CHUNK):
+        for line in splitter.feed(chunk):
+            emit(line)
+
+
+async def _exited(proc: asyncio.subprocess.Process) -> None:
+    # Process.wait() also waits for the pipes to close, which a grandchild holding stdout
+    # can delay until the timeout; the return code is set as soon as the command exits.
+    while proc.returncode is None:
+        await asyncio.sleep(EXIT_POLL)
+
+
+async def _finish_reader(reader: asyncio.Task[None], argv: list[str]) -> None:
+    """Let the reader reach end of file; give up on a pipe held outside the group."""
+    await asyncio.wait({reader}, timeout=EOF_GRACE)
+    if not reader.done():
+        logger.warning("a process outside the group holds the output pipe of %s; stop reading", argv)
+        reader.cancel()
+        await asyncio.wait({reader})
+        return
+    reader.result()
+
+
+async def _stop_group(pgid: int) -> None:
+    """SIGTERM whatever is left of the group, then SIGKILL it after TERM_GRACE."""
+    if not _group_alive(pgid):
+        return
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + TERM_GRACE
+    while time.monotonic() < deadline and _group_alive(pgid):
+        await asyncio.sleep(EXIT_POLL)
+    _signal_group(pgid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (non-zombie) process is still in the group."""
+    members = _live_members_from_proc(pgid)
+    if members is not None:
+        return bool(members)
+    # Without /proc, zombies count as alive: the caller then waits the grace and kills.
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _live_members_from_proc(pgid: int) -> list[int] | None:
+    # Orphaned zombies stay in the group until init reaps them, and some container
+    # inits never do; reading states from /proc keeps us from waiting on corpses.
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return None
+    members = []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            members.append(int(name))
+    return members

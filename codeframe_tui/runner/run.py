@@ -1,0 +1,75 @@
+"""Running a detected test command and turning what it printed into a TestRun."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from codeframe_tui.domain.results import TestRun
+from codeframe_tui.runner.detect import TestCommand
+from codeframe_tui.runner.parse import decide_status, parse_summary, read_junit
+from codeframe_tui.runner.process import run_command
+
+logger = logging.getLogger(__name__)
+
+
+async def run_tests(
+    cmd: TestCommand,
+    *,
+    timeout: float = 300.0,
+    on_line: Callable[[str], None] | None = None,
+) -> TestRun:
+    """Run the tests once and report them; cancellation kills the run and propagates.
+
+    Counts come from the JUnit report when the command wrote one (it is missing after a
+    timeout or a crash), else from the last summary line of the output. The report is
+    deleted before the run (a stale one would report an older run) and after it (the
+    TestRun holds everything it said), so one TestCommand must not run twice at once.
+    """
+    junit = cmd.junit_path
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.unlink(missing_ok=True)
+    start = time.monotonic()
+    result = await run_command(
+        cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None
+    )
+    duration = time.monotonic() - start
+
+    counts = None
+    if junit is not None:
+        counts = read_junit(junit)
+        junit.unlink(missing_ok=True)
+    if counts is None:
+        counts = parse_summary(result.output_tail)
+    status = decide_status(counts, result.exit_code, result.timed_out)
+    logger.info(
+        "%s: %s (%s) exit %s in %.2fs",
+        cmd.description or cmd.argv,
+        status,
+        counts,
+        result.exit_code,
+        duration,
+    )
+    if counts is None:
+        return TestRun(
+            status=status,
+            duration=duration,
+            exit_code=result.exit_code,
+            command=cmd.argv,
+            output=result.output_tail,
+        )
+    return TestRun(
+        status=status,
+        total=counts.total,
+        passed=counts.passed,
+        failed=counts.failed,
+        errors=counts.errors,
+        skipped=counts.skipped,
+        duration=duration,
+        exit_code=result.exit_code,
+        command=cmd.argv,
+        output=result.output_tail,
+        failing_tests=counts.failing_tests,
+    )

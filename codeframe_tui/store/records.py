@@ -1,0 +1,198 @@
+"""The records kept around tasks: test runs, correction attempts, blockers, model calls, agents, events."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from codeframe_tui.domain import Blocker, TestRun, TestStatus
+from codeframe_tui.store.db import StoreError
+
+if TYPE_CHECKING:
+    from codeframe_tui.store.db import Database
+    from codeframe_tui.store.repos import CorrectionRecord, ModelCallRecord
+
+MAX_STORED_OUTPUT = 200_000
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class RecordsMixin:
+    """Methods mixed into Store; they rely on `self.db`, `self.project_id` and `self._task_id`."""
+
+    db: Database
+    project_id: int
+
+    async def _task_id(self, key: str) -> int:
+        row = await self.db.fetchone(
+            "SELECT id FROM tasks WHERE project_id = ? AND key = ?", (self.project_id, key)
+        )
+        if row is None:
+            raise StoreError(f"no task {key!r} in this project")
+        return int(row[0])
+
+    # ---- test runs ----------------------------------------------------------------------
+
+    async def add_test_run(self, key: str, attempt: int, run: TestRun) -> int:
+        task_id = await self._task_id(key)
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO test_runs (task_id, attempt, status, total, passed, failed, errors, skipped,"
+                " duration, exit_code, command, output, failing_tests, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    task_id, attempt, str(run.status), run.total, run.passed, run.failed, run.errors,
+                    run.skipped, run.duration, run.exit_code, json.dumps(list(run.command)),
+                    run.output[-MAX_STORED_OUTPUT:], json.dumps(list(run.failing_tests)), _now(),
+                ),
+            )
+            return int(cur.lastrowid)
+
+    async def test_runs(self, key: str) -> list[tuple[int, TestRun]]:
+        """Every test run of a task as (attempt, run), oldest first: the last item is the latest."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM test_runs WHERE task_id = ? ORDER BY id ASC", (await self._task_id(key),)
+        )
+        return [
+            (
+                int(r["attempt"]),
+                TestRun(
+                    status=TestStatus(r["status"]), total=r["total"], passed=r["passed"],
+                    failed=r["failed"], errors=r["errors"], skipped=r["skipped"], duration=r["duration"],
+                    exit_code=r["exit_code"], command=tuple(json.loads(r["command"])), output=r["output"],
+                    failing_tests=tuple(json.loads(r["failing_tests"])),
+                ),
+            )
+            for r in rows
+        ]
+
+    # ---- correction attempts ------------------------------------------------------------
+
+    async def start_correction(self, key: str, number: int, max_attempts: int, failure: str) -> int:
+        task_id = await self._task_id(key)
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO correction_attempts (task_id, attempt_number, max_attempts, status, failure,"
+                " created_at) VALUES (?, ?, ?, 'started', ?, ?)",
+                (task_id, number, max_attempts, failure[-20_000:], _now()),
+            )
+            return int(cur.lastrowid)
+
+    async def finish_correction(self, attempt_id: int, success: bool) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE correction_attempts SET status = ?, finished_at = ? WHERE id = ?",
+                ("success" if success else "failed", _now(), attempt_id),
+            )
+
+    async def corrections(self, key: str) -> list[CorrectionRecord]:
+        from codeframe_tui.store.repos import CorrectionRecord
+
+        rows = await self.db.fetchall(
+            "SELECT * FROM correction_attempts WHERE task_id = ? ORDER BY id ASC",
+            (await self._task_id(key),),
+        )
+        return [
+            CorrectionRecord(r["attempt_number"], r["max_attempts"], r["status"], r["failure"], r["created_at"])
+            for r in rows
+        ]
+
+    # ---- blockers -----------------------------------------------------------------------
+
+    async def create_blocker(self, key: str, question: str, kind: str = "sync") -> Blocker:
+        task_id = await self._task_id(key)
+        now = _now()
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO blockers (task_id, kind, question, created_at) VALUES (?, ?, ?, ?)",
+                (task_id, kind, question, now),
+            )
+            blocker_id = int(cur.lastrowid)
+        return Blocker(id=blocker_id, task_key=key, question=question, kind=kind, created_at=now)
+
+    async def blockers(self, key: str | None = None, *, pending_only: bool = False) -> list[Blocker]:
+        sql = (
+            "SELECT b.*, t.key AS task_key FROM blockers b JOIN tasks t ON t.id = b.task_id"
+            " WHERE t.project_id = ?"
+        )
+        params: list = [self.project_id]
+        if key is not None:
+            sql += " AND t.key = ?"
+            params.append(key)
+        if pending_only:
+            sql += " AND b.status = 'pending'"
+        rows = await self.db.fetchall(sql + " ORDER BY b.id ASC", tuple(params))
+        return [
+            Blocker(
+                id=r["id"], task_key=r["task_key"], question=r["question"], kind=r["kind"],
+                answer=r["answer"], created_at=r["created_at"], resolved_at=r["resolved_at"],
+            )
+            for r in rows
+        ]
+
+    # ---- model calls --------------------------------------------------------------------
+
+    async def record_model_call(self, key: str | None, record: ModelCallRecord) -> None:
+        task_id = await self._task_id(key) if key else None
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO model_calls (task_id, agent_id, model, input_tokens, output_tokens, latency,"
+                " stop_reason, prompt_summary, answer_summary, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    task_id, record.agent_id, record.model, record.input_tokens, record.output_tokens,
+                    record.latency, record.stop_reason, record.prompt_summary[:4000],
+                    record.answer_summary[:4000], record.created_at,
+                ),
+            )
+
+    async def model_calls(self, key: str) -> list[ModelCallRecord]:
+        from codeframe_tui.store.repos import ModelCallRecord
+
+        rows = await self.db.fetchall(
+            "SELECT * FROM model_calls WHERE task_id = ? ORDER BY id ASC", (await self._task_id(key),)
+        )
+        return [
+            ModelCallRecord(
+                r["model"], r["agent_id"] or "", r["input_tokens"], r["output_tokens"], r["latency"],
+                r["stop_reason"], r["prompt_summary"], r["answer_summary"], r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def usage_totals(self) -> tuple[int, int, int]:
+        """(calls, input tokens, output tokens) over the whole project."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(m.input_tokens), 0), COALESCE(SUM(m.output_tokens), 0)"
+            " FROM model_calls m JOIN tasks t ON t.id = m.task_id WHERE t.project_id = ?",
+            (self.project_id,),
+        )
+        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+    # ---- agents and the event log ------------------------------------------------------
+
+    async def save_agent(self, agent_id: str, agent_type: str, status: str, key: str | None, step: str) -> None:
+        task_id = await self._task_id(key) if key else None
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO agents (id, project_id, agent_type, status, task_id, step, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
+                " task_id = excluded.task_id, step = excluded.step, updated_at = excluded.updated_at",
+                (agent_id, self.project_id, agent_type, status, task_id, step, _now()),
+            )
+
+    async def log_event(self, event_type: str, key: str | None, payload: dict) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO events (type, task_key, payload, created_at) VALUES (?, ?, ?, ?)",
+                (event_type, key, json.dumps(payload, default=str), _now()),
+            )
+
+    async def events(self, limit: int = 1000) -> list[dict]:
+        rows = await self.db.fetchall(
+            "SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [json.loads(r[0]) for r in reversed(rows)]

@@ -1,0 +1,219 @@
+"""Repositories over the database: they take and return domain objects, never rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from codeframe_tui.domain import (
+    AgentType,
+    Task,
+    TaskStatus,
+    check_transition,
+    natural_key,
+)
+from codeframe_tui.domain.graph import validate_dependencies
+from codeframe_tui.store.db import Database, StoreError, open_database
+from codeframe_tui.store.records import RecordsMixin
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task as a plan describes it, before it has a row."""
+
+    key: str
+    title: str
+    agent_type: AgentType
+    description: str = ""
+    depends_on: tuple[str, ...] = ()
+    issue_key: str = ""
+    priority: str = "medium"
+    acceptance: str = ""
+    test_strategy: str = ""
+    files: tuple[str, ...] = ()
+    status: TaskStatus = TaskStatus.PROPOSED
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    attempt_number: int
+    max_attempts: int
+    status: str
+    failure: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ModelCallRecord:
+    model: str
+    agent_id: str
+    input_tokens: int
+    output_tokens: int
+    latency: float
+    stop_reason: str
+    prompt_summary: str
+    answer_summary: str
+    created_at: str
+
+
+_TASK_COLUMNS = (
+    "t.id, t.key, t.title, t.description, t.agent_type, t.status, t.priority, t.acceptance, "
+    "t.test_strategy, t.files, t.retries, t.reason, t.agent_id, t.extra, i.key AS issue_key"
+)
+
+
+class Store(RecordsMixin):
+    """All durable state of one project. Every write commits before it returns."""
+
+    def __init__(self, db: Database, project_id: int) -> None:
+        self.db = db
+        self.project_id = project_id
+
+    @classmethod
+    async def open(cls, db_path: Path, project_root: Path) -> Store:
+        db = await open_database(db_path)
+        try:
+            row = await db.fetchone("SELECT id FROM projects WHERE root = ?", (str(project_root),))
+            if row is None:
+                async with db.transaction() as conn:
+                    cur = await conn.execute(
+                        "INSERT INTO projects (name, root, created_at) VALUES (?, ?, ?)",
+                        (project_root.name, str(project_root), _now()),
+                    )
+                    project_id = int(cur.lastrowid)
+            else:
+                project_id = int(row["id"])
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, project_id)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    # ---- plan -------------------------------------------------------------------------
+
+    async def add_plan(self, issues: Sequence[tuple[str, str]], tasks: Sequence[NewTask]) -> list[Task]:
+        """Insert issues and tasks with their dependency edges in one transaction."""
+        existing = {t.key: t.depends_on for t in await self.list_tasks()}
+        edges = dict(existing)
+        for task in tasks:
+            if task.key in edges:
+                raise StoreError(f"task {task.key} already exists")
+            edges[task.key] = task.depends_on
+        validate_dependencies(edges)
+        now = _now()
+        async with self.db.transaction() as conn:
+            issue_ids: dict[str, int] = {}
+            for key, title in issues:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO issues (project_id, key, title) VALUES (?, ?, ?)",
+                    (self.project_id, key, title),
+                )
+                async with conn.execute(
+                    "SELECT id FROM issues WHERE project_id = ? AND key = ?", (self.project_id, key)
+                ) as cur:
+                    issue_ids[key] = int((await cur.fetchone())["id"])
+            for t in tasks:
+                if t.issue_key and t.issue_key not in issue_ids:
+                    raise StoreError(f"task {t.key} names unknown issue {t.issue_key}")
+                await conn.execute(
+                    "INSERT INTO tasks (project_id, issue_id, key, title, description, agent_type, status,"
+                    " priority, acceptance, test_strategy, files, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        self.project_id, issue_ids.get(t.issue_key), t.key, t.title, t.description,
+                        str(t.agent_type), str(t.status), t.priority, t.acceptance, t.test_strategy,
+                        json.dumps(list(t.files)), now, now,
+                    ),
+                )
+            for t in tasks:
+                for dep in t.depends_on:
+                    await conn.execute(
+                        "INSERT INTO task_dependencies (task_id, depends_on_id)"
+                        " SELECT a.id, b.id FROM tasks a, tasks b"
+                        " WHERE a.project_id = ? AND a.key = ? AND b.project_id = ? AND b.key = ?",
+                        (self.project_id, t.key, self.project_id, dep),
+                    )
+        return await self.list_tasks()
+
+    async def _edges(self) -> dict[int, list[str]]:
+        rows = await self.db.fetchall(
+            "SELECT d.task_id, b.key FROM task_dependencies d JOIN tasks b ON b.id = d.depends_on_id"
+            " WHERE b.project_id = ?",
+            (self.project_id,),
+        )
+        out: dict[int, list[str]] = {}
+        for row in rows:
+            out.setdefault(int(row[0]), []).append(row[1])
+        return out
+
+    def _task(self, row, deps: list[str]) -> Task:
+        return Task(
+            id=int(row["id"]), key=row["key"], title=row["title"], description=row["description"],
+            agent_type=AgentType(row["agent_type"]), status=TaskStatus(row["status"]),
+            depends_on=tuple(sorted(deps, key=natural_key)), issue_key=row["issue_key"] or "",
+            priority=row["priority"], acceptance=row["acceptance"], test_strategy=row["test_strategy"],
+            files=tuple(json.loads(row["files"])), retries=int(row["retries"]), reason=row["reason"],
+            agent_id=row["agent_id"], extra=json.loads(row["extra"]),
+        )
+
+    async def list_tasks(self) -> list[Task]:
+        rows = await self.db.fetchall(
+            f"SELECT {_TASK_COLUMNS} FROM tasks t LEFT JOIN issues i ON i.id = t.issue_id"
+            " WHERE t.project_id = ?",
+            (self.project_id,),
+        )
+        edges = await self._edges()
+        tasks = [self._task(r, edges.get(int(r["id"]), [])) for r in rows]
+        return sorted(tasks, key=lambda t: natural_key(t.key))
+
+    async def get_task(self, key: str) -> Task:
+        row = await self.db.fetchone(
+            f"SELECT {_TASK_COLUMNS} FROM tasks t LEFT JOIN issues i ON i.id = t.issue_id"
+            " WHERE t.project_id = ? AND t.key = ?",
+            (self.project_id, key),
+        )
+        if row is None:
+            raise StoreError(f"no task {key!r} in this project")
+        rows = await self.db.fetchall(
+            "SELECT b.key FROM task_dependencies d JOIN tasks b ON b.id = d.depends_on_id WHERE d.task_id = ?",
+            (int(row["id"]),),
+        )
+        return self._task(row, [r[0] for r in rows])
+
+    async def transition(
+        self,
+        key: str,
+        target: TaskStatus,
+        *,
+        reason: str = "",
+        agent_id: str | None = None,
+        count_retry: bool = False,
+    ) -> Task:
+        """Move a task to `target` if the state machine allows it; commit; return the new task."""
+        task = await self.get_task(key)
+        check_transition(key, task.status, target)
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE tasks SET status = ?, reason = ?, agent_id = ?, retries = retries + ?,"
+                " updated_at = ? WHERE id = ? AND status = ?",
+                (str(target), reason, agent_id, 1 if count_retry else 0, _now(), task.id, str(task.status)),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(f"task {key} changed under us while moving to {target}")
+        return await self.get_task(key)
+
+    async def set_reason(self, key: str, reason: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE tasks SET reason = ?, updated_at = ? WHERE project_id = ? AND key = ?",
+                (reason, _now(), self.project_id, key),
+            )

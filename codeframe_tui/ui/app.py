@@ -1,0 +1,88 @@
+"""The Textual app: opens the engine on its own loop, runs it in a worker, fans events to panes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.lead import RunSummary
+from codeframe_tui.engine.session import Engine
+from codeframe_tui.ui.bridge import EngineEvent, app_sink
+from codeframe_tui.ui.screens.detail import TaskDetailScreen
+from codeframe_tui.ui.screens.main import MainScreen
+
+log = logging.getLogger(__name__)
+
+EngineOpener = Callable[[EventSink], Awaitable[Engine]]
+
+
+class CodeframeApp(App[int]):
+    TITLE = "CodeFRAME"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, opener: EngineOpener, *, banner: str, offline: bool, auto_run: bool = True) -> None:
+        super().__init__()
+        self.opener = opener
+        self.banner = banner
+        self.offline = offline
+        self.auto_run = auto_run
+        self.engine: Engine | None = None
+        self.summary: RunSummary | None = None
+        self.engine_error: str | None = None
+        self._engine_worker: Worker | None = None
+        self._closing = False
+
+    @property
+    def main(self) -> MainScreen:
+        return self.get_screen("main")  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.install_screen(MainScreen(self.banner, offline=self.offline), name="main")
+        self.push_screen("main")
+        self._engine_worker = self.run_worker(self._run_engine(), name="engine", group="engine",
+                                              exit_on_error=False)
+
+    async def _run_engine(self) -> None:
+        try:
+            self.engine = await self.opener(app_sink(self))
+        except Exception as exc:  # shown on screen, not swallowed: the person must see why
+            log.exception("could not open the engine")
+            self.engine_error = f"Could not start: {exc}"
+            self.notify(self.engine_error, severity="error", timeout=30)
+            self.sub_title = "not started"
+            return
+        self.main.load_tasks(await self.engine.store.list_tasks())
+        if self.auto_run:
+            self.summary = await self.engine.run()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        self.main.apply_event(message.event)
+
+    def open_task_detail(self, key: str) -> None:
+        if self.engine is not None:
+            self.push_screen(TaskDetailScreen(self.engine.store, key))
+
+    async def action_quit(self) -> None:
+        """Stop the agents cleanly (tasks stay resumable), close the store and the client, exit."""
+        if self._closing:
+            return
+        self._closing = True
+        worker = self._engine_worker
+        if worker is not None and not worker.is_finished:
+            worker.cancel()
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+        if self.engine is not None:
+            await self.engine.close()
+            self.engine = None
+        self.exit(0)

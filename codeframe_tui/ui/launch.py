@@ -1,0 +1,56 @@
+"""Builds the app for the demo or a real project and runs it in the terminal."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from codeframe_tui.config import Settings
+from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.session import Engine
+from codeframe_tui.ui.app import CodeframeApp
+
+OFFLINE_BANNER = "OFFLINE DEMO · scripted model, no network · {root}"
+
+
+def demo_app(root: Path, latency: float) -> CodeframeApp:
+    async def opener(sink: EventSink) -> Engine:
+        from codeframe_tui.demo.setup import prepare_demo
+        from codeframe_tui.llm.offline import scripted_model_client
+        from codeframe_tui.logs import configure_logging
+
+        setup = await prepare_demo(root, latency=latency)
+        configure_logging(setup.settings.log_path)
+        engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
+        await engine.approve_all()
+        return engine
+
+    return CodeframeApp(opener, banner=OFFLINE_BANNER.format(root=root), offline=True)
+
+
+def project_app(settings: Settings) -> CodeframeApp:
+    async def opener(sink: EventSink) -> Engine:
+        from codeframe_tui.llm.client import ModelClient, build_anthropic_client
+
+        return await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
+
+    banner = f"{settings.project} · model {settings.model}"
+    return CodeframeApp(opener, banner=banner, offline=False)
+
+
+def _run(app: CodeframeApp) -> int:
+    # Until the project's log file is set up, nothing may fall through to stderr under the TUI.
+    logging.getLogger().addHandler(logging.NullHandler())
+    result = app.run()
+    return int(result or 0)
+
+
+def run_demo_tui(root: Path, latency: float) -> int:
+    return _run(demo_app(root, latency))
+
+
+def run_project_tui(settings: Settings) -> int:
+    from codeframe_tui.logs import configure_logging
+
+    configure_logging(settings.log_path)
+    return _run(project_app(settings))

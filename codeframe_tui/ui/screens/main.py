@@ -1,0 +1,148 @@
+"""The main screen: Tasks, Agents, Test output and Activity panes, fed by engine events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log, Static
+
+from codeframe_tui.domain import Task
+from codeframe_tui.engine.events import (
+    AgentStatusChanged,
+    Event,
+    ModelTextStreamed,
+    RunFinished,
+    RunStarted,
+    TaskHeld,
+    TaskStatusChanged,
+    TestOutput,
+    TestResult,
+    TestStarted,
+)
+from codeframe_tui.headless import describe
+from codeframe_tui.ui.text import markup_safe, one_line
+from codeframe_tui.ui.widgets.agents import AgentsTable
+from codeframe_tui.ui.widgets.tasks import TasksTable
+from codeframe_tui.ui.widgets.test_output import TestOutputLog
+
+ACTIVITY_LINES = 1_000
+
+
+class MainScreen(Screen):
+    CSS_PATH = Path(__file__).with_name("main.tcss")
+    AUTO_FOCUS = "#tasks"
+
+    BINDINGS = [
+        Binding("enter", "open_task", "Details"),
+        Binding("t", "show_tests", "Task's tests"),
+        Binding("f", "follow_tests", "Follow tests"),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Prev pane", show=False),
+    ]
+
+    def __init__(self, banner: str, *, offline: bool) -> None:
+        super().__init__()
+        self.banner_text = banner
+        self.offline = offline
+        self.counts: dict[str, int] = {}
+        self.finished: RunFinished | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(markup_safe(self.banner_text), id="banner", classes="offline" if self.offline else "")
+        with Horizontal(id="body"):
+            tasks = TasksTable(id="tasks", classes="pane")
+            tasks.border_title = "Tasks"
+            yield tasks
+            with Vertical(id="right"):
+                agents = AgentsTable(id="agents", classes="pane")
+                agents.border_title = "Agents"
+                yield agents
+                output = TestOutputLog(id="test-output", classes="pane")
+                output.border_title = "Test output"
+                yield output
+        activity = Log(id="activity", classes="pane", max_lines=ACTIVITY_LINES)
+        activity.border_title = "Activity"
+        yield activity
+        yield Footer()
+
+    @property
+    def tasks_table(self) -> TasksTable:
+        return self.query_one(TasksTable)
+
+    @property
+    def agents_table(self) -> AgentsTable:
+        return self.query_one(AgentsTable)
+
+    @property
+    def test_log(self) -> TestOutputLog:
+        return self.query_one(TestOutputLog)
+
+    @property
+    def activity(self) -> Log:
+        return self.query_one("#activity", Log)
+
+    def load_tasks(self, tasks: list[Task]) -> None:
+        self.tasks_table.load(tasks)
+        self._update_summary()
+
+    def apply_event(self, event: Event) -> None:
+        """Route one engine event to the panes that show it."""
+        match event:
+            case TaskStatusChanged():
+                self.tasks_table.set_status(event.task_id, event.status, event.agent_id)
+                self._update_summary()
+            case TaskHeld():
+                self.tasks_table.set_status(event.task_id, "held", None)
+                self._update_summary()
+            case AgentStatusChanged():
+                self.agents_table.set_agent(event.agent_id, event.status, event.task_id, event.step)
+            case ModelTextStreamed():
+                self.agents_table.add_streamed(event.agent_id, len(event.text))
+            case TestStarted():
+                self.test_log.run_started(event.task_id, " ".join(event.command))
+            case TestOutput():
+                self.test_log.add_lines(event.task_id, event.lines)
+            case TestResult():
+                self.test_log.add_lines(event.task_id, (f"→ {describe(event)}",))
+            case RunStarted():
+                self.finished = None
+            case RunFinished():
+                self.finished = event
+                self._update_summary()
+        line = describe(event)
+        if line is not None:
+            self.activity.write_line(f"{event.ts:%H:%M:%S} {one_line(line, 300)}")
+
+    def _update_summary(self) -> None:
+        statuses = list(self.tasks_table.display_status.values())
+        counts = {s: statuses.count(s) for s in set(statuses)}
+        parts = [f"{counts[s]} {s}" for s in ("running", "done", "held", "blocked", "failed") if counts.get(s)]
+        if self.finished is not None:
+            f = self.finished
+            parts.insert(0, f"finished in {f.elapsed:.1f}s")
+        summary = " · ".join(parts) or "idle"
+        self.app.sub_title = f"{len(statuses)} tasks · {summary}"
+
+    def action_open_task(self) -> None:
+        key = self.tasks_table.highlighted_key()
+        if key is not None:
+            self.app.open_task_detail(key)
+
+    def action_show_tests(self) -> None:
+        key = self.tasks_table.highlighted_key()
+        if key is not None:
+            self.test_log.show(key, follow=False)
+
+    def action_follow_tests(self) -> None:
+        self.test_log.set_follow()
+        self.notify("Test output follows the latest run")
+
+    def on_data_table_row_selected(self, event: TasksTable.RowSelected) -> None:
+        if event.data_table is self.tasks_table:
+            event.stop()
+            self.app.open_task_detail(str(event.row_key.value))

@@ -1,0 +1,42 @@
+"""The Agents pane: each worker, idle or busy, its task and its current step."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from codeframe_tui.ui.text import one_line
+
+
+class AgentsTable(DataTable):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", show_cursor=False, cell_padding=0, **kwargs)
+        self.streamed: dict[str, int] = {}
+        self.steps: dict[str, str] = {}
+
+    def on_mount(self) -> None:
+        # Busy or idle shows in the colour of the name; no State column, so the step has room.
+        self.add_column(" Agent", key="agent", width=13)
+        self.add_column("Task", key="task", width=6)
+        self.add_column("Step", key="step")
+
+    def set_agent(self, agent_id: str, status: str, task_id: str | None, step: str) -> None:
+        busy = status == "busy"
+        name = Text(f"{'●' if busy else '○'} {agent_id}", style="bold cyan" if busy else "dim")
+        self.steps[agent_id] = step
+        self.streamed[agent_id] = 0
+        cells = (name, task_id or "", Text(one_line(step, 60), style="" if busy else "dim"))
+        if agent_id in self.rows:
+            for column, value in zip(("agent", "task", "step"), cells):
+                self.update_cell(agent_id, column, value)
+        else:
+            self.add_row(*cells, key=agent_id)
+
+    def add_streamed(self, agent_id: str, chars: int) -> None:
+        """Show how much of the model's answer has arrived, without flooding the screen with JSON."""
+        if agent_id not in self.rows:
+            return
+        self.streamed[agent_id] = self.streamed.get(agent_id, 0) + chars
+        count = self.streamed[agent_id]
+        size = f"{count / 1000:.1f}k" if count >= 1000 else str(count)
+        self.update_cell(agent_id, "step", one_line(f"{self.steps.get(agent_id, '')} · {size} chars", 60))

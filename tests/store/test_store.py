@@ -1,0 +1,114 @@
+"""Store tests: migrations apply once, transitions persist, plans are validated before writing."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from codeframe_tui.domain import AgentType, IllegalTransition, TaskStatus, TestRun, TestStatus
+from codeframe_tui.domain.graph import PlanError
+from codeframe_tui.store import Store, StoreError
+from codeframe_tui.store.db import _migrations, open_database
+from codeframe_tui.store.repos import NewTask
+
+EXPECTED_TABLES = {
+    "projects", "issues", "tasks", "task_dependencies", "agents", "test_runs",
+    "correction_attempts", "blockers", "model_calls", "events",
+}
+
+
+async def test_migrations_apply_once_and_set_user_version(tmp_path):
+    db = await open_database(tmp_path / "s.db")
+    try:
+        rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+        assert EXPECTED_TABLES <= {r[0] for r in rows}
+        assert await db.user_version() == max(n for n, _, _ in _migrations())
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert mode[0] == "wal"
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    finally:
+        await db.close()
+    db = await open_database(tmp_path / "s.db")  # reopening applies nothing twice
+    await db.close()
+
+
+async def test_transitions_persist_across_reopen(tmp_path):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    await store.add_plan([("1", "Issue")], [NewTask("1.1", "a", AgentType.BACKEND, issue_key="1")])
+    await store.transition("1.1", TaskStatus.APPROVED)
+    await store.transition("1.1", TaskStatus.RUNNING, agent_id="backend-1")
+    await store.transition("1.1", TaskStatus.APPROVED, reason="retry", count_retry=True)
+    await store.close()
+    # Read it back with plain sqlite3, as a crash-recovering process would.
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        assert conn.execute("SELECT status, retries, reason FROM tasks").fetchone() == ("approved", 1, "retry")
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        task = await store.get_task("1.1")
+        assert (task.status, task.retries, task.issue_key) == (TaskStatus.APPROVED, 1, "1")
+    finally:
+        await store.close()
+
+
+async def test_illegal_transition_is_refused_and_nothing_changes(tmp_path):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        await store.add_plan([], [NewTask("1", "a", AgentType.TEST)])
+        with pytest.raises(IllegalTransition, match="cannot go from proposed to running"):
+            await store.transition("1", TaskStatus.RUNNING)
+        assert (await store.get_task("1")).status == TaskStatus.PROPOSED
+        with pytest.raises(StoreError, match="no task 'nope'"):
+            await store.get_task("nope")
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    "deps,message",
+    [
+        ({"1": ("2",), "2": ("3",), "3": ("1",)}, "dependency cycle: "),
+        ({"1": ("1",)}, "task 1 depends on itself"),
+        ({"1": ("9",)}, "task 1 depends on unknown task 9"),
+    ],
+)
+async def test_bad_plans_are_refused_whole(tmp_path, deps, message):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        plan = [NewTask(k, k, AgentType.BACKEND, depends_on=d) for k, d in deps.items()]
+        with pytest.raises(PlanError, match=message) as info:
+            await store.add_plan([], plan)
+        if "cycle" in message:
+            cycle = str(info.value).split(": ")[1].split(" -> ")
+            assert set(cycle) == {"1", "2", "3"} and cycle[0] == cycle[-1]
+        assert await store.list_tasks() == []
+    finally:
+        await store.close()
+
+
+async def test_tasks_sort_naturally_and_dependencies_are_edges(tmp_path):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        plan = [NewTask(k, k, AgentType.BACKEND) for k in ("1.10", "1.2", "1.1")]
+        plan.append(NewTask("2.1", "x", AgentType.TEST, depends_on=("1.10", "1.2")))
+        tasks = await store.add_plan([], plan)
+        assert [t.key for t in tasks] == ["1.1", "1.2", "1.10", "2.1"]
+        assert tasks[-1].depends_on == ("1.2", "1.10")
+        rows = await store.db.fetchall("SELECT COUNT(*) FROM task_dependencies")
+        assert rows[0][0] == 2
+    finally:
+        await store.close()
+
+
+async def test_test_runs_come_back_oldest_first(tmp_path):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        await store.add_plan([], [NewTask("1", "a", AgentType.BACKEND)])
+        await store.add_test_run("1", 0, TestRun(TestStatus.FAILED, total=2, passed=1, failed=1,
+                                                failing_tests=("t::a",)))
+        await store.add_test_run("1", 1, TestRun(TestStatus.PASSED, total=2, passed=2))
+        runs = await store.test_runs("1")
+        assert [(a, r.status) for a, r in runs] == [(0, TestStatus.FAILED), (1, TestStatus.PASSED)]
+        assert runs[0][1].failing_tests == ("t::a",)
+    finally:
+        await store.close()

@@ -1,0 +1,108 @@
+"""Helpers for engine and UI tests: a real little pytest project and an engine on the scripted model."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from codeframe_tui.config import load_settings
+from codeframe_tui.domain import AgentType
+from codeframe_tui.engine.events import Event, TaskStatusChanged
+from codeframe_tui.engine.session import Engine
+from codeframe_tui.llm.offline import scripted_model_client
+from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
+from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.store.repos import NewTask
+
+PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
+
+
+def make_project(root: Path, *, test_command: list[str] | None = None, **config: object) -> Path:
+    """A minimal Python project whose tests really run, with a config that names the command."""
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_base.py").write_text("def test_base():\n    assert True\n")
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "pkg"\nversion = "0"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+    cmd = test_command or PYTEST
+    lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in config.items()]
+    quoted = ", ".join(f'"{a}"' for a in cmd)
+    lines += ["[tests]", f"backend = [{quoted}]", f"frontend = [{quoted}]", f"test = [{quoted}]"]
+    (root / ".codeframe").mkdir()
+    (root / ".codeframe" / "config.toml").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def module_answer(key: str, body: str = "VALUE = 1\n", test: str | None = None) -> dict:
+    """A change set writing pkg/m_<key>.py and a passing (or the given) test for it."""
+    name = "m_" + key.replace(".", "_")
+    test = test or f"from pkg.{name} import VALUE\n\n\ndef test_{name}():\n    assert VALUE == 1\n"
+    return {
+        "summary": f"module for {key}",
+        "files": [
+            {"path": f"pkg/{name}.py", "action": "write", "content": body},
+            {"path": f"tests/test_{name}.py", "action": "write", "content": test},
+        ],
+    }
+
+
+def task_key_of(request) -> str:
+    first = request.messages[0]["content"]
+    text = first if isinstance(first, str) else first[0]["text"]
+    return text.split(":", 1)[0].removeprefix("Task ").strip()
+
+
+def passing_responder(request):
+    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+
+
+@dataclass
+class Recorder:
+    """An event sink that keeps everything, for assertions."""
+
+    events: list[Event] = field(default_factory=list)
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def statuses(self, key: str) -> list[str]:
+        return [e.status for e in self.of(TaskStatusChanged) if e.task_id == key]
+
+    def max_running(self) -> int:
+        running: set[str] = set()
+        peak = 0
+        for e in self.of(TaskStatusChanged):
+            if e.status == "running":
+                running.add(e.task_id)
+            else:
+                running.discard(e.task_id)
+            peak = max(peak, len(running))
+        return peak
+
+
+def tasks(*specs: tuple) -> list[NewTask]:
+    """tasks(("1", "backend"), ("2", "test", ("1",))) -> NewTasks, approved by the engine later."""
+    out = []
+    for spec in specs:
+        key, kind, deps = (spec + ((),))[:3]
+        out.append(NewTask(key, f"Task {key}", AgentType(kind), description=f"do {key}", depends_on=tuple(deps)))
+    return out
+
+
+async def open_engine(root: Path, responder: Callable, plan: list[NewTask], *, latency: float = 0.0,
+                      sink: Callable | None = None, approve: bool = True, **overrides) -> tuple[Engine, ScriptedModel, Recorder]:
+    settings = load_settings(root, offline=True, **overrides)
+    model = ScriptedModel(responder, latency=latency)
+    recorder = Recorder()
+    engine = await Engine.open(settings, scripted_model_client(settings, model), sink or recorder)
+    await engine.store.add_plan([], plan)
+    if approve:
+        await engine.approve_all()
+    return engine, model, recorder

@@ -1,0 +1,61 @@
+"""Architecture rules: the core never loads textual or rich; the package never prints."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "codeframe_tui"
+CORE = ["domain", "engine", "llm", "store", "runner"]
+
+
+def test_importing_the_core_loads_no_textual_or_rich():
+    modules = sorted(
+        "codeframe_tui." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+        for top in CORE for p in (PACKAGE / top).rglob("*.py")
+    ) + ["codeframe_tui.headless", "codeframe_tui.config", "codeframe_tui.demo.setup", "codeframe_tui.cli"]
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')"
+        " or m.startswith('codeframe_tui.ui'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+    assert len(modules) > 30  # the walk really found the core
+
+
+def test_the_core_does_not_even_mention_the_ui():
+    for top in CORE:
+        for path in (PACKAGE / top).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                for name in names:
+                    assert name.split(".")[0] not in ("textual", "rich"), f"{path}: imports {name}"
+                    assert not name.startswith("codeframe_tui.ui"), f"{path}: imports {name}"
+
+
+def test_no_print_in_the_package_outside_the_command_line():
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text())
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
+        assert not calls, f"{path} calls print() at line {calls[0].lineno}"
+
+
+def test_no_threads_or_executors_in_the_package():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        for banned in ("run_in_executor", "threading.Thread", "asyncio.run(", "subprocess.run("):
+            if banned == "asyncio.run(" and path.name == "cli.py":
+                continue  # the command line starts the one loop
+            assert banned not in text, f"{path} uses {banned}"
