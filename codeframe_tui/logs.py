@@ -6,15 +6,21 @@ import logging
 from pathlib import Path
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER_NAME = "codeframe-file"
 
 
 def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
-    """Send every record to `log_path`. Replaces earlier handlers so nothing reaches stderr."""
+    """Send every record to `log_path`, replacing a log file set up earlier in this process.
+
+    With a handler on the root logger, Python's last-resort handler never writes to stderr,
+    which the TUI owns. Handlers that others installed (pytest's, say) are left alone.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
         old.close()
     root.addHandler(handler)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import anthropic
+import httpx2
 
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import Usage
@@ -96,6 +97,9 @@ class ModelClient:
             raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s") from exc
         except anthropic.APIConnectionError as exc:
             raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}") from exc
+        except httpx2.TransportError as exc:
+            # The SDK does not wrap a connection dropped mid-stream, nor retry it.
+            raise ModelReplyError("connection", f"connection to the model dropped: {type(exc).__name__}") from exc
         except ValueError as exc:  # the SDK raises it on tool input that is not valid JSON
             raise ModelReplyError("malformed", f"model sent malformed tool input: {exc}") from exc
         latency = time.monotonic() - started

@@ -38,7 +38,7 @@ class CodeframeApp(App[int]):
         self.summary: RunSummary | None = None
         self.engine_error: str | None = None
         self._engine_worker: Worker | None = None
-        self._closing = False
+        self._quitting = False
 
     @property
     def main(self) -> MainScreen:
@@ -72,9 +72,18 @@ class CodeframeApp(App[int]):
 
     async def action_quit(self) -> None:
         """Stop the agents cleanly (tasks stay resumable), close the store and the client, exit."""
-        if self._closing:
+        await self.stop_engine()
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        # However the app ends, the engine is stopped and closed: an open aiosqlite connection
+        # would keep its thread, and the process, alive after the screen is gone.
+        await self.stop_engine()
+
+    async def stop_engine(self) -> None:
+        if self._quitting:
             return
-        self._closing = True
+        self._quitting = True
         worker = self._engine_worker
         if worker is not None and not worker.is_finished:
             worker.cancel()
@@ -83,6 +92,5 @@ class CodeframeApp(App[int]):
             except (WorkerCancelled, WorkerFailed):
                 pass
         if self.engine is not None:
-            await self.engine.close()
-            self.engine = None
-        self.exit(0)
+            engine, self.engine = self.engine, None
+            await engine.close()

@@ -30,7 +30,7 @@ class TaskDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail") as scroll:
-            scroll.border_title = f"Task {self.task_key}"
+            scroll.border_title = f"Task {markup_safe(self.task_key)}"
             scroll.can_focus = True
             yield Static("Loading…", id="detail-body")
         yield Footer()

@@ -25,7 +25,7 @@ class AgentsTable(DataTable):
         name = Text(f"{'●' if busy else '○'} {agent_id}", style="bold cyan" if busy else "dim")
         self.steps[agent_id] = step
         self.streamed[agent_id] = 0
-        cells = (name, task_id or "", Text(one_line(step, 60), style="" if busy else "dim"))
+        cells = (name, Text(task_id or ""), Text(one_line(step, 60), style="" if busy else "dim"))
         if agent_id in self.rows:
             for column, value in zip(("agent", "task", "step"), cells):
                 self.update_cell(agent_id, column, value)
@@ -39,4 +39,4 @@ class AgentsTable(DataTable):
         self.streamed[agent_id] = self.streamed.get(agent_id, 0) + chars
         count = self.streamed[agent_id]
         size = f"{count / 1000:.1f}k" if count >= 1000 else str(count)
-        self.update_cell(agent_id, "step", one_line(f"{self.steps.get(agent_id, '')} · {size} chars", 60))
+        self.update_cell(agent_id, "step", Text(one_line(f"{self.steps.get(agent_id, '')} · {size} chars", 60)))

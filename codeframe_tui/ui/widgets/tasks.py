@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from codeframe_tui.domain import Task, natural_key
-from codeframe_tui.ui.text import one_line
+from codeframe_tui.ui.text import markup_safe, one_line
 
 STATUS_STYLE = {
     "proposed": ("◌", "dim"),
@@ -33,6 +33,7 @@ class TasksTable(DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Details"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -54,10 +55,11 @@ class TasksTable(DataTable):
         for task in sorted(tasks, key=lambda t: natural_key(t.key)):
             status = "held" if task.status == "approved" and task.reason.startswith("waits on") else str(task.status)
             self.display_status[task.key] = status
-            rows.append((f" {task.key}", status_cell(status), task.agent_id or str(task.agent_type),
-                         one_line(task.title, 120)))
-        for label, *cells in rows:
-            self.add_row(label, *cells, key=label.strip())
+            # Text cells, never str: a DataTable renders a str as markup, and titles are untrusted.
+            rows.append((task.key, Text(f" {one_line(task.key, 8)}"), status_cell(status),
+                         Text(task.agent_id or str(task.agent_type)), Text(one_line(task.title, 120))))
+        for key, *cells in rows:
+            self.add_row(*cells, key=key)
         self._show_title()
 
     def set_status(self, key: str, status: str, agent_id: str | None) -> None:
@@ -66,7 +68,7 @@ class TasksTable(DataTable):
         self.display_status[key] = status
         self.update_cell(key, "status", status_cell(status))
         if agent_id:
-            self.update_cell(key, "agent", agent_id)
+            self.update_cell(key, "agent", Text(agent_id))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_title()
@@ -75,7 +77,7 @@ class TasksTable(DataTable):
         """The full title of the highlighted task, since the column is narrow at 80x24."""
         key = self.highlighted_key()
         task = self.tasks.get(key) if key else None
-        self.border_subtitle = f"{task.key} {one_line(task.title, 80)}" if task else ""
+        self.border_subtitle = markup_safe(f"{task.key} {one_line(task.title, 80)}") if task else ""
 
     def highlighted_key(self) -> str | None:
         if not self.tasks or self.cursor_row < 0 or self.cursor_row >= self.row_count:

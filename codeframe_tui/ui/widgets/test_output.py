@@ -6,7 +6,7 @@ from collections import deque
 
 from textual.widgets import Log
 
-from codeframe_tui.ui.text import plain
+from codeframe_tui.ui.text import markup_safe, plain
 
 LINES_PER_TASK = 2_000
 SCREEN_LINES = 2_000
@@ -27,7 +27,7 @@ class TestOutputLog(Log):
         if self.shown is None:
             return "Test output"
         mode = "following" if self.follow else "pinned"
-        return f"Test output · {self.shown} ({mode})"
+        return f"Test output · {markup_safe(self.shown)} ({mode})"
 
     def run_started(self, task_id: str, command: str) -> None:
         buf = self.buffers.setdefault(task_id, deque(maxlen=LINES_PER_TASK))

@@ -1,0 +1,53 @@
+"""Regenerates the README's SVG screenshots from the same fixed scenes the snapshot tests use."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from snapshot_scenes import finished_story, mid_run_story, play, scene_app  # noqa: E402
+
+SHOTS = [
+    ("main-80x24.svg", (80, 24), mid_run_story),
+    ("main-120x40.svg", (120, 40), finished_story),
+]
+
+
+async def shoot(name: str, size: tuple[int, int], story) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = scene_app(Path(tmp) / "demo")
+        async with app.run_test(size=size) as pilot:
+            await play(pilot, story())
+            app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
+            await pilot.press("q")
+
+
+async def shoot_real_demo(name: str = "demo-running-80x24.svg") -> None:
+    """A live demo run (the real engine on the scripted model), caught with 3 tasks running."""
+    from codeframe_tui.ui.launch import demo_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = demo_app(Path(tmp) / "demo", latency=1.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            statuses = lambda: list(app.main.tasks_table.display_status.values())  # noqa: E731
+            while statuses().count("running") < 3 or not app.main.test_log.line_count:
+                await pilot.pause(0.02)
+            app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
+            await pilot.press("q")
+
+
+async def main() -> None:
+    for name, size, story in SHOTS:
+        await shoot(name, size, story)
+        print(f"wrote screenshots/{name}")
+    await shoot_real_demo()
+    print("wrote screenshots/demo-running-80x24.svg")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

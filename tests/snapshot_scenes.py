@@ -1,0 +1,122 @@
+"""Fixed scenes for snapshot tests and README screenshots: the demo app fed a scripted event story."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from codeframe_tui.engine.events import (
+    AgentStatusChanged,
+    CorrectionAttempted,
+    Event,
+    RunFinished,
+    TaskStatusChanged,
+    TestOutput,
+    TestResult,
+    TestStarted,
+)
+from codeframe_tui.ui.app import CodeframeApp
+from codeframe_tui.ui.bridge import EngineEvent
+from codeframe_tui.ui.launch import OFFLINE_BANNER, demo_app
+
+T0 = datetime(2026, 11, 28, 9, 30, 0, tzinfo=timezone.utc)
+TITLES = {"1.1": "Book model with validation", "1.2": "In-memory shelf repository",
+          "1.3": "Reading statistics", "1.4": "Search by title or author", "2.1": "Book card component",
+          "2.2": "List page with search", "3.1": "Tests for the store and search",
+          "3.2": "Tests for the list page"}
+PYTEST = ("python", "-m", "pytest", "-v")
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = T0
+
+    def __call__(self, seconds: float = 0.3) -> datetime:
+        self.t += timedelta(seconds=seconds)
+        return self.t
+
+
+def _status(clock, key, status, agent=None, previous=""):
+    return TaskStatusChanged(ts=clock(), task_id=key, title=TITLES[key], status=status, agent_id=agent,
+                             previous=previous)
+
+
+def _agent(clock, agent, kind, status, task, step):
+    return AgentStatusChanged(ts=clock(0.1), agent_id=agent, agent_type=kind, status=status, task_id=task, step=step)
+
+
+def _tests(clock, key, passed, failed=0, names=()):
+    lines = tuple(f"tests/{n} PASSED" for n in names)
+    total = passed + failed
+    return [
+        TestStarted(ts=clock(), task_id=key, command=PYTEST, attempt=0),
+        TestOutput(ts=clock(0.2), task_id=key, lines=("============ test session starts ============",
+                                                     f"collected {total} items", *lines)),
+        TestResult(ts=clock(0.5), task_id=key, status="failed" if failed else "passed", total=total,
+                   passed=passed, failed=failed, errors=0, skipped=0, duration=0.61),
+    ]
+
+
+def mid_run_story() -> list[Event]:
+    """1.1 done; 1.2, 1.3 and 2.1 running at once; 2.1's tests streaming."""
+    c = _Clock()
+    story: list[Event] = [
+        _status(c, "1.1", "running", "backend-1", "approved"),
+        _agent(c, "backend-1", "backend", "busy", "1.1", "asking the model"),
+        _agent(c, "backend-1", "backend", "busy", "1.1", "running tests"),
+        *_tests(c, "1.1", 5, names=("test_models.py::test_book_keeps_its_fields",)),
+        _status(c, "1.1", "done", "backend-1", "running"),
+        _agent(c, "backend-1", "backend", "idle", None, "idle"),
+    ]
+    for key, agent, kind in (("1.2", "backend-1", "backend"), ("1.3", "backend-2", "backend"),
+                             ("2.1", "frontend-1", "frontend")):
+        story.append(_status(c, key, "running", agent, "approved"))
+        story.append(_agent(c, agent, kind, "busy", key, "asking the model"))
+    story.append(_agent(c, "backend-1", "backend", "busy", "1.2", "applying 2 file change(s)"))
+    story.append(_agent(c, "frontend-1", "frontend", "busy", "2.1", "running tests"))
+    story.append(TestStarted(ts=c(), task_id="2.1", command=PYTEST, attempt=0))
+    story.append(TestOutput(ts=c(0.2), task_id="2.1", lines=(
+        "============ test session starts ============", "collected 11 items",
+        "tests/test_components.py::test_card_shows_title_author_year PASSED [  9%]",
+        "tests/test_components.py::test_card_escapes_markup PASSED      [ 18%]",
+        "tests/test_models.py::test_book_keeps_its_fields PASSED        [ 27%]")))
+    return story
+
+
+def finished_story() -> list[Event]:
+    """The whole plan done, with 3.2's first test run failing and its correction succeeding."""
+    c = _Clock()
+    story: list[Event] = []
+    agents = {"1.1": "backend-1", "1.2": "backend-1", "1.3": "backend-2", "1.4": "backend-1",
+              "2.1": "frontend-1", "2.2": "frontend-1", "3.1": "test-1", "3.2": "test-1"}
+    for key, agent in agents.items():
+        story.append(_status(c, key, "running", agent, "approved"))
+        story.append(_agent(c, agent, agent.split("-")[0], "busy", key, "running tests"))
+        if key == "3.2":
+            story += _tests(c, key, 18, failed=1)
+            story.append(CorrectionAttempted(ts=c(), task_id=key, attempt_number=1, max_attempts=3, status="started"))
+            story += _tests(c, key, 19)
+            story.append(CorrectionAttempted(ts=c(), task_id=key, attempt_number=1, max_attempts=3, status="success"))
+        else:
+            story += _tests(c, key, 5)
+        story.append(_status(c, key, "done", agent, "running"))
+        story.append(_agent(c, agent, agent.split("-")[0], "idle", None, "idle"))
+    story.append(RunFinished(ts=c(), done=8, failed=0, blocked=0, total=8, elapsed=14.2))
+    return story
+
+
+def scene_app(root: Path) -> CodeframeApp:
+    app = demo_app(root, latency=0.0)
+    app.auto_run = False
+    app.banner = OFFLINE_BANNER.format(root="/tmp/codeframe-demo-x1y2z3")
+    return app
+
+
+async def play(pilot, story: list[Event]) -> None:
+    """Wait for the plan to load, then deliver the story exactly as the engine's sink would."""
+    app = pilot.app
+    while app.engine is None or app.main.tasks_table.row_count == 0:
+        await pilot.pause(0.05)
+    for event in story:
+        app.post_message(EngineEvent(event))
+    await pilot.pause(0.3)

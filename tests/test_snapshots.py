@@ -1,0 +1,27 @@
+"""Snapshot tests of the main screen (synchronous: snap_compare must never run inside async def)."""
+
+from __future__ import annotations
+
+from snapshot_scenes import finished_story, mid_run_story, play, scene_app
+
+
+def test_main_screen_mid_run_80x24(snap_compare, tmp_path):
+    """You should see, at 80x24: the OFFLINE DEMO banner; Tasks with 1.1 done and 1.2, 1.3, 2.1
+    running; Agents backend-1, backend-2 and frontend-1 busy; Test output following 2.1 with its
+    pytest lines; the Activity pane's last lines; and the footer keys."""
+
+    async def run_before(pilot):
+        await play(pilot, mid_run_story())
+
+    assert snap_compare(scene_app(tmp_path / "demo"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_screen_finished_120x40(snap_compare, tmp_path):
+    """You should see, at 120x40: all eight tasks done with their agents, the header saying the run
+    finished in 14.2s with 8 done, every agent idle, Test output on 3.2 ending with its passing run,
+    and the Activity pane showing the correction that succeeded and the run's end."""
+
+    async def run_before(pilot):
+        await play(pilot, finished_story())
+
+    assert snap_compare(scene_app(tmp_path / "demo"), terminal_size=(120, 40), run_before=run_before)

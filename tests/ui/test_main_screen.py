@@ -1,0 +1,119 @@
+"""Pilot tests: engine events reach the panes, keys act while agents work, quitting keeps the run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from support import make_project, open_engine, passing_responder, tasks
+
+from codeframe_tui.domain import TaskStatus
+from codeframe_tui.store import Store
+from codeframe_tui.ui.app import CodeframeApp
+from codeframe_tui.ui.bridge import EngineEvent
+from codeframe_tui.ui.launch import demo_app
+from codeframe_tui.ui.screens.detail import TaskDetailScreen
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline or not pilot.app.is_running:
+            raise AssertionError("timed out waiting for the app, or the app stopped")
+        await asyncio.wait_for(pilot.pause(0.05), 10)
+
+
+async def test_panes_receive_engine_events_as_messages(tmp_path):
+    app = demo_app(tmp_path / "demo", latency=0.2)
+    posted: list = []
+    hook = lambda m: posted.append(m.event) if isinstance(m, EngineEvent) else None  # noqa: E731
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await wait_for(pilot, lambda: app.summary is not None)
+        await pilot.pause()
+        screen = app.main
+        assert set(screen.tasks_table.display_status.values()) == {"done"}
+        agents = {str(key.value) for key in screen.agents_table.rows}
+        assert {"backend-1", "frontend-1", "test-1"} <= agents
+        assert screen.test_log.line_count > 5
+        assert any("run finished: 8 done" in line for line in screen.activity.lines)
+        assert "8 done" in app.sub_title
+        await pilot.press("q")
+    kinds = {type(e).__name__ for e in posted}
+    assert {"RunStarted", "TaskStatusChanged", "AgentStatusChanged", "TestOutput", "TestResult",
+            "CorrectionAttempted", "RunFinished"} <= kinds
+    # The status each row shows is the last status the engine sent for it.
+    last = {e.task_id: e.status for e in posted if type(e).__name__ == "TaskStatusChanged"}
+    assert set(last.values()) == {"done"}
+
+
+async def test_keys_act_while_agents_run(tmp_path):
+    app = demo_app(tmp_path / "demo", latency=0.6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
+        table = app.main.tasks_table
+        start = table.cursor_row
+        await pilot.press("j", "j")
+        assert table.cursor_row == start + 2
+        await pilot.press("k")
+        assert table.cursor_row == start + 1
+        assert "running" in table.display_status.values()  # the agents are still at work
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        assert app.screen.task_key == "1.2"
+        await pilot.press("escape")
+        assert app.screen is app.main
+        await pilot.press("t")
+        assert app.main.test_log.shown == "1.2" and not app.main.test_log.follow
+        await pilot.press("q")
+
+
+async def test_quit_while_running_keeps_tasks_resumable(tmp_path):
+    root = tmp_path / "demo"
+    app = demo_app(root, latency=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.engine is None, timeout=15)
+    store = await Store.open(root / ".codeframe" / "state.db", root)
+    try:
+        states = {t.key: t for t in await store.list_tasks()}
+    finally:
+        await store.close()
+    assert not any(t.status == TaskStatus.RUNNING for t in states.values())
+    stopped = [t for t in states.values() if "stopped" in t.reason]
+    assert stopped and all(t.status == TaskStatus.APPROVED for t in stopped)
+
+
+async def test_markup_in_titles_shows_literally(tmp_path):
+    project = make_project(tmp_path / "p")
+    plan = tasks(("1", "backend"))
+    from dataclasses import replace
+
+    plan = [replace(plan[0], title="[/b] [red]not red[/red] \x1b[2J")]
+
+    async def opener(sink):
+        engine, _, _ = await open_engine(project, passing_responder, plan, sink=sink)
+        return engine
+
+    app = CodeframeApp(opener, banner="[b]banner[/b]", offline=True, auto_run=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.main.tasks_table.row_count == 1)
+        title = str(app.main.tasks_table.get_cell("1", "title"))
+        assert title == "[/b] [red]not red[/red]"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await pilot.press("q")
+
+
+async def test_an_engine_that_cannot_open_is_shown_not_swallowed(tmp_path):
+    async def opener(sink):
+        raise RuntimeError("ANTHROPIC_API_KEY is not set")
+
+    app = CodeframeApp(opener, banner="x", offline=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.engine_error is not None)
+        assert "ANTHROPIC_API_KEY" in app.engine_error
+        await pilot.press("q")
+    await asyncio.sleep(0)
