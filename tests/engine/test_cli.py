@@ -1,0 +1,76 @@
+"""The command line: `tests --json`, usage errors with clear messages, `--help` without heavy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from support import make_project
+
+
+def cli(*args: str, cwd: Path | None = None, env_home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "codeframe_tui", *args], capture_output=True, text=True, timeout=120,
+        cwd=cwd, env={"PATH": "/usr/bin:/bin", "HOME": str(env_home)},
+    )
+
+
+def test_tests_command_prints_the_parsed_result_as_json(tmp_path):
+    project = make_project(tmp_path / "p")
+    (project / "tests" / "test_more.py").write_text(
+        "import pytest\n\ndef test_ok():\n    pass\n\ndef test_bad():\n    assert 1 == 2\n\n"
+        "@pytest.mark.skip\ndef test_skip():\n    pass\n"
+    )
+    proc = cli("tests", str(project), "--json", env_home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result == {"status": "failed", "total": 4, "passed": 2, "failed": 1, "errors": 0, "skipped": 1,
+                      "duration": result["duration"]}
+    assert result["duration"] > 0
+
+
+def test_tests_command_detects_pytest_without_config(tmp_path):
+    project = tmp_path / "plain"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_a.py").write_text("def test_a():\n    assert True\n")
+    venv_python = project / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.symlink_to(sys.executable)  # "the project's own .venv" is preferred
+    proc = cli("tests", str(project), "--json", env_home=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["passed"] == 1
+
+
+def test_demo_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    proc = cli("demo", "--headless", "--dir", str(tmp_path / "full"), env_home=tmp_path)
+    assert proc.returncode == 2
+    assert "must be a new or empty folder" in proc.stderr
+    assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+def test_run_without_an_api_key_says_what_to_do(tmp_path):
+    project = make_project(tmp_path / "p")
+    proc = cli("run", str(project), "--headless", env_home=tmp_path)
+    assert proc.returncode == 2
+    assert "ANTHROPIC_API_KEY is not set" in proc.stderr and "codeframe-tui demo" in proc.stderr
+
+
+def test_bad_config_is_a_usage_error_naming_the_key(tmp_path):
+    project = make_project(tmp_path / "p", max_concurrent=0)
+    proc = cli("tests", str(project), env_home=tmp_path)
+    assert proc.returncode == 2
+    assert "max_concurrent must be an integer >= 1" in proc.stderr
+
+
+def test_help_loads_neither_textual_nor_the_engine(tmp_path):
+    code = (
+        "import sys\nfrom codeframe_tui.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print([m for m in sys.modules if m.startswith(('textual', 'anthropic', 'aiosqlite'))])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,49 @@
+"""End to end over 127.0.0.1: the real client built from settings (key + base URL) drives the engine."""
+
+from __future__ import annotations
+
+from support import Recorder, make_project, module_answer, passing_responder, tasks
+
+from codeframe_tui.config import load_settings
+from codeframe_tui.engine.events import ModelCalled
+from codeframe_tui.engine.session import Engine
+from codeframe_tui.llm.client import ModelClient, build_anthropic_client
+from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer, ToolUseReply
+from codeframe_tui.llm.tools import SUBMIT_CHANGES
+
+
+async def test_engine_runs_against_a_messages_api_server_from_the_environment(tmp_path):
+    project = make_project(tmp_path / "p")
+    calls = {"n": 0}
+
+    def responder(request):
+        calls["n"] += 1
+        if calls["n"] == 1:  # one overload first: the SDK's own retry must absorb it
+            return ErrorReply(529, "overloaded_error", "Overloaded", retry_after=0.05)
+        return passing_responder(request)
+
+    model = ScriptedModel(responder)
+    async with ScriptedServer(model) as server:
+        env = {"ANTHROPIC_API_KEY": "sk-test-planted-key", "ANTHROPIC_BASE_URL": server.base_url}
+        settings = load_settings(project, env=env)
+        assert settings.base_url == server.base_url and "sk-test" not in repr(settings)
+        recorder = Recorder()
+        engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), recorder)
+        try:
+            await engine.store.add_plan([], tasks(("1", "backend"), ("2", "test", ("1",))))
+            await engine.approve_all()
+            summary = await engine.run()
+        finally:
+            await engine.close()
+    assert summary.all_done
+    assert len(model.requests) == 3  # the 529'd attempt was retried by the SDK
+    first = model.requests[0]
+    # The SDK sends the key as x-api-key or as a bearer token, depending on its version.
+    auth = first.headers.get("x-api-key") or first.headers.get("authorization", "")
+    assert auth.removeprefix("Bearer ") == "sk-test-planted-key"
+    assert first.body["tool_choice"] == {"type": "tool", "name": SUBMIT_CHANGES}
+    assert first.body["max_tokens"] == settings.max_tokens and first.stream
+    assert [e.task_id for e in recorder.of(ModelCalled)] == ["1", "2"]
+    # The key never reaches the durable log of events.
+    db = (project / ".codeframe" / "state.db").read_bytes()
+    assert b"sk-test-planted-key" not in db
