@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from codeframe_tui.engine.events import EventSink
@@ -62,6 +63,17 @@ class CodeframeApp(App[int]):
         self.main.load_tasks(await self.engine.store.list_tasks())
         if self.auto_run:
             self.summary = await self.engine.run()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the main screen is in the command palette too (ctrl+p)."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            yield SystemCommand("Open task details", "Details of the highlighted task (enter)",
+                                screen.action_open_task)
+            yield SystemCommand("Show the task's tests", "Pin Test output to the highlighted task (t)",
+                                screen.action_show_tests)
+            yield SystemCommand("Follow the latest tests", "Test output follows the latest run (f)",
+                                screen.action_follow_tests)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         self.main.apply_event(message.event)

@@ -117,3 +117,24 @@ async def test_an_engine_that_cannot_open_is_shown_not_swallowed(tmp_path):
         assert "ANTHROPIC_API_KEY" in app.engine_error
         await pilot.press("q")
     await asyncio.sleep(0)
+
+
+async def test_actions_are_in_the_command_palette(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    async def opener(sink):
+        engine, _, _ = await open_engine(project, passing_responder, tasks(("1", "backend"), ("2", "test")), sink=sink)
+        return engine
+
+    app = CodeframeApp(opener, banner="x", offline=True, auto_run=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.main.tasks_table.row_count == 2)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Open task details", "Show the task's tests", "Follow the latest tests"} <= set(titles)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"task details")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        assert app.screen.task_key == "1"
+        await pilot.press("escape")
+        await pilot.press("q")
