@@ -106,8 +106,7 @@ async def _demo_headless(root: Path, latency: float, as_json: bool) -> int:
     sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
     engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
     try:
-        await engine.approve_all()
-        summary = await engine.run()
+        summary = await engine.run(approve_all=True)
     finally:
         await engine.close()
     return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE
@@ -143,9 +142,7 @@ async def _run_headless(settings, as_json: bool, approve_all: bool) -> int:
     sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
     engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
     try:
-        if approve_all:
-            await engine.approve_all()
-        summary = await engine.run()
+        summary = await engine.run(approve_all=approve_all)
     finally:
         await engine.close()
     return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE

@@ -63,7 +63,7 @@ def load_settings(project: Path, env: Mapping[str, str] | None = None, **overrid
     if path.is_file():
         values.update(_parse_file(path))
     if env.get("ANTHROPIC_BASE_URL"):
-        values.setdefault("base_url", env["ANTHROPIC_BASE_URL"])
+        values["base_url"] = env["ANTHROPIC_BASE_URL"]
     if env.get("CODEFRAME_MODEL"):
         values["model"] = env["CODEFRAME_MODEL"]
     api_key = env.get("ANTHROPIC_API_KEY") or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -53,5 +54,5 @@ async def prepare_demo(root: Path, *, latency: float = DEFAULT_LATENCY) -> DemoS
     try:
         await store.add_plan(ISSUES, PLAN)
     finally:
-        await store.close()
+        await asyncio.shield(store.close())  # even when cancelled: an open connection's thread blocks exit
     return DemoSetup(settings, ScriptedModel(demo_responder, latency=latency))

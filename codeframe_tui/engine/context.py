@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeframe_tui.config import Settings
-from codeframe_tui.engine.events import Event, EventSink
+from codeframe_tui.domain import Task, TaskStatus
+from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.store import Store
@@ -32,6 +33,16 @@ class EngineContext:
             payload = event.to_json_dict()
             await self.store.log_event(event.type, payload.get("task_id"), payload)
         self.emit(event)
+
+    async def move(self, task: Task, target: TaskStatus, *, reason: str = "", agent_id: str | None = None,
+                   count_retry: bool = False) -> Task:
+        """The one way a task changes status: validated and committed first, then announced."""
+        new = await self.store.transition(task.key, target, reason=reason, agent_id=agent_id, count_retry=count_retry)
+        await self.publish(TaskStatusChanged(
+            task_id=new.key, title=new.title, status=str(new.status), agent_id=agent_id,
+            previous=str(task.status), reason=reason,
+        ))
+        return new
 
     def emit(self, event: Event) -> None:
         try:

@@ -15,7 +15,6 @@ from codeframe_tui.engine.events import (
     RunStarted,
     TaskHeld,
     TaskInfo,
-    TaskStatusChanged,
 )
 from codeframe_tui.engine.scheduler import plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
@@ -47,16 +46,21 @@ class LeadAgent:
         self._running: dict[asyncio.Task[WorkerResult], tuple[Task, WorkerAgent]] = {}
         self._held_reported: dict[str, tuple[str, ...]] = {}
 
-    async def run(self) -> RunSummary:
+    async def run(self, *, approve_all: bool = False) -> RunSummary:
+        """Run every approved task that can run; with `approve_all`, approve the proposed ones first."""
         started = time.monotonic()
         store = self.ctx.store
-        await self._recover_interrupted()
         tasks = await store.list_tasks()
         await self.ctx.publish(RunStarted(
             project=str(self.ctx.project),
             tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
         ))
+        await self._recover_interrupted()
+        if approve_all:
+            for task in tasks:
+                if task.status == TaskStatus.PROPOSED:
+                    await self._move(task, TaskStatus.APPROVED, reason="approved by --approve-all")
         try:
             while True:
                 await self._start_ready()
@@ -64,10 +68,13 @@ class LeadAgent:
                     break
                 finished, _ = await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
                 for fut in finished:
-                    task, agent = self._running.pop(fut)
+                    task, agent = self._running[fut]
                     await self._settle(task, agent, fut)
-        except asyncio.CancelledError:
-            await self._stop_all("the run was stopped")
+                    del self._running[fut]  # only once settled, so a stop mid-settle still sees it
+        except BaseException as exc:
+            # Cancelled (quit, SIGTERM) or an engine error: either way no worker may outlive the run.
+            why = "the run was stopped" if isinstance(exc, asyncio.CancelledError) else f"the run stopped on {exc!r}"
+            await self._stop_all(why)
             raise
         summary = await self._summary(time.monotonic() - started)
         await self.ctx.publish(RunFinished(
@@ -98,7 +105,9 @@ class LeadAgent:
                 break
             agent = self._agent_for(task.agent_type)
             self._busy.add(agent.agent_id)
-            task = await self._move(task, TaskStatus.RUNNING, agent_id=agent.agent_id)
+            # A retry keeps its reason while running: the worker tells the model what failed before.
+            reason = task.reason if task.retries else ""
+            task = await self._move(task, TaskStatus.RUNNING, agent_id=agent.agent_id, reason=reason)
             fut = asyncio.create_task(agent.execute_task(task), name=f"task-{task.key}")
             self._running[fut] = (task, agent)
 
@@ -128,24 +137,24 @@ class LeadAgent:
             return
         await self._move(current, result.outcome.task_status, reason=result.reason, agent_id=agent.agent_id)
 
-    async def _move(self, task: Task, target: TaskStatus, *, reason: str = "", agent_id: str | None = None,
-                    count_retry: bool = False) -> Task:
-        """Commit the transition first, then tell the world."""
-        new = await self.ctx.store.transition(
-            task.key, target, reason=reason, agent_id=agent_id, count_retry=count_retry
-        )
-        await self.ctx.publish(TaskStatusChanged(
-            task_id=new.key, title=new.title, status=str(new.status), agent_id=agent_id,
-            previous=str(task.status), reason=reason,
-        ))
-        return new
+    async def _move(self, task: Task, target: TaskStatus, **kwargs) -> Task:
+        return await self.ctx.move(task, target, **kwargs)
 
     async def _stop_all(self, reason: str) -> None:
-        """Cancel every worker (their subprocess groups die with them) and keep the tasks resumable."""
+        """Cancel every worker (their subprocess groups die with them) and keep the tasks resumable.
+
+        A worker that had already finished is settled as usual, so its work is not done twice.
+        """
         for fut in self._running:
-            fut.cancel()
+            if not fut.done():
+                fut.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
         for fut, (task, agent) in list(self._running.items()):
+            if not fut.cancelled() and fut.exception() is None:
+                try:
+                    await self._settle(task, agent, fut)
+                except Exception:
+                    log.exception("could not settle task %s while stopping", task.key)
             current = await self.ctx.store.get_task(task.key)
             if current.status == TaskStatus.RUNNING:
                 await self._move(current, TaskStatus.APPROVED, reason=f"{reason}; will start again")

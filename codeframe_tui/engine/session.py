@@ -33,15 +33,15 @@ class Engine:
     def set_sink(self, sink: EventSink) -> None:
         self.ctx.sink = sink
 
-    async def run(self) -> RunSummary:
-        return await self.lead.run()
+    async def run(self, *, approve_all: bool = False) -> RunSummary:
+        return await self.lead.run(approve_all=approve_all)
 
     async def approve_all(self) -> int:
         """Approve every proposed task; returns how many were approved."""
         count = 0
         for task in await self.store.list_tasks():
             if task.status == TaskStatus.PROPOSED:
-                await self.store.transition(task.key, TaskStatus.APPROVED)
+                await self.ctx.move(task, TaskStatus.APPROVED, reason="approved by approve-all")
                 count += 1
         return count
 

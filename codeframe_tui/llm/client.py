@@ -32,6 +32,7 @@ class ModelReply:
     change_set: ChangeSet
     tool_use_id: str
     assistant_content: list[dict]  # to append to the conversation as the assistant turn
+    other_tool_use_ids: tuple[str, ...]  # each needs a tool_result too, or the API refuses the turn
     usage: Usage
     stop_reason: str
     latency: float
@@ -78,7 +79,8 @@ class ModelClient:
             system=system,
             messages=messages,
             tools=[SUBMIT_CHANGES_TOOL],
-            tool_choice={"type": "tool", "name": SUBMIT_CHANGES},
+            # One change set per turn: a second tool_use would need its own tool_result.
+            tool_choice={"type": "tool", "name": SUBMIT_CHANGES, "disable_parallel_tool_use": True},
         )
         try:
             async with self._client.messages.stream(**params) as stream:
@@ -120,7 +122,9 @@ class ModelClient:
         return ModelReply(
             change_set=change_set,
             tool_use_id=tool.id,
-            assistant_content=[_clean_block(b) for b in content if b.get("type") != "text" or b.get("text")],
+            # The API refuses whitespace-only text blocks sent back to it.
+            assistant_content=[_clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()],
+            other_tool_use_ids=tuple(b.id for b in message.content if b.type == "tool_use" and b.id != tool.id),
             usage=usage,
             stop_reason=message.stop_reason or "",
             latency=latency,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from codeframe_tui.domain import AgentType, Task, TestRun
 
 SKIP_DIRS = {".git", ".codeframe", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", "dist", "build"}
-SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_*", "*.p12", "*secret*")
+# Never sent to the model. Dotfiles (.env, .npmrc, .pypirc, .netrc...) are skipped as a whole.
+SECRET_PATTERNS = ("*.pem", "*.key", "id_*", "*.p12", "*.pfx", "*secret*", "*credential*", "*.tfstate*",
+                   "*token*", "*password*")
+MAX_LISTED_FILES = 400
 MAX_CONTEXT_FILES = 60
 MAX_FILE_CHARS = 12_000
 MAX_CONTEXT_CHARS = 120_000
@@ -49,33 +54,46 @@ class DependencyNote:
 
 
 def project_files(root: Path) -> list[Path]:
-    """Files the model may see, skipping tool folders, virtualenvs and anything that looks secret."""
+    """Files the model may see. Tool folders, virtualenvs and dot-folders are pruned before they are
+    walked (a node_modules can hold 100k files), and dotfiles and secret-looking names are left out."""
     out: list[Path] = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part in SKIP_DIRS for part in rel.parts[:-1]) or rel.parts[0] in SKIP_DIRS:
-            continue
-        if not path.is_file() or path.is_symlink():
-            continue
-        if any(fnmatch.fnmatch(path.name, pat) for pat in SECRET_PATTERNS):
-            continue
-        out.append(path)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or any(fnmatch.fnmatch(name.lower(), pat) for pat in SECRET_PATTERNS):
+                continue
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                out.append(path)
+        if len(out) > MAX_LISTED_FILES:
+            break
     return out
 
 
-def project_context(root: Path) -> str:
+def project_context(root: Path, first: Sequence[str] = ()) -> str:
+    """The file listing and the contents of the files that matter most: `first` (the task's own
+    files), then the rest in order, within a character budget. Sizes are checked before reading."""
     files = project_files(root)
-    listing = "\n".join(f"- {p.relative_to(root).as_posix()}" for p in files[:400])
+    rel = {p.relative_to(root).as_posix(): p for p in files}
+    ordered = [rel[f] for f in first if f in rel] + [p for p in files if p.relative_to(root).as_posix() not in first]
+    listing = "\n".join(f"- {name}" for name in list(rel)[:MAX_LISTED_FILES])
     parts = [f"Project files:\n{listing or '(empty project)'}"]
     budget = MAX_CONTEXT_CHARS
-    for path in files[:MAX_CONTEXT_FILES]:
+    shown = 0
+    for path in ordered:
+        if shown >= MAX_CONTEXT_FILES:
+            break
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_CHARS * 4 or size > budget * 4:
+                continue
             text = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
         if len(text) > MAX_FILE_CHARS or len(text) > budget:
             continue
         budget -= len(text)
+        shown += 1
         parts.append(f"--- {path.relative_to(root).as_posix()} ---\n{text}")
     return "\n\n".join(parts)
 
@@ -93,6 +111,8 @@ def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: l
         lines += ["Files that matter: " + ", ".join(task.files), ""]
     if deps:
         lines += ["Already done before this task:"] + [f"- {d.key}: {d.title}" for d in deps] + [""]
+    if task.retries and task.reason:
+        lines += [f"This is retry {task.retries} of this task. The previous attempt ended: {task.reason}", ""]
     for question, answer in answers:
         lines += ["A person answered a question about this task:", f"Q: {question}", f"A: {answer}", ""]
     lines += [context]

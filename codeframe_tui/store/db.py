@@ -74,7 +74,9 @@ async def _migrate(db: Database) -> None:
             continue
         log.info("applying migration %s", name)
         async with db.transaction() as conn:
-            # executescript would COMMIT first; run the statements one by one inside our transaction.
+            # sqlite3 opens no transaction before DDL by itself, and executescript would COMMIT
+            # first: begin explicitly, so a migration that fails half-way leaves nothing behind.
+            await conn.execute("BEGIN IMMEDIATE")
             for statement in _split_sql(sql):
                 await conn.execute(statement)
             await conn.execute(f"PRAGMA user_version = {int(number)}")

@@ -61,8 +61,15 @@ class CodeframeApp(App[int]):
             self.sub_title = "not started"
             return
         self.main.load_tasks(await self.engine.store.list_tasks())
-        if self.auto_run:
+        if not self.auto_run:
+            return
+        try:
             self.summary = await self.engine.run()
+        except Exception as exc:  # the workers are already stopped; the person must see why
+            log.exception("the run stopped on an error")
+            self.engine_error = f"The run stopped on an error: {exc}"
+            self.notify(self.engine_error, severity="error", timeout=30)
+            self.sub_title = "stopped on an error (see .codeframe/codeframe.log)"
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the main screen is in the command palette too (ctrl+p)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -22,7 +23,13 @@ def demo_app(root: Path, latency: float) -> CodeframeApp:
         setup = await prepare_demo(root, latency=latency)
         configure_logging(setup.settings.log_path)
         engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
-        await engine.approve_all()
+        try:
+            await engine.approve_all()
+        except BaseException:
+            # Quit while opening: the app never sees this engine, so close it here, or its
+            # aiosqlite thread would keep the process alive.
+            await asyncio.shield(engine.close())
+            raise
         return engine
 
     return CodeframeApp(opener, banner=OFFLINE_BANNER.format(root=root), offline=True)

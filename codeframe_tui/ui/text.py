@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape
+from textual.content import Content
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -15,9 +15,13 @@ def plain(text: str) -> str:
     return _CONTROL.sub("", _ANSI.sub("", text)).replace("\t", "    ")
 
 
-def markup_safe(text: str) -> str:
-    """Plain text, escaped for Rich markup: a title like `[/b]` shows literally."""
-    return escape(plain(text))
+def literal(text: str) -> Content:
+    """Untrusted text as Content that is never parsed as markup: `[/b]` or `[/` shows as typed.
+
+    Escaping for markup is not enough: Textual's parser differs from Rich's, and an escaped
+    `[/` still crashed a border title. Content built from a plain string has no markup at all.
+    """
+    return Content(plain(text))
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -114,3 +114,18 @@ async def test_model_error_fails_the_attempt_with_a_clear_reason(project):
         await engine.close()
     assert task.status == TaskStatus.FAILED
     assert "cut at max_tokens" in task.reason
+
+
+async def test_a_test_worker_with_no_test_command_asks_at_once(tmp_path):
+    project = tmp_path / "bare"
+    project.mkdir()  # nothing to detect: no Python or JavaScript markers, no config
+    notes = {"summary": "notes", "files": [{"path": "NOTES.txt", "action": "write", "content": "todo\n"}]}
+    engine, model, rec = await open_engine(project, lambda r: ToolUseReply(SUBMIT_CHANGES, notes), tasks(("1", "test")))
+    try:
+        await engine.run()
+        task = await engine.store.get_task("1")
+    finally:
+        await engine.close()
+    assert len(model.requests) == 1  # no correction calls burned on a missing command
+    assert task.status == TaskStatus.BLOCKED and "no test command was found" in task.reason
+    assert [b.task_id for b in rec.of(BlockerCreated)] == ["1"]

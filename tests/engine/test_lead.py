@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from support import Recorder, make_project, module_answer, open_engine, passing_responder, task_key_of, tasks
 
@@ -84,7 +86,10 @@ async def test_failed_dependency_stops_its_dependents(project):
     assert held["2"].blocked_by == ("1",) and "1 (failed)" in held["2"].reason
     assert held["3"].blocked_by == ("1",)
     assert "waits on 1 (failed)" in by_key["3"].reason  # the screen can say why
-    assert rec.statuses("1") == ["running", "approved", "running", "failed"]
+    assert rec.statuses("1") == ["approved", "running", "approved", "running", "failed"]
+    retry = [r for r in model.requests if r.messages[0]["content"].startswith("Task 1:")][1]
+    assert "This is retry 1 of this task" in retry.messages[0]["content"]
+    assert "without calling submit_changes" in retry.messages[0]["content"]
     finished = rec.of(RunFinished)[-1]
     assert (finished.done, finished.failed, finished.total) == (1, 1, 4)
     assert not summary.all_done
@@ -152,7 +157,7 @@ async def test_interrupted_running_task_goes_back_to_approved_and_runs(project):
         summary = await engine.run()
     finally:
         await engine.close()
-    assert rec.statuses("1") == ["approved", "running", "done"]
+    assert rec.statuses("1") == ["approved", "approved", "running", "done"]  # approve, recover, run
     assert summary.all_done
 
 
@@ -170,3 +175,30 @@ async def test_each_worker_writes_only_inside_its_project(project, tmp_path):
     assert not (tmp_path / "outside.py").exists()
     assert task.status == TaskStatus.BLOCKED
     assert "rejected" in task.reason
+
+
+async def test_an_engine_error_stops_every_worker_and_leaves_no_task_running(project):
+    from codeframe_tui.store import StoreError
+
+    plan = tasks(("1", "backend"), ("2", "backend"), ("3", "frontend"))
+    engine, _, rec = await open_engine(project, passing_responder, plan, latency=0.3, max_concurrent=3)
+    real = engine.store.transition
+    state = {"done": 0}
+
+    async def flaky_transition(key, target, **kw):
+        if target == TaskStatus.DONE:
+            state["done"] += 1
+            if state["done"] == 1:
+                raise StoreError("database is locked")
+        return await real(key, target, **kw)
+
+    engine.store.transition = flaky_transition
+    try:
+        with pytest.raises(StoreError, match="database is locked"):
+            await engine.run()
+        leftovers = [t for t in asyncio.all_tasks() if t.get_name().startswith("task-") and not t.done()]
+        statuses = {t.key: t.status for t in await engine.store.list_tasks()}
+    finally:
+        await engine.close()
+    assert leftovers == []
+    assert TaskStatus.RUNNING not in statuses.values()

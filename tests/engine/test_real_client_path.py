@@ -41,7 +41,7 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
     # The SDK sends the key as x-api-key or as a bearer token, depending on its version.
     auth = first.headers.get("x-api-key") or first.headers.get("authorization", "")
     assert auth.removeprefix("Bearer ") == "sk-test-planted-key"
-    assert first.body["tool_choice"] == {"type": "tool", "name": SUBMIT_CHANGES}
+    assert first.body["tool_choice"] == {"type": "tool", "name": SUBMIT_CHANGES, "disable_parallel_tool_use": True}
     assert first.body["max_tokens"] == settings.max_tokens and first.stream
     assert [e.task_id for e in recorder.of(ModelCalled)] == ["1", "2"]
     # The key never reaches the durable log of events.

@@ -112,3 +112,21 @@ async def test_test_runs_come_back_oldest_first(tmp_path):
         assert runs[0][1].failing_tests == ("t::a",)
     finally:
         await store.close()
+
+
+async def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
+    from codeframe_tui.store import db as db_module
+
+    good = _migrations()
+    bad = (good[-1][0] + 1, "999_bad.sql", "CREATE TABLE half_done (x INTEGER);\nCREATE TABLE broken (;")
+    monkeypatch.setattr(db_module, "_migrations", lambda: [*good, bad])
+    with pytest.raises(sqlite3.OperationalError):
+        await open_database(tmp_path / "s.db")
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    assert "half_done" not in names and EXPECTED_TABLES <= names
+    assert version == good[-1][0]
+    monkeypatch.setattr(db_module, "_migrations", lambda: good)
+    db = await open_database(tmp_path / "s.db")  # and the next start works
+    await db.close()

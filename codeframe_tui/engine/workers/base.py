@@ -102,6 +102,12 @@ class WorkerAgent:
             if passed:
                 reason = "no tests ran" if run.status == TestStatus.NO_TESTS else ""
                 return WorkerResult(WorkerOutcome.DONE, reason=reason, test_run=run)
+            if run is not None and not run.command:
+                # No command to run: a correction cannot fix that, only a person can.
+                return await self._ask_person(task, (
+                    f"Task {task.key} '{task.title}' needs its tests to pass, but no test command was "
+                    f"found for the {self.test_part} part. Set one under [tests] in .codeframe/config.toml."
+                ), run)
             if attempt >= max_attempts:
                 return await self._block(task, run, feedback_reason, max_attempts)
             attempt += 1
@@ -115,17 +121,23 @@ class WorkerAgent:
                 if run is not None
                 else prompts.rejected_changes_prompt(feedback_reason, attempt, max_attempts)
             )
-            messages.append({"role": "user", "content": [{
+            results = [{
                 "type": "tool_result", "tool_use_id": reply.tool_use_id, "content": text,
                 **({"is_error": True} if run is None else {}),
-            }]})
+            }]
+            results += [
+                {"type": "tool_result", "tool_use_id": extra, "is_error": True,
+                 "content": "Only the first submit_changes call of a turn is applied; this one was ignored."}
+                for extra in reply.other_tool_use_ids
+            ]
+            messages.append({"role": "user", "content": results})
 
     async def _first_prompt(self, task: Task) -> str:
         store = self.ctx.store
         deps = [await store.get_task(k) for k in task.depends_on]
         notes = [prompts.DependencyNote(d.key, d.title) for d in deps]
         answers = [(b.question, b.answer) for b in await store.blockers(task.key) if b.answer]
-        return prompts.task_prompt(task, notes, prompts.project_context(self.ctx.project), answers)
+        return prompts.task_prompt(task, notes, prompts.project_context(self.ctx.project, task.files), answers)
 
     async def _ask(self, task: Task, system: str, messages: list[dict]) -> ModelReply:
         batcher: Batcher[str] = Batcher(lambda parts: self.ctx.emit(ModelTextStreamed(
@@ -194,7 +206,11 @@ class WorkerAgent:
         question = (
             f"Task {task.key} '{task.title}': after {max_attempts} correction attempts {what}. "
             "How should the agent proceed?"
-        )[:2000]
+        )
+        return await self._ask_person(task, question, run)
+
+    async def _ask_person(self, task: Task, question: str, run: TestRun | None) -> WorkerResult:
+        question = question[:2000]
         blocker = await self.ctx.store.create_blocker(task.key, question)
         await self.ctx.publish(BlockerCreated(blocker_id=blocker.id, task_id=task.key, question=question))
         return WorkerResult(WorkerOutcome.BLOCKED, reason=question, test_run=run, blocker_id=blocker.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -11,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from codeframe_tui.store import Store
-from codeframe_tui.ui.text import markup_safe, one_line
+from codeframe_tui.ui.text import literal, one_line, plain
 
 
 class TaskDetailScreen(ModalScreen[None]):
@@ -30,7 +31,7 @@ class TaskDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail") as scroll:
-            scroll.border_title = f"Task {markup_safe(self.task_key)}"
+            scroll.border_title = literal(f"Task {self.task_key}")
             scroll.can_focus = True
             yield Static("Loading…", id="detail-body")
         yield Footer()
@@ -45,45 +46,47 @@ class TaskDetailScreen(ModalScreen[None]):
     def action_scroll_up(self) -> None:
         self.query_one("#detail").scroll_up()
 
-    async def render_detail(self) -> str:
+    async def render_detail(self) -> Text:
+        """The body as styled Text built from plain strings: no untrusted text is parsed as markup."""
         s = self.store
         task = await s.get_task(self.task_key)
-        out = [
-            f"[b]{markup_safe(task.title)}[/b]",
-            f"Status: [b]{task.status}[/b]   Agent: {markup_safe(task.agent_id or str(task.agent_type))}"
-            f"   Retries: {task.retries}",
-        ]
+        out = Text()
+
+        def line(text: str = "", style: str = "") -> None:
+            out.append(plain(text) + "\n", style=style)
+
+        line(task.title, "bold")
+        line(f"Status: {task.status}   Agent: {task.agent_id or task.agent_type}   Retries: {task.retries}")
         if task.reason:
-            out.append(f"Why: {markup_safe(task.reason)}")
-        out.append(f"Depends on: {', '.join(task.depends_on) or 'nothing'}")
+            line(f"Why: {task.reason}")
+        line(f"Depends on: {', '.join(task.depends_on) or 'nothing'}")
         if task.description:
-            out += ["[b]Description[/b]", markup_safe(task.description)]
+            line("Description", "bold")
+            line(task.description)
         calls = await s.model_calls(task.key)
-        out.append(f"[b]Model calls ({len(calls)})[/b]")
+        line(f"Model calls ({len(calls)})", "bold")
         for i, call in enumerate(calls, 1):
-            out.append(
-                f"{i}. {markup_safe(call.model)} · {call.input_tokens} in / {call.output_tokens} out · "
-                f"{call.latency:.1f}s · {markup_safe(call.stop_reason)}"
-            )
-            out.append(f"   asked: {markup_safe(one_line(call.prompt_summary, 160))}")
-            out.append(f"   answer: {markup_safe(one_line(call.answer_summary, 160))}")
+            line(f"{i}. {call.model} · {call.input_tokens} in / {call.output_tokens} out · "
+                 f"{call.latency:.1f}s · {call.stop_reason}")
+            line(f"   asked: {one_line(call.prompt_summary, 160)}", "dim")
+            line(f"   answer: {one_line(call.answer_summary, 160)}", "dim")
         runs = await s.test_runs(task.key)
-        out.append(f"[b]Test runs ({len(runs)})[/b]")
+        line(f"Test runs ({len(runs)})", "bold")
         for attempt, run in runs:
             label = "first try" if attempt == 0 else f"correction {attempt}"
-            names = f" · failing: {markup_safe(', '.join(run.failing_tests[:3]))}" if run.failing_tests else ""
-            out.append(
-                f"{label}: {run.status} · {run.passed} passed, {run.failed} failed, {run.errors} errors, "
-                f"{run.skipped} skipped · {run.duration:.2f}s{names}"
-            )
+            names = f" · failing: {', '.join(run.failing_tests[:3])}" if run.failing_tests else ""
+            style = "green" if run.status == "passed" else "red" if run.status in ("failed", "error", "timeout") else ""
+            line(f"{label}: {run.status} · {run.passed} passed, {run.failed} failed, {run.errors} errors, "
+                 f"{run.skipped} skipped · {run.duration:.2f}s{names}", style)
         corrections = await s.corrections(task.key)
-        out.append(f"[b]Correction attempts ({len(corrections)})[/b]")
+        line(f"Correction attempts ({len(corrections)})", "bold")
         for c in corrections:
-            out.append(f"{c.attempt_number}/{c.max_attempts}: {c.status}")
+            line(f"{c.attempt_number}/{c.max_attempts}: {c.status}")
         blockers = await s.blockers(task.key)
         if blockers:
-            out.append(f"[b]Blockers ({len(blockers)})[/b]")
+            line(f"Blockers ({len(blockers)})", "bold")
             for b in blockers:
-                answer = f" → {markup_safe(b.answer)}" if b.answer else " (waiting for an answer)"
-                out.append(f"#{b.id}: {markup_safe(b.question)}{answer}")
-        return "\n".join(out)
+                answer = f" → {b.answer}" if b.answer else " (waiting for an answer)"
+                line(f"#{b.id}: {b.question}{answer}")
+        out.rstrip()
+        return out

@@ -24,7 +24,7 @@ from codeframe_tui.engine.events import (
     TestStarted,
 )
 from codeframe_tui.headless import describe
-from codeframe_tui.ui.text import markup_safe, one_line
+from codeframe_tui.ui.text import literal, one_line
 from codeframe_tui.ui.widgets.agents import AgentsTable
 from codeframe_tui.ui.widgets.tasks import TasksTable
 from codeframe_tui.ui.widgets.test_output import TestOutputLog
@@ -53,7 +53,7 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(markup_safe(self.banner_text), id="banner", classes="offline" if self.offline else "")
+        yield Static(literal(self.banner_text), id="banner", classes="offline" if self.offline else "")
         with Horizontal(id="body"):
             tasks = TasksTable(id="tasks", classes="pane")
             tasks.border_title = "Tasks"

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from codeframe_tui.domain import Task, natural_key
-from codeframe_tui.ui.text import markup_safe, one_line
+from codeframe_tui.ui.text import literal, one_line
 
 STATUS_STYLE = {
     "proposed": ("◌", "dim"),
@@ -77,7 +77,7 @@ class TasksTable(DataTable):
         """The full title of the highlighted task, since the column is narrow at 80x24."""
         key = self.highlighted_key()
         task = self.tasks.get(key) if key else None
-        self.border_subtitle = markup_safe(f"{task.key} {one_line(task.title, 80)}") if task else ""
+        self.border_subtitle = literal(f"{task.key} {one_line(task.title, 80)}") if task else ""
 
     def highlighted_key(self) -> str | None:
         if not self.tasks or self.cursor_row < 0 or self.cursor_row >= self.row_count:

@@ -6,7 +6,9 @@ from collections import deque
 
 from textual.widgets import Log
 
-from codeframe_tui.ui.text import markup_safe, plain
+from textual.content import Content
+
+from codeframe_tui.ui.text import literal, plain
 
 LINES_PER_TASK = 2_000
 SCREEN_LINES = 2_000
@@ -23,11 +25,11 @@ class TestOutputLog(Log):
         self.shown: str | None = None
         self.follow = True
 
-    def _title(self) -> str:
+    def _title(self) -> Content:
         if self.shown is None:
-            return "Test output"
+            return literal("Test output")
         mode = "following" if self.follow else "pinned"
-        return f"Test output · {markup_safe(self.shown)} ({mode})"
+        return literal(f"Test output · {self.shown} ({mode})")
 
     def run_started(self, task_id: str, command: str) -> None:
         buf = self.buffers.setdefault(task_id, deque(maxlen=LINES_PER_TASK))
