@@ -47,3 +47,36 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
     # The key never reaches the durable log of events.
     db = (project / ".codeframe" / "state.db").read_bytes()
     assert b"sk-test-planted-key" not in db
+
+
+async def test_headless_run_command_uses_the_key_and_base_url_from_the_environment(tmp_path):
+    """`codeframe-tui run PATH --headless --json --approve-all`, as a person would type it, against
+    a Messages-API server on 127.0.0.1: the real-use path, end to end, in a separate process."""
+    import asyncio
+    import json
+    import sys
+
+    from codeframe_tui.store import Store
+
+    project = make_project(tmp_path / "p")
+    store = await Store.open(project / ".codeframe" / "state.db", project.resolve())
+    await store.add_plan([], tasks(("1", "backend"), ("2", "frontend", ("1",))))
+    await store.close()
+    model = ScriptedModel(passing_responder)
+    async with ScriptedServer(model) as server:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-planted-key",
+               "ANTHROPIC_BASE_URL": server.base_url}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless", "--json", "--approve-all",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()
+    events = [json.loads(line) for line in out.decode().splitlines()]
+    assert events[0]["type"] == "run_started" and events[-1]["type"] == "run_finished"
+    assert events[-1]["done"] == 2
+    assert len(model.requests) == 2
+    for path in (project / ".codeframe").rglob("*"):
+        if path.is_file():
+            assert b"sk-test-planted-key" not in path.read_bytes(), path
+    assert "sk-test-planted-key" not in out.decode() + err.decode()
