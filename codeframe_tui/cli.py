@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 COMMANDS = ("demo", "run", "tests", "open")
 
@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("path", nargs="?", default=".", type=Path)
 
     p_demo = sub.add_parser("demo", help="make a demo project and run it on the offline scripted model")
-    p_demo.add_argument("--dir", type=Path, help="folder for the demo project (new or empty); default: a new temp folder")
+    p_demo.add_argument("--dir", type=Path,
+                        help="folder for the demo project (new or empty); default: a new temp folder")
     p_demo.add_argument("--headless", action="store_true", help="no screen: print events instead")
     p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
     p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")

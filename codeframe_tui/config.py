@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shlex
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CONFIG_DIR = ".codeframe"

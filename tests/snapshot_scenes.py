@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from codeframe_tui.engine.events import (
@@ -19,7 +19,7 @@ from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import OFFLINE_BANNER, demo_app
 
-T0 = datetime(2026, 11, 28, 9, 30, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 28, 9, 30, 0, tzinfo=UTC)
 TITLES = {"1.1": "Book model with validation", "1.2": "In-memory shelf repository",
           "1.3": "Reading statistics", "1.4": "Search by title or author", "2.1": "Book card component",
           "2.2": "List page with search", "3.1": "Tests for the store and search",

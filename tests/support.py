@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType
@@ -96,8 +96,10 @@ def tasks(*specs: tuple) -> list[NewTask]:
     return out
 
 
-async def open_engine(root: Path, responder: Callable, plan: list[NewTask], *, latency: float = 0.0,
-                      sink: Callable | None = None, approve: bool = True, **overrides) -> tuple[Engine, ScriptedModel, Recorder]:
+async def open_engine(
+    root: Path, responder: Callable, plan: list[NewTask], *, latency: float = 0.0,
+    sink: Callable | None = None, approve: bool = True, **overrides,
+) -> tuple[Engine, ScriptedModel, Recorder]:
     settings = load_settings(root, offline=True, **overrides)
     model = ScriptedModel(responder, latency=latency)
     recorder = Recorder()

@@ -1,6 +1,5 @@
 """Plain domain types shared by the engine, the store, the runner and the UI."""
 
-from codeframe_tui.domain.task import AgentType, Task, TaskStatus, natural_key
 from codeframe_tui.domain.results import (
     Blocker,
     CorrectionStatus,
@@ -10,7 +9,8 @@ from codeframe_tui.domain.results import (
     WorkerOutcome,
     WorkerResult,
 )
-from codeframe_tui.domain.transitions import IllegalTransition, check_transition, can_transition
+from codeframe_tui.domain.task import AgentType, Task, TaskStatus, natural_key
+from codeframe_tui.domain.transitions import IllegalTransition, can_transition, check_transition
 
 __all__ = [
     "AgentType",

@@ -327,7 +327,7 @@ def _rollback(
         else:
             # Rewritten in place, not renamed: the rename may be exactly what just failed.
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_NOFOLLOW
-            attempt(lambda p: _write_fd(os.open(p, flags, 0o600), *original), target)
+            attempt(lambda p: _write_fd(os.open(p, flags, 0o600), *original), target)  # noqa: B023 (called now)
     for tmp in temps:
         attempt(os.unlink, tmp)
     for d in reversed(created):

@@ -7,13 +7,14 @@ Each event has a `type` (the snake_case name used in the headless JSON contract)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, kw_only=True)

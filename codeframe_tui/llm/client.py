@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import anthropic
 import httpx2
@@ -123,7 +124,9 @@ class ModelClient:
             change_set=change_set,
             tool_use_id=tool.id,
             # The API refuses whitespace-only text blocks sent back to it.
-            assistant_content=[_clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()],
+            assistant_content=[
+                _clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()
+            ],
             other_tool_use_ids=tuple(b.id for b in message.content if b.type == "tool_use" and b.id != tool.id),
             usage=usage,
             stop_reason=message.stop_reason or "",

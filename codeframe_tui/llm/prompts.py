@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from codeframe_tui.domain import AgentType, Task, TestRun
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Blocker, TestRun, TestStatus
@@ -17,7 +17,7 @@ MAX_STORED_OUTPUT = 200_000
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 class RecordsMixin:

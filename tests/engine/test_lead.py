@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from support import Recorder, make_project, module_answer, open_engine, passing_responder, task_key_of, tasks
+from support import make_project, open_engine, passing_responder, task_key_of, tasks
 
 from codeframe_tui.domain import TaskStatus, WorkerOutcome, WorkerResult
 from codeframe_tui.engine import lead as lead_module

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from support import Recorder, make_project, module_answer, passing_responder, tasks
+from support import Recorder, make_project, passing_responder, tasks
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.engine.events import ModelCalled
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
-from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer, ToolUseReply
+from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer
 from codeframe_tui.llm.tools import SUBMIT_CHANGES
 
 

@@ -7,7 +7,6 @@ import pytest
 from codeframe_tui.domain.results import TestStatus
 from codeframe_tui.runner.parse import Counts, decide_status, parse_junit, parse_summary, read_junit
 
-
 # -- pytest summaries ------------------------------------------------------------
 
 

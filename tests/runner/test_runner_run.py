@@ -15,7 +15,6 @@ import pytest
 from codeframe_tui.domain.results import TestStatus
 from codeframe_tui.runner import TestCommand, detect_test_command, run_tests
 
-
 CALC = {
     "calc.py": """
         def add(a, b):

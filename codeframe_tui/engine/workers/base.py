@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from codeframe_tui.domain import AgentType, Task, TestRun, TestStatus, WorkerOutcome, WorkerResult
@@ -168,7 +168,7 @@ class WorkerAgent:
             model=self.ctx.settings.model, agent_id=self.agent_id, input_tokens=tokens_in,
             output_tokens=tokens_out, latency=latency, stop_reason=stop_reason,
             prompt_summary=prompt[:2000], answer_summary=answer[:2000],
-            created_at=datetime.now(timezone.utc).isoformat(),
+            created_at=datetime.now(UTC).isoformat(),
         ))
 
     async def _run_tests(self, task: Task, attempt: int) -> TestRun:

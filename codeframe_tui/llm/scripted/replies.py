@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Any, Union
+from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "ContentReply",
@@ -76,14 +76,14 @@ class StallReply:
     """Waits `seconds` before answering with `then` (for timeout tests)."""
 
     seconds: float
-    then: "Reply"
+    then: Reply
 
 
 @dataclass(frozen=True)
 class MidStreamErrorReply:
     """A 200 stream that sends about half the content of `after`, then an SSE `error` event."""
 
-    after: "ContentReply"
+    after: ContentReply
     error_type: str = "overloaded_error"
     message: str = "Overloaded"
 
@@ -100,17 +100,11 @@ class DropReply:
     after_bytes: int = 0
 
 
-ContentReply = Union[ToolUseReply, TextReply, TruncatedReply, MalformedToolReply]
-Reply = Union[
-    ToolUseReply,
-    TextReply,
-    ErrorReply,
-    TruncatedReply,
-    MalformedToolReply,
-    StallReply,
-    MidStreamErrorReply,
-    DropReply,
-]
+ContentReply = ToolUseReply | TextReply | TruncatedReply | MalformedToolReply
+Reply = (
+    ToolUseReply | TextReply | ErrorReply | TruncatedReply | MalformedToolReply | StallReply
+    | MidStreamErrorReply | DropReply
+)
 
 CONTENT_REPLIES = (ToolUseReply, TextReply, TruncatedReply, MalformedToolReply)
 ALL_REPLIES = CONTENT_REPLIES + (ErrorReply, StallReply, MidStreamErrorReply, DropReply)

@@ -27,7 +27,7 @@ class AgentsTable(DataTable):
         self.streamed[agent_id] = 0
         cells = (name, Text(task_id or ""), Text(one_line(step, 60), style="" if busy else "dim"))
         if agent_id in self.rows:
-            for column, value in zip(("agent", "task", "step"), cells):
+            for column, value in zip(("agent", "task", "step"), cells, strict=True):
                 self.update_cell(agent_id, column, value)
         else:
             self.add_row(*cells, key=agent_id)

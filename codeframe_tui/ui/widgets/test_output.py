@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from textual.widgets import Log
-
 from textual.content import Content
+from textual.widgets import Log
 
 from codeframe_tui.ui.text import literal, plain
 
