@@ -130,3 +130,13 @@ async def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatc
     monkeypatch.setattr(db_module, "_migrations", lambda: good)
     db = await open_database(tmp_path / "s.db")  # and the next start works
     await db.close()
+
+
+async def test_extra_fields_are_kept_on_the_task(tmp_path):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        extra = {"story": "US1", "details": "keep me", "unknown": {"nested": [1, 2]}}
+        await store.add_plan([], [NewTask("T1", "a", AgentType.BACKEND, extra=extra)])
+        assert (await store.get_task("T1")).extra == extra
+    finally:
+        await store.close()
