@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMANDS = ("demo", "run", "tests", "open")
+COMMANDS = ("demo", "run", "tests", "open", "import")
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE = 0, 1, 2
 
@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--json", action="store_true")
     p_run.add_argument("--approve-all", action="store_true", help="approve every proposed task first")
 
+    p_import = sub.add_parser("import", help="import a plan (spec-kit tasks.md, Task Master tasks.json, checklist)")
+    p_import.add_argument("source", type=Path, help="the plan file, or a folder holding one")
+    p_import.add_argument("--project", type=Path, default=Path("."), help="the project to import into (default: .)")
+    p_import.add_argument("--tag", help="Task Master: which tag to import (default: master, or the only one)")
+    p_import.add_argument("--dry-run", action="store_true", help="check and show the plan; write nothing")
+    p_import.add_argument("--json", action="store_true", help="print the tasks and edges as JSON")
+
     p_tests = sub.add_parser("tests", help="run a project's tests as the agents will, and print the result")
     p_tests.add_argument("path", nargs="?", default=".", type=Path)
     p_tests.add_argument("--part", choices=("backend", "frontend", "test"), default="test")
@@ -57,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "tests":
             return asyncio.run(_tests(args))
+        if args.command == "import":
+            return asyncio.run(_import(args))
         if args.command == "run":
             return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all)
         return _run(args.path, headless=False, as_json=False, approve_all=False)
@@ -174,3 +183,35 @@ async def _tests(args: argparse.Namespace) -> int:
               f"{run.skipped} skipped of {run.total} in {run.duration:.2f}s")
     del lines
     return EXIT_OK if run.status == "passed" else EXIT_NOT_ALL_DONE
+
+
+async def _import(args: argparse.Namespace) -> int:
+    from codeframe_tui.domain.graph import PlanError
+    from codeframe_tui.plan import PlanImportError, import_plan, plan_to_json
+    from codeframe_tui.store import Store, StoreError
+
+    try:
+        plan = import_plan(args.source.expanduser().resolve(), tag=args.tag)
+    except PlanImportError as exc:
+        raise _UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(plan_to_json(plan), ensure_ascii=False, indent=None if args.dry_run else 2))
+    else:
+        done = sum(1 for t in plan.tasks if t.status == "done")
+        print(f"{plan.source}: {plan.format}, {len(plan.tasks)} tasks ({done} already done), "
+              f"{len(plan.edges())} dependencies, {len(plan.issues)} issues/phases")
+    if args.dry_run:
+        return EXIT_OK
+    project = _project_dir(args.project)
+    from codeframe_tui.config import CONFIG_DIR
+
+    store = await Store.open(project / CONFIG_DIR / "state.db", project)
+    try:
+        await store.add_plan(plan.issues, plan.tasks)  # one transaction: all or nothing
+    except (PlanError, StoreError) as exc:
+        raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
+    finally:
+        await store.close()
+    if not args.json:
+        print(f"imported into {project}; the tasks start proposed (approve them, or run with --approve-all)")
+    return EXIT_OK

@@ -74,3 +74,43 @@ def test_help_loads_neither_textual_nor_the_engine(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "plan" / "fixtures"
+
+
+def test_import_dry_run_prints_tasks_and_edges_and_writes_nothing(tmp_path):
+    proc = cli("import", str(FIXTURES / "checklist.md"), "--dry-run", "--json", "--project", str(tmp_path),
+               env_home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["format"] == "checklist" and plan["tasks"] and plan["edges"]
+    assert {"task_id", "title", "agent_type", "status", "depends_on"} <= plan["tasks"][0].keys()
+    assert not (tmp_path / ".codeframe").exists()
+
+
+def test_import_then_reimport_is_refused_whole(tmp_path):
+    import sqlite3
+
+    source = FIXTURES / "speckit" / "tasks.md"
+    first = cli("import", str(source), "--project", str(tmp_path), env_home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    db = tmp_path / ".codeframe" / "state.db"
+    with sqlite3.connect(db) as conn:
+        count, proposed = conn.execute(
+            "SELECT COUNT(*), SUM(status = 'proposed') FROM tasks").fetchone()
+        edges = conn.execute("SELECT COUNT(*) FROM task_dependencies").fetchone()[0]
+    assert count > 10 and proposed > 0 and edges > 0
+    again = cli("import", str(source), "--project", str(tmp_path), env_home=tmp_path)
+    assert again.returncode == 2 and "not imported" in again.stderr and "already exists" in again.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0] == count
+
+
+def test_import_of_a_malformed_plan_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "tasks.md"
+    bad.write_text("## Phase 1: Setup\n\n- [ ] T001 Create the project\n- [ ] T001 Again the same id\n")
+    proc = cli("import", str(bad), "--project", str(tmp_path), env_home=tmp_path)
+    assert proc.returncode == 2
+    assert f"{bad}:4" in proc.stderr
+    assert not (tmp_path / ".codeframe").exists()

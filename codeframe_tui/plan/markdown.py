@@ -1,0 +1,75 @@
+"""Line scanner shared by the markdown importers: headings, checkbox items, other lines; code skipped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeframe_tui.plan.model import PlanImportError
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^([ ]*)[-*+]\s+(.*)$")
+_BOX = re.compile(r"^\[([^\]]*)\](?:\s+(.*)|\s*)$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+@dataclass(frozen=True)
+class MdLine:
+    """One meaningful markdown line. kind: "heading", "item" (a checkbox), "bullet", "text" or "blank"."""
+
+    number: int
+    kind: str
+    indent: int = 0
+    level: int = 0  # heading level (## is 2)
+    done: bool = False  # for items: [x] or [X]
+    text: str = ""
+
+
+def scan(path: Path, text: str) -> Iterator[MdLine]:
+    """Yield the lines that matter; raise PlanImportError (file:line) for a checkbox with a strange mark.
+
+    Fenced code and HTML comments are skipped: spec-kit's template keeps examples and notes there.
+    A bracket holding one letter or digit ("- [P] tasks = different files") is a tag, not a checkbox.
+    """
+    in_fence = in_comment = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.expandtabs(4).rstrip()
+        if in_comment:
+            in_comment = "-->" not in line
+            continue
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        stripped = line.strip()
+        if stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            continue
+        if not stripped:
+            yield MdLine(number, "blank")
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        heading = _HEADING.match(stripped) if indent < 4 else None
+        if heading:
+            yield MdLine(number, "heading", indent, level=len(heading.group(1)), text=heading.group(2))
+            continue
+        bullet = _BULLET.match(line)
+        if not bullet:
+            yield MdLine(number, "text", indent, text=stripped)
+            continue
+        body = bullet.group(2)
+        box = _BOX.match(body)
+        mark = box.group(1) if box else ""
+        if box is None or (mark not in (" ", "x", "X") and (mark.isalnum() or len(mark) > 1)):
+            yield MdLine(number, "bullet", indent, text=body.strip())
+            continue
+        if mark not in (" ", "x", "X"):
+            shown = f"'[{mark}]'" if mark else "'[]'"
+            raise PlanImportError(path, f"unknown checkbox mark {shown}: use [ ] for open or [x] for done", line=number)
+        item = (box.group(2) or "").strip()
+        if not item:
+            raise PlanImportError(path, "checklist item has no text", line=number)
+        yield MdLine(number, "item", indent, done=mark in "xX", text=item)

@@ -1,0 +1,77 @@
+"""The agent-type classifier decides on whole words and file paths, never on substrings."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeframe_tui.domain import AgentType
+from codeframe_tui.plan import classify_agent_type
+from codeframe_tui.plan.classify import find_paths
+
+B, F, T = AgentType.BACKEND, AgentType.FRONTEND, AgentType.TEST
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Fetch the latest exchange rates", B),  # "test" inside "latest"
+    ("Speed up the build", B),  # "ui" inside "build"
+    ("Fix the deploy workflow", B),  # "low" inside "workflow"
+    ("Contest entries endpoint", B),  # "test" inside "contest"
+    ("Guide for the platform team", B),  # "ui" in "guide", "form" in "platform"
+    ("Polish the UI", F),
+    ("Add a settings page with a form", F),
+    ("Front-end error banner", F),
+    ("Write tests for the parser", T),
+    ("Add API tests", T),  # a tie between words goes to the narrower kind
+    ("Increase coverage", T),
+    ("Set up the database", B),
+    ("Tidy things up", B),  # no signal at all
+])
+def test_words_decide_on_word_boundaries(title, expected):
+    assert classify_agent_type(title) == expected
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    (["tests/test_store.py"], T),
+    (["tests/"], T),
+    (["src/test_helpers.py"], T),
+    (["web-ui/src/app.test.ts"], T),
+    (["pkg/store_test.go"], T),
+    (["src/App.tsx"], F),
+    (["src/components/Card.ts"], F),
+    (["frontend/main.js"], F),
+    (["static/site.css"], F),
+    (["app/templates/index.html"], F),
+    (["src/latest/build.py"], B),
+    (["tests/test_a.py", "src/App.vue"], T),  # a tie between files goes to test
+    (["src/A.svelte", "src/B.jsx", "tests/test_a.py"], F),
+])
+def test_files_weigh_most(files, expected):
+    # The title says "backend" on purpose: test and frontend files override words.
+    assert classify_agent_type("Backend API work", files=files) == expected
+
+
+def test_plain_source_files_do_not_override_words():
+    assert classify_agent_type("Write tests for the parser", files=["src/parser.py"]) == T
+    assert classify_agent_type("Style the header", files=["src/header.py"]) == B
+
+
+def test_paths_in_text_are_used_when_no_files_are_given():
+    assert classify_agent_type("Contract test in tests/contract/test_post.py") == T
+    assert classify_agent_type("Card in web-ui/src/components/Card.tsx") == F
+    # A path's parts are not words: "ui" in codeframe/ui/server.py does not make UI work.
+    assert classify_agent_type("Add the endpoint in codeframe/ui/server.py") == B
+
+
+def test_description_counts_less_than_the_title():
+    assert classify_agent_type("Add the settings page", "store the choices in the database") == F
+
+
+def test_default_applies_only_without_any_signal():
+    assert classify_agent_type("Theme switcher", default=F) == F
+    assert classify_agent_type("Theme switcher tests", default=F) == T
+
+
+def test_find_paths():
+    text = "Add create_blocker() in codeframe/agents/backend.py, see README.md and `docs/`; Node.js and/or e.g. v1.2"
+    assert find_paths(text) == ("codeframe/agents/backend.py", "README.md", "docs/")
+    assert find_paths("see https://example.com/a.py") == ()
