@@ -54,3 +54,21 @@ def _bad_ancestors(task: Task, by_key: dict[str, Task]) -> tuple[str, ...]:
 def can_still_run(task: Task, by_key: dict[str, Task]) -> bool:
     """An approved task whose dependencies could all still finish."""
     return task.status == TaskStatus.APPROVED and not _bad_ancestors(task, by_key)
+
+
+def blocked_forever_by(tasks: Iterable[Task], keys: Iterable[str]) -> list[str]:
+    """Tasks that could never run if `keys` were rejected: their dependents, direct or not, not done."""
+    by_key = {t.key: t for t in tasks}
+    dependents: dict[str, list[str]] = {}
+    for task in by_key.values():
+        for dep in task.depends_on:
+            dependents.setdefault(dep, []).append(task.key)
+    seen: set[str] = set()
+    stack = list(keys)
+    while stack:
+        for child in dependents.get(stack.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    seen -= set(keys)
+    return sorted((k for k in seen if by_key[k].status != TaskStatus.DONE), key=natural_key)

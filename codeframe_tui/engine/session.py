@@ -5,14 +5,19 @@ from __future__ import annotations
 import logging
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import TaskStatus
+from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
+from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.store import Store
 
 log = logging.getLogger(__name__)
+
+
+class CommandRefused(ValueError):
+    """A command the person gave cannot be carried out; the message says why, for the screen."""
 
 
 class Engine:
@@ -44,6 +49,33 @@ class Engine:
                 await self.ctx.move(task, TaskStatus.APPROVED, reason="approved by approve-all")
                 count += 1
         return count
+
+    async def approve(self, keys: list[str]) -> list[Task]:
+        """Approve proposed tasks. Refused, with nothing changed, if any has a rejected dependency."""
+        tasks = {t.key: t for t in await self.store.list_tasks()}
+        for key in keys:
+            if key not in tasks:
+                raise CommandRefused(f"there is no task {key}")
+            bad = [d for d in tasks[key].depends_on if tasks[d].status == TaskStatus.REJECTED]
+            if bad:
+                raise CommandRefused(f"task {key} depends on rejected {', '.join(bad)}: approve that first")
+            if tasks[key].status != TaskStatus.PROPOSED:
+                raise CommandRefused(f"task {key} is {tasks[key].status}, not proposed")
+        return [await self.ctx.move(tasks[k], TaskStatus.APPROVED, reason="approved") for k in keys]
+
+    async def rejection_impact(self, keys: list[str]) -> list[str]:
+        """What rejecting `keys` would strand: shown to the person before they confirm."""
+        return blocked_forever_by(await self.store.list_tasks(), keys)
+
+    async def reject(self, keys: list[str], reason: str = "") -> list[Task]:
+        tasks = {t.key: t for t in await self.store.list_tasks()}
+        for key in keys:
+            if key not in tasks:
+                raise CommandRefused(f"there is no task {key}")
+            if tasks[key].status not in (TaskStatus.PROPOSED, TaskStatus.APPROVED):
+                raise CommandRefused(f"task {key} is {tasks[key].status}; only a planned task can be rejected")
+        why = f"rejected: {reason}" if reason else "rejected"
+        return [await self.ctx.move(tasks[k], TaskStatus.REJECTED, reason=why) for k in keys]
 
     async def close(self) -> None:
         try:
