@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--headless", action="store_true", help="no screen: print events instead")
     p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
     p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")
+    p_demo.add_argument("--approve-all", action="store_true", help="skip plan review (the headless demo always does)")
 
     p_run = sub.add_parser("run", help="run a project's approved tasks with the real model")
     p_run.add_argument("path", nargs="?", default=".", type=Path)
@@ -101,7 +102,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"demo project: {root}")
     from codeframe_tui.ui.launch import run_demo_tui
 
-    return run_demo_tui(root, latency)
+    return run_demo_tui(root, latency, approve_all=args.approve_all)
 
 
 async def _demo_headless(root: Path, latency: float, as_json: bool) -> int:

@@ -32,7 +32,7 @@ async def shoot_real_demo(name: str = "demo-running-80x24.svg") -> None:
     from codeframe_tui.ui.launch import demo_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = demo_app(Path(tmp) / "demo", latency=1.0)
+        app = demo_app(Path(tmp) / "demo", latency=1.0, approve_all=True)
         async with app.run_test(size=(80, 24)) as pilot:
             statuses = lambda: list(app.main.tasks_table.display_status.values())  # noqa: E731
             while statuses().count("running") < 3 or not app.main.test_log.line_count:
@@ -41,10 +41,23 @@ async def shoot_real_demo(name: str = "demo-running-80x24.svg") -> None:
             await pilot.press("q")
 
 
+async def shoot_review(name: str = "plan-review-80x24.svg") -> None:
+    from snapshot_scenes import review_app, review_scene
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = review_app(Path(tmp) / "demo")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await review_scene(pilot)
+            app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
+            await pilot.press("q")
+
+
 async def main() -> None:
     for name, size, story in SHOTS:
         await shoot(name, size, story)
         print(f"wrote screenshots/{name}")
+    await shoot_review()
+    print("wrote screenshots/plan-review-80x24.svg")
     await shoot_real_demo()
     print("wrote screenshots/demo-running-80x24.svg")
 

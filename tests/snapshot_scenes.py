@@ -106,7 +106,7 @@ def finished_story() -> list[Event]:
 
 
 def scene_app(root: Path) -> CodeframeApp:
-    app = demo_app(root, latency=0.0)
+    app = demo_app(root, latency=0.0, approve_all=True)
     app.auto_run = False
     app.banner = OFFLINE_BANNER.format(root="/tmp/codeframe-demo-x1y2z3")
     return app
@@ -120,3 +120,25 @@ async def play(pilot, story: list[Event]) -> None:
     for event in story:
         app.post_message(EngineEvent(event))
     await pilot.pause(0.3)
+
+
+def review_app(root: Path) -> CodeframeApp:
+    app = demo_app(root, latency=0.0)  # opens on plan review
+    app.banner = OFFLINE_BANNER.format(root="/tmp/codeframe-demo-x1y2z3")
+    return app
+
+
+async def review_scene(pilot) -> None:
+    """Plan review with 1.1 approved, 1.2 and 1.3 selected, the cursor on 1.3."""
+    from codeframe_tui.ui.screens.review import PlanReviewScreen
+
+    app = pilot.app
+    while not (isinstance(app.screen, PlanReviewScreen) and app.screen.tasks):
+        await pilot.pause(0.05)
+    await pilot.press("a")
+    while app.screen.tasks["1.1"].status != "approved":
+        await pilot.pause(0.05)
+    await pilot.press("j", "space", "j", "space")
+    await pilot.pause(0.3)
+    app.clear_notifications()
+    await pilot.pause(0.1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from snapshot_scenes import finished_story, mid_run_story, play, scene_app
+from snapshot_scenes import finished_story, mid_run_story, play, review_app, review_scene, scene_app
 
 
 def test_main_screen_mid_run_80x24(snap_compare, tmp_path):
@@ -25,3 +25,17 @@ def test_main_screen_finished_120x40(snap_compare, tmp_path):
         await play(pilot, finished_story())
 
     assert snap_compare(scene_app(tmp_path / "demo"), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_plan_review_80x24(snap_compare, tmp_path):
+    """You should see, at 80x24: PLAN REVIEW over the offline banner; the Plan table with 1.1
+    approved, 1.2 and 1.3 ticked as selected and proposed, the cursor on 1.3; the Task pane with
+    1.3's title, 'Waits for: 1.1 (approved)' and its description; the footer keys Select, Approve,
+    Approve all, Reject, Details, Start."""
+    assert snap_compare(review_app(tmp_path / "demo"), terminal_size=(80, 24), run_before=review_scene)
+
+
+def test_plan_review_120x40(snap_compare, tmp_path):
+    """You should see, at 120x40: the same review with room for full titles; 2.2 waits for 1.4
+    and 2.1; the header counting 1 approved and 7 proposed of 8 tasks."""
+    assert snap_compare(review_app(tmp_path / "demo"), terminal_size=(120, 40), run_before=review_scene)

@@ -42,10 +42,12 @@ class Engine:
         return await self.lead.run(approve_all=approve_all)
 
     async def approve_all(self) -> int:
-        """Approve every proposed task; returns how many were approved."""
+        """Approve every proposed task that has no rejected dependency; returns how many."""
         count = 0
-        for task in await self.store.list_tasks():
-            if task.status == TaskStatus.PROPOSED:
+        tasks = await self.store.list_tasks()
+        rejected = {t.key for t in tasks if t.status == TaskStatus.REJECTED}
+        for task in tasks:
+            if task.status == TaskStatus.PROPOSED and not rejected.intersection(task.depends_on):
                 await self.ctx.move(task, TaskStatus.APPROVED, reason="approved by approve-all")
                 count += 1
         return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -10,12 +11,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from codeframe_tui.domain import TaskStatus
 from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.lead import RunSummary
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.main import MainScreen
+from codeframe_tui.ui.screens.review import PlanReviewScreen
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,11 @@ class CodeframeApp(App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, opener: EngineOpener, *, banner: str, offline: bool, auto_run: bool = True) -> None:
+    def __init__(self, opener: EngineOpener, *, banner: str, offline: bool, auto_run: bool = True,
+                 review: bool = False) -> None:
         super().__init__()
+        self.review = review
+        self._start_requested = asyncio.Event()
         self.opener = opener
         self.banner = banner
         self.offline = offline
@@ -60,7 +66,13 @@ class CodeframeApp(App[int]):
             self.notify(self.engine_error, severity="error", timeout=30)
             self.sub_title = "not started"
             return
-        self.main.load_tasks(await self.engine.store.list_tasks())
+        tasks = await self.engine.store.list_tasks()
+        self.main.load_tasks(tasks)
+        if self.review and any(t.status == TaskStatus.PROPOSED for t in tasks):
+            # Nothing runs without approval: plan review first, then `s` starts the run.
+            await self.push_screen(PlanReviewScreen(self.engine, self.banner))
+            await self._start_requested.wait()
+            self.main.load_tasks(await self.engine.store.list_tasks())
         if not self.auto_run:
             return
         try:
@@ -81,9 +93,24 @@ class CodeframeApp(App[int]):
                                 screen.action_show_tests)
             yield SystemCommand("Follow the latest tests", "Test output follows the latest run (f)",
                                 screen.action_follow_tests)
+        if isinstance(screen, PlanReviewScreen):
+            yield SystemCommand("Select task", "Select or unselect the highlighted task (space)",
+                                screen.action_toggle_select)
+            yield SystemCommand("Approve", "Approve the selection or the highlighted task (a)", screen.action_approve)
+            yield SystemCommand("Approve all", "Approve every proposed task that can run (A)",
+                                screen.action_approve_all)
+            yield SystemCommand("Reject", "Reject the selection or the highlighted task (r)", screen.action_reject)
+            yield SystemCommand("Task details", "Details of the highlighted task (enter)", screen.action_details)
+            yield SystemCommand("Start the run", "Run the approved tasks (s)", screen.action_start)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         self.main.apply_event(message.event)
+
+    def start_run(self) -> None:
+        """Called by plan review's `s`: leave the review for the main screen and run."""
+        if isinstance(self.screen, PlanReviewScreen):
+            self.pop_screen()
+        self._start_requested.set()
 
     def open_task_detail(self, key: str) -> None:
         if self.engine is not None:

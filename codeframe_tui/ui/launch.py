@@ -14,7 +14,8 @@ from codeframe_tui.ui.app import CodeframeApp
 OFFLINE_BANNER = "OFFLINE DEMO · scripted model, no network · {root}"
 
 
-def demo_app(root: Path, latency: float) -> CodeframeApp:
+def demo_app(root: Path, latency: float, *, approve_all: bool = False) -> CodeframeApp:
+    """The demo opens on plan review; with `approve_all` it skips review and runs at once."""
     async def opener(sink: EventSink) -> Engine:
         from codeframe_tui.demo.setup import prepare_demo
         from codeframe_tui.llm.offline import scripted_model_client
@@ -24,7 +25,8 @@ def demo_app(root: Path, latency: float) -> CodeframeApp:
         configure_logging(setup.settings.log_path)
         engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
         try:
-            await engine.approve_all()
+            if approve_all:
+                await engine.approve_all()
         except BaseException:
             # Quit while opening: the app never sees this engine, so close it here, or its
             # aiosqlite thread would keep the process alive.
@@ -32,7 +34,7 @@ def demo_app(root: Path, latency: float) -> CodeframeApp:
             raise
         return engine
 
-    return CodeframeApp(opener, banner=OFFLINE_BANNER.format(root=root), offline=True)
+    return CodeframeApp(opener, banner=OFFLINE_BANNER.format(root=root), offline=True, review=not approve_all)
 
 
 def project_app(settings: Settings) -> CodeframeApp:
@@ -42,7 +44,7 @@ def project_app(settings: Settings) -> CodeframeApp:
         return await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
 
     banner = f"{settings.project} · model {settings.model}"
-    return CodeframeApp(opener, banner=banner, offline=False)
+    return CodeframeApp(opener, banner=banner, offline=False, review=True)
 
 
 def _run(app: CodeframeApp) -> int:
@@ -52,8 +54,8 @@ def _run(app: CodeframeApp) -> int:
     return int(result or 0)
 
 
-def run_demo_tui(root: Path, latency: float) -> int:
-    return _run(demo_app(root, latency))
+def run_demo_tui(root: Path, latency: float, *, approve_all: bool = False) -> int:
+    return _run(demo_app(root, latency, approve_all=approve_all))
 
 
 def run_project_tui(settings: Settings) -> int:

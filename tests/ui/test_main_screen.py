@@ -24,7 +24,7 @@ async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
 
 
 async def test_panes_receive_engine_events_as_messages(tmp_path):
-    app = demo_app(tmp_path / "demo", latency=0.2)
+    app = demo_app(tmp_path / "demo", latency=0.2, approve_all=True)
     posted: list = []
     hook = lambda m: posted.append(m.event) if isinstance(m, EngineEvent) else None  # noqa: E731
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
@@ -47,7 +47,7 @@ async def test_panes_receive_engine_events_as_messages(tmp_path):
 
 
 async def test_keys_act_while_agents_run(tmp_path):
-    app = demo_app(tmp_path / "demo", latency=0.6)
+    app = demo_app(tmp_path / "demo", latency=0.6, approve_all=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
         table = app.main.tasks_table
@@ -69,7 +69,7 @@ async def test_keys_act_while_agents_run(tmp_path):
 
 async def test_quit_while_running_keeps_tasks_resumable(tmp_path):
     root = tmp_path / "demo"
-    app = demo_app(root, latency=0.5)
+    app = demo_app(root, latency=0.5, approve_all=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
         await pilot.press("q")

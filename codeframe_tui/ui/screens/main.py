@@ -126,7 +126,9 @@ class MainScreen(Screen):
             f = self.finished
             parts.insert(0, f"finished in {f.elapsed:.1f}s")
         summary = " · ".join(parts) or "idle"
-        self.app.sub_title = f"{len(statuses)} tasks · {summary}"
+        if self.app.screen is self or self.finished is not None or "running" in counts:
+            # Under plan review the header belongs to the review's own counts.
+            self.app.sub_title = f"{len(statuses)} tasks · {summary}"
 
     def action_open_task(self) -> None:
         key = self.tasks_table.highlighted_key()

@@ -1,0 +1,179 @@
+"""Plan review: approve or reject each proposed task with the keyboard, then start the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from codeframe_tui.domain import Task, TaskStatus, natural_key
+from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.ui.screens.reject import RejectScreen
+from codeframe_tui.ui.text import literal, one_line, plain
+from codeframe_tui.ui.widgets.tasks import status_cell
+
+
+class ReviewTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", cell_padding=0, **kwargs)
+
+    def on_mount(self) -> None:
+        self.add_column(" ", key="sel", width=2)
+        self.add_column("#", key="key", width=6)
+        self.add_column("Status", key="status", width=11)
+        self.add_column("Agent", key="agent", width=9)
+        self.add_column("Title", key="title")
+
+
+class PlanReviewScreen(Screen):
+    """Nothing runs until the person approves it here; `s` starts the approved tasks."""
+
+    CSS_PATH = Path(__file__).with_name("review.tcss")
+    AUTO_FOCUS = "#review-tasks"
+    BINDINGS = [
+        Binding("space", "toggle_select", "Select"),
+        Binding("a", "approve", "Approve"),
+        Binding("A", "approve_all", "All"),
+        Binding("r", "reject", "Reject"),
+        Binding("enter", "details", "Details", priority=True),
+        Binding("s", "start", "Start"),
+    ]
+
+    def __init__(self, engine: Engine, banner: str) -> None:
+        super().__init__()
+        self.engine = engine
+        self.banner_text = banner
+        self.tasks: dict[str, Task] = {}
+        self.selected: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(literal(f"PLAN REVIEW · {self.banner_text}"), id="review-help")
+        with Horizontal(id="review-body"):
+            table = ReviewTable(id="review-tasks", classes="pane")
+            table.border_title = "Plan"
+            yield table
+            with VerticalScroll(id="review-detail", classes="pane") as detail:
+                detail.border_title = "Task"
+                yield Static("", id="review-detail-body")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> ReviewTable:
+        return self.query_one(ReviewTable)
+
+    async def on_mount(self) -> None:
+        await self.reload()
+
+    async def reload(self) -> None:
+        """Read the tasks back from the store and update the rows in place."""
+        tasks = await self.engine.store.list_tasks()
+        self.tasks = {t.key: t for t in tasks}
+        table = self.table
+        for task in sorted(tasks, key=lambda t: natural_key(t.key)):
+            cells = {
+                "sel": Text("✓" if task.key in self.selected else " ", style="bold"),
+                "key": Text(one_line(task.key, 6)), "status": status_cell(str(task.status)),
+                "agent": Text(str(task.agent_type)), "title": Text(one_line(task.title, 120)),
+            }
+            if task.key in table.rows:
+                for column, value in cells.items():
+                    table.update_cell(task.key, column, value)
+            else:
+                table.add_row(*cells.values(), key=task.key)
+        proposed = sum(1 for t in tasks if t.status == TaskStatus.PROPOSED)
+        approved = sum(1 for t in tasks if t.status == TaskStatus.APPROVED)
+        self.app.sub_title = f"plan review · {approved} approved · {proposed} proposed · {len(tasks)} tasks"
+        self.show_detail()
+
+    def highlighted(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        key = self.highlighted()
+        task = self.tasks.get(key) if key else None
+        body = Text()
+        if task is not None:
+            waits = ", ".join(f"{d} ({self.tasks[d].status})" for d in task.depends_on) or "nothing"
+            waited = [t.key for t in self.tasks.values() if task.key in t.depends_on]
+            body.append(plain(task.title) + "\n", style="bold")
+            body.append(f"{task.key} · {task.agent_type} · {task.status} · issue {task.issue_key or '-'}\n")
+            body.append(f"Waits for: {waits}\n")
+            body.append(f"Waited on by: {', '.join(waited) or 'nothing'}\n")
+            if task.reason:
+                body.append(plain(task.reason) + "\n", style="italic")
+            if task.description:
+                body.append("\n" + plain(task.description) + "\n")
+        self.query_one("#review-detail-body", Static).update(body)
+
+    def _targets(self) -> list[str]:
+        if self.selected:
+            return sorted(self.selected, key=natural_key)
+        key = self.highlighted()
+        return [key] if key else []
+
+    async def action_toggle_select(self) -> None:
+        key = self.highlighted()
+        if key is not None:
+            self.selected ^= {key}
+            self.table.update_cell(key, "sel", Text("✓" if key in self.selected else " ", style="bold"))
+
+    async def _command(self, coro, done: str) -> None:
+        try:
+            await coro
+        except CommandRefused as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.selected.clear()
+        await self.reload()
+        self.notify(done)
+
+    async def action_approve(self) -> None:
+        keys = self._targets()
+        if keys:
+            await self._command(self.engine.approve(keys), f"Approved {', '.join(keys)}")
+
+    async def action_approve_all(self) -> None:
+        count = await self.engine.approve_all()
+        self.selected.clear()
+        await self.reload()
+        self.notify(f"Approved {count} task(s)")
+
+    async def action_reject(self) -> None:
+        keys = self._targets()
+        if not keys:
+            return
+        stranded = await self.engine.rejection_impact(keys)
+
+        async def confirmed(reason: str | None) -> None:
+            if reason is not None:
+                await self._command(self.engine.reject(keys, reason), f"Rejected {', '.join(keys)}")
+
+        self.app.push_screen(RejectScreen(keys, stranded), confirmed)
+
+    def action_details(self) -> None:
+        key = self.highlighted()
+        if key is not None:
+            self.app.open_task_detail(key)
+
+    def action_start(self) -> None:
+        if not any(t.status == TaskStatus.APPROVED for t in self.tasks.values()):
+            self.notify("Approve at least one task first (a, or A for all)", severity="warning")
+            return
+        self.app.start_run()

@@ -1,0 +1,88 @@
+"""Plan review with keys alone: select, approve, reject with its impact, start; approvals persist."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from codeframe_tui.domain import TaskStatus
+from codeframe_tui.store import Store
+from codeframe_tui.ui.launch import demo_app
+from codeframe_tui.ui.screens.reject import RejectScreen
+from codeframe_tui.ui.screens.review import PlanReviewScreen
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline or not pilot.app.is_running:
+            raise AssertionError("timed out waiting for the app, or the app stopped")
+        await asyncio.wait_for(pilot.pause(0.05), 10)
+
+
+async def statuses(root) -> dict[str, TaskStatus]:
+    store = await Store.open(root / ".codeframe" / "state.db", root)
+    try:
+        return {t.key: t.status for t in await store.list_tasks()}
+    finally:
+        await store.close()
+
+
+async def test_review_approve_reject_and_start_by_keys(tmp_path):
+    root = tmp_path / "demo"
+    app = demo_app(root, latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
+        review = app.screen
+        assert set(t.status for t in review.tasks.values()) == {TaskStatus.PROPOSED}
+        assert app.main.tasks_table.display_status["1.1"] == "proposed"  # nothing ran without approval
+        await pilot.press("space", "j", "space")  # select 1.1 and 1.2
+        await pilot.press("a")
+        await wait_for(pilot, lambda: review.tasks["1.2"].status == TaskStatus.APPROVED)
+        # Reject 3.1: the dialog names what could then never run (3.2 waits on it).
+        await pilot.press("j", "j", "j", "j", "j")
+        assert review.highlighted() == "3.1"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RejectScreen))
+        assert app.screen.stranded == ["3.2"]
+        await pilot.press(*"not needed", "enter")
+        await wait_for(pilot, lambda: review.tasks["3.1"].status == TaskStatus.REJECTED)
+        assert review.tasks["3.1"].reason == "rejected: not needed"
+        # Approving 3.2, whose dependency is rejected, is refused.
+        await pilot.press("j", "a")
+        await pilot.pause(0.2)
+        assert review.tasks["3.2"].status == TaskStatus.PROPOSED
+        await pilot.press("A")  # approves what can be approved: all but 3.2
+        await wait_for(pilot, lambda: review.tasks["2.2"].status == TaskStatus.APPROVED)
+        assert review.tasks["3.2"].status == TaskStatus.PROPOSED
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.summary is not None)
+        await pilot.press("q")
+    final = await statuses(root)
+    assert final["3.1"] == TaskStatus.REJECTED and final["3.2"] == TaskStatus.PROPOSED
+    assert {k for k, s in final.items() if s == TaskStatus.DONE} == {"1.1", "1.2", "1.3", "1.4", "2.1", "2.2"}
+
+
+async def test_approvals_persist_across_a_restart(tmp_path):
+    root = tmp_path / "demo"
+    app = demo_app(root, latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen.tasks["1.1"].status == TaskStatus.APPROVED)
+        await pilot.press("q")
+    assert (await statuses(root))["1.1"] == TaskStatus.APPROVED
+    assert app.summary is None  # quitting from review started nothing
+
+
+async def test_review_actions_are_in_the_command_palette(tmp_path):
+    app = demo_app(tmp_path / "demo", latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Select task", "Approve", "Approve all", "Reject", "Task details", "Start the run"} <= titles
+        await pilot.press("ctrl+p", *"approve all")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.tasks["3.2"].status == TaskStatus.APPROVED)
+        await pilot.press("q")
