@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import Task, TaskStatus
+from codeframe_tui.domain import AgentType, Task, TaskStatus
+from codeframe_tui.domain.graph import PlanError
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.llm.client import ModelClient
-from codeframe_tui.store import Store
+from codeframe_tui.store import Store, StoreError
+from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,53 @@ class Engine:
                 raise CommandRefused(f"task {key} is {tasks[key].status}; only a planned task can be rejected")
         why = f"rejected: {reason}" if reason else "rejected"
         return [await self.ctx.move(tasks[k], TaskStatus.REJECTED, reason=why) for k in keys]
+
+    async def edit_task(self, key: str, *, title: str, description: str, agent_type: str) -> Task:
+        """Change a planned task's title, description or agent type."""
+        task = await self._planned(key)
+        title = " ".join(title.split())
+        if not title or len(title) > 300:
+            raise CommandRefused("a title is 1 to 300 characters")
+        if agent_type not in {str(a) for a in AgentType}:
+            raise CommandRefused(f"agent type must be backend, frontend or test, not {agent_type!r}")
+        return await self.store.update_task(task.key, title=title, description=description.strip(),
+                                            agent_type=AgentType(agent_type))
+
+    async def add_task(self, *, title: str, agent_type: str, description: str = "",
+                       depends_on: tuple[str, ...] = ()) -> Task:
+        """Add a proposed task with the next free number; its dependencies are checked like any plan."""
+        title = " ".join(title.split())
+        if not title:
+            raise CommandRefused("a new task needs a title")
+        if agent_type not in {str(a) for a in AgentType}:
+            raise CommandRefused(f"agent type must be backend, frontend or test, not {agent_type!r}")
+        keys = {t.key for t in await self.store.list_tasks()}
+        n = len(keys) + 1
+        while f"N{n}" in keys:
+            n += 1
+        try:
+            await self.store.add_plan([], [NewTask(f"N{n}", title, AgentType(agent_type), description=description,
+                                                   depends_on=depends_on)])
+        except (PlanError, StoreError) as exc:
+            raise CommandRefused(str(exc)) from exc
+        return await self.store.get_task(f"N{n}")
+
+    async def set_dependencies(self, key: str, depends_on: tuple[str, ...]) -> Task:
+        """Replace what a planned task waits for; a cycle or an unknown id is refused with its ids."""
+        task = await self._planned(key)
+        try:
+            return await self.store.set_dependencies(task.key, depends_on)
+        except PlanError as exc:
+            raise CommandRefused(str(exc)) from exc
+
+    async def _planned(self, key: str) -> Task:
+        try:
+            task = await self.store.get_task(key)
+        except StoreError as exc:
+            raise CommandRefused(f"there is no task {key}") from exc
+        if task.status not in (TaskStatus.PROPOSED, TaskStatus.APPROVED, TaskStatus.REJECTED):
+            raise CommandRefused(f"task {key} is {task.status}; only a planned task can be edited")
+        return task
 
     async def close(self) -> None:
         try:

@@ -214,6 +214,35 @@ class Store(RecordsMixin):
                 raise StoreError(f"task {key} changed under us while moving to {target}")
         return await self.get_task(key)
 
+    async def update_task(self, key: str, *, title: str, description: str, agent_type: AgentType) -> Task:
+        """Edit what a task says (plan review's `e`); its status and history are untouched."""
+        task = await self.get_task(key)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE tasks SET title = ?, description = ?, agent_type = ?, updated_at = ? WHERE id = ?",
+                (title, description, str(agent_type), _now(), task.id),
+            )
+        return await self.get_task(key)
+
+    async def set_dependencies(self, key: str, depends_on: tuple[str, ...]) -> Task:
+        """Replace a task's dependency edges, after checking the whole graph stays valid."""
+        tasks = await self.list_tasks()
+        edges = {t.key: t.depends_on for t in tasks}
+        if key not in edges:
+            raise StoreError(f"no task {key!r} in this project")
+        edges[key] = depends_on
+        validate_dependencies(edges)
+        task_id = next(t.id for t in tasks if t.key == key)
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM task_dependencies WHERE task_id = ?", (task_id,))
+            for dep in depends_on:
+                await conn.execute(
+                    "INSERT INTO task_dependencies (task_id, depends_on_id)"
+                    " SELECT ?, id FROM tasks WHERE project_id = ? AND key = ?",
+                    (task_id, self.project_id, dep),
+                )
+        return await self.get_task(key)
+
     async def set_reason(self, key: str, reason: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(

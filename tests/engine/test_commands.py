@@ -54,3 +54,19 @@ async def test_commands_name_what_is_wrong(engine):
     await engine.approve(["1"])
     with pytest.raises(CommandRefused, match="task 1 is approved, not proposed"):
         await engine.approve(["1"])
+
+
+async def test_edit_add_and_dependencies(engine):
+    task = await engine.edit_task("4", title="  A   better  title ", description="more", agent_type="test")
+    assert (task.title, task.description, task.agent_type) == ("A better title", "more", "test")
+    with pytest.raises(CommandRefused, match="agent type must be"):
+        await engine.edit_task("4", title="x", description="", agent_type="designer")
+    new = await engine.add_task(title="Write docs", agent_type="backend", depends_on=("4",))
+    assert new.key == "N5" and new.status == TaskStatus.PROPOSED and new.depends_on == ("4",)
+    with pytest.raises(CommandRefused, match="unknown task 9"):
+        await engine.add_task(title="Bad", agent_type="backend", depends_on=("9",))
+    assert (await engine.set_dependencies("4", ("1",))).depends_on == ("1",)
+    with pytest.raises(CommandRefused, match="dependency cycle: ") as info:
+        await engine.set_dependencies("1", ("3",))
+    assert {"1", "2", "3"} <= set(str(info.value).split(": ")[1].split(" -> "))
+    assert (await engine.store.get_task("1")).depends_on == ()  # refused whole

@@ -86,3 +86,37 @@ async def test_review_actions_are_in_the_command_palette(tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.tasks["3.2"].status == TaskStatus.APPROVED)
         await pilot.press("q")
+
+
+async def test_edit_add_and_dependencies_by_keys(tmp_path):
+    from textual.widgets import Input
+
+    from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
+
+    app = demo_app(tmp_path / "demo", latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
+        review = app.screen
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskFormScreen))
+        app.screen.query_one("#form-title", Input).value = ""
+        await pilot.press(*"Book [model]", "ctrl+s")
+        await wait_for(pilot, lambda: review.tasks["1.1"].title == "Book [model]")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskFormScreen))
+        await pilot.press(*"Write the docs", "ctrl+s")
+        await wait_for(pilot, lambda: "N9" in review.tasks)
+        assert review.table.row_count == 9 and review.tasks["N9"].status == TaskStatus.PROPOSED
+        # 1.1 cannot wait for 1.2: 1.2 already waits for 1.1. Refused, nothing changed.
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, DependenciesScreen))
+        await pilot.press(*"1.2", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen))
+        await pilot.pause(0.2)
+        assert review.tasks["1.1"].depends_on == ()
+        await pilot.press("j", "j", "D")  # 1.3 now also waits for 1.2
+        await wait_for(pilot, lambda: isinstance(app.screen, DependenciesScreen))
+        app.screen.query_one("#deps-input", Input).value = ""
+        await pilot.press(*"1.1 1.2", "enter")
+        await wait_for(pilot, lambda: review.tasks["1.3"].depends_on == ("1.1", "1.2"))
+        await pilot.press("q")

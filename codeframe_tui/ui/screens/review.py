@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from codeframe_tui.domain import Task, TaskStatus, natural_key
 from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.widgets.tasks import status_cell
@@ -41,11 +42,14 @@ class PlanReviewScreen(Screen):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     AUTO_FOCUS = "#review-tasks"
     BINDINGS = [
-        Binding("space", "toggle_select", "Select"),
+        Binding("space", "toggle_select", "Mark"),
         Binding("a", "approve", "Approve"),
         Binding("A", "approve_all", "All"),
         Binding("r", "reject", "Reject"),
-        Binding("enter", "details", "Details", priority=True),
+        Binding("e", "edit", "Edit"),
+        Binding("n", "new_task", "New"),
+        Binding("D", "dependencies", "Deps"),
+        Binding("enter", "details", "Open", priority=True),
         Binding("s", "start", "Start"),
     ]
 
@@ -66,7 +70,8 @@ class PlanReviewScreen(Screen):
             with VerticalScroll(id="review-detail", classes="pane") as detail:
                 detail.border_title = "Task"
                 yield Static("", id="review-detail-body")
-        yield Footer(compact=True)
+        # The palette hint is dropped here so that every review key fits at 80 columns; ctrl+p still works.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def table(self) -> ReviewTable:
@@ -166,6 +171,39 @@ class PlanReviewScreen(Screen):
                 await self._command(self.engine.reject(keys, reason), f"Rejected {', '.join(keys)}")
 
         self.app.push_screen(RejectScreen(keys, stranded), confirmed)
+
+    async def action_edit(self) -> None:
+        key = self.highlighted()
+        if key is None:
+            return
+        task = self.tasks[key]
+
+        async def saved(values: dict | None) -> None:
+            if values is not None:
+                await self._command(self.engine.edit_task(key, **values), f"Saved {key}")
+
+        self.app.push_screen(
+            TaskFormScreen(f"Edit task {key}", task.title, str(task.agent_type), task.description), saved
+        )
+
+    async def action_new_task(self) -> None:
+        async def saved(values: dict | None) -> None:
+            if values is not None:
+                await self._command(self.engine.add_task(**values), "Added a proposed task")
+
+        self.app.push_screen(TaskFormScreen("New task"), saved)
+
+    async def action_dependencies(self) -> None:
+        key = self.highlighted()
+        if key is None:
+            return
+
+        async def saved(keys: tuple[str, ...] | None) -> None:
+            if keys is not None:
+                await self._command(self.engine.set_dependencies(key, keys), f"{key} now waits for "
+                                    f"{', '.join(keys) or 'nothing'}")
+
+        self.app.push_screen(DependenciesScreen(key, self.tasks[key].depends_on), saved)
 
     def action_details(self) -> None:
         key = self.highlighted()
