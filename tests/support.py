@@ -108,3 +108,15 @@ async def open_engine(
     if approve:
         await engine.approve_all()
     return engine, model, recorder
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    """Pause the Pilot until `condition()` holds; fail if it never does or the app stops."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline or not pilot.app.is_running:
+            raise AssertionError("timed out waiting for the app, or the app stopped")
+        await asyncio.wait_for(pilot.pause(0.05), 10)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
-from support import make_project, open_engine, passing_responder, tasks
+from support import make_project, open_engine, passing_responder, tasks, wait_for
 
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.store import Store
@@ -13,14 +12,6 @@ from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import demo_app
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline or not pilot.app.is_running:
-            raise AssertionError("timed out waiting for the app, or the app stopped")
-        await asyncio.wait_for(pilot.pause(0.05), 10)
 
 
 async def test_panes_receive_engine_events_as_messages(tmp_path):

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
+from support import wait_for
 
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.store import Store
 from codeframe_tui.ui.launch import demo_app
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline or not pilot.app.is_running:
-            raise AssertionError("timed out waiting for the app, or the app stopped")
-        await asyncio.wait_for(pilot.pause(0.05), 10)
 
 
 async def statuses(root) -> dict[str, TaskStatus]:
