@@ -14,7 +14,7 @@ import httpx2
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import Usage
 from codeframe_tui.engine.changes import ChangeError, ChangeSet
-from codeframe_tui.llm.tools import SUBMIT_CHANGES, SUBMIT_CHANGES_TOOL
+from codeframe_tui.llm.tools import SUBMIT_CHANGES_TOOL
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,21 @@ class ModelReply:
     model: str
     text: str = ""
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A forced tool call's answer: its input, and what the conversation needs to go on."""
+
+    input: dict
+    tool_use_id: str
+    assistant_content: list[dict]
+    other_tool_use_ids: tuple[str, ...]
+    usage: Usage
+    stop_reason: str
+    latency: float
+    model: str
+    text: str = ""
 
 
 def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.AsyncAnthropic:
@@ -73,15 +88,42 @@ class ModelClient:
         on_text: Callable[[str], None] | None = None,
     ) -> ModelReply:
         """One streamed call that must end in a valid `submit_changes` tool call."""
+        call = await self.call_tool(system=system, messages=messages, tool=SUBMIT_CHANGES_TOOL, on_text=on_text)
+        try:
+            change_set = ChangeSet.from_tool_input(call.input)
+        except ChangeError as exc:
+            raise ModelReplyError("schema", f"model's change set is invalid: {exc}", call.usage) from exc
+        return ModelReply(
+            change_set=change_set,
+            tool_use_id=call.tool_use_id,
+            assistant_content=call.assistant_content,
+            other_tool_use_ids=call.other_tool_use_ids,
+            usage=call.usage,
+            stop_reason=call.stop_reason,
+            latency=call.latency,
+            model=call.model,
+            text=call.text,
+        )
+
+    async def call_tool(
+        self,
+        *,
+        system: str,
+        messages: list[dict],
+        tool: dict,
+        on_text: Callable[[str], None] | None = None,
+    ) -> ToolCall:
+        """One streamed call forced to answer through `tool` (structured output); the input is a dict."""
         started = time.monotonic()
+        name = tool["name"]
         params = dict(
             model=self.settings.model,
             max_tokens=self.settings.max_tokens,
             system=system,
             messages=messages,
-            tools=[SUBMIT_CHANGES_TOOL],
-            # One change set per turn: a second tool_use would need its own tool_result.
-            tool_choice={"type": "tool", "name": SUBMIT_CHANGES, "disable_parallel_tool_use": True},
+            tools=[tool],
+            # One answer per turn: a second tool_use would need its own tool_result.
+            tool_choice={"type": "tool", "name": name, "disable_parallel_tool_use": True},
         )
         try:
             async with self._client.messages.stream(**params) as stream:
@@ -111,28 +153,25 @@ class ModelClient:
             raise ModelReplyError(
                 "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
             )
-        tool = next((b for b in message.content if b.type == "tool_use" and b.name == SUBMIT_CHANGES), None)
-        if tool is None:
-            raise ModelReplyError("no_tool", "model answered without calling submit_changes", usage)
-        try:
-            change_set = ChangeSet.from_tool_input(tool.input)
-        except ChangeError as exc:
-            raise ModelReplyError("schema", f"model's change set is invalid: {exc}", usage) from exc
-        text = "".join(b.text for b in message.content if b.type == "text")
+        block = next((b for b in message.content if b.type == "tool_use" and b.name == name), None)
+        if block is None:
+            raise ModelReplyError("no_tool", f"model answered without calling {name}", usage)
+        if not isinstance(block.input, dict):
+            raise ModelReplyError("malformed", f"model's {name} input is not a JSON object", usage)
         content = [b.model_dump(mode="json", exclude_none=True) for b in message.content]
-        return ModelReply(
-            change_set=change_set,
-            tool_use_id=tool.id,
+        return ToolCall(
+            input=block.input,
+            tool_use_id=block.id,
             # The API refuses whitespace-only text blocks sent back to it.
             assistant_content=[
                 _clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()
             ],
-            other_tool_use_ids=tuple(b.id for b in message.content if b.type == "tool_use" and b.id != tool.id),
+            other_tool_use_ids=tuple(b.id for b in message.content if b.type == "tool_use" and b.id != block.id),
             usage=usage,
             stop_reason=message.stop_reason or "",
             latency=latency,
             model=message.model,
-            text=text,
+            text="".join(b.text for b in message.content if b.type == "text"),
         )
 
 
