@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMANDS = ("demo", "run", "tests", "open", "import")
+COMMANDS = ("demo", "run", "tests", "open", "import", "new")
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE = 0, 1, 2
 
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
     p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")
     p_demo.add_argument("--approve-all", action="store_true", help="skip plan review (the headless demo always does)")
+
+    p_new = sub.add_parser("new", help="plan a project from a goal: discovery, PRD, tasks, review")
+    p_new.add_argument("path", nargs="?", default=".", type=Path)
 
     p_run = sub.add_parser("run", help="run a project's approved tasks with the real model")
     p_run.add_argument("path", nargs="?", default=".", type=Path)
@@ -69,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import(args))
         if args.command == "run":
             return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all)
-        return _run(args.path, headless=False, as_json=False, approve_all=False)
+        # `new`, or opening a project with no plan yet, starts discovery.
+        return _run(args.path, headless=False, as_json=False, approve_all=False, discover=True)
     except KeyboardInterrupt:
         return 130
     except _UsageError as exc:
@@ -123,7 +127,7 @@ async def _demo_headless(root: Path, latency: float, as_json: bool) -> int:
     return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE
 
 
-def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool) -> int:
+def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discover: bool = False) -> int:
     from codeframe_tui.config import ConfigError, load_settings
 
     project = _project_dir(path)
@@ -140,7 +144,7 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool) -> int
         return asyncio.run(_run_headless(settings, as_json, approve_all))
     from codeframe_tui.ui.launch import run_project_tui
 
-    return run_project_tui(settings)
+    return run_project_tui(settings, discover=discover)
 
 
 async def _run_headless(settings, as_json: bool, approve_all: bool) -> int:

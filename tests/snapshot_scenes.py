@@ -142,3 +142,42 @@ async def review_scene(pilot) -> None:
     await pilot.pause(0.3)
     app.clear_notifications()
     await pilot.pause(0.1)
+
+
+def discovery_scene_app(root: Path) -> CodeframeApp:
+    """A project with no plan, opened for discovery, on a scripted lead agent."""
+    from codeframe_tui.config import load_settings
+    from codeframe_tui.engine.session import Engine
+    from codeframe_tui.llm.offline import scripted_model_client
+    from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
+
+    root.mkdir(parents=True, exist_ok=True)
+    questions = iter([
+        ("Who will use the reading list, and on which devices?", "users"),
+        ("Which features must the first version have?", "features"),
+    ])
+
+    def responder(request):
+        question, topic = next(questions, ("", "other"))
+        return ToolUseReply("ask_question", {"question": question, "topic": topic, "enough": not question})
+
+    async def opener(sink):
+        settings = load_settings(root, offline=True)
+        return await Engine.open(settings, scripted_model_client(settings, ScriptedModel(responder)), sink)
+
+    return CodeframeApp(opener, banner="discovery", offline=True, review=True, discover=True)
+
+
+async def discovery_scene(pilot) -> None:
+    from codeframe_tui.ui.screens.discovery import DiscoveryScreen
+
+    app = pilot.app
+    while not isinstance(app.screen, DiscoveryScreen):
+        await pilot.pause(0.05)
+    await pilot.press(*"A shared reading list for a family, with who-is-reading-what", "enter")
+    while app.screen.current is None or app.screen.busy:
+        await pilot.pause(0.05)
+    await pilot.press(*"Two parents and two kids, phones and a laptop", "enter")
+    while len(app.screen.answers) < 1 or app.screen.busy or app.screen.current.topic != "features":
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)

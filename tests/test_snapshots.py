@@ -39,3 +39,19 @@ def test_plan_review_120x40(snap_compare, tmp_path):
     """You should see, at 120x40: the same review with room for full titles; 2.2 waits for 1.4
     and 2.1; the header counting 1 approved and 7 proposed of 8 tasks."""
     assert snap_compare(review_app(tmp_path / "demo"), terminal_size=(120, 40), run_before=review_scene)
+
+
+def test_discovery_80x24(snap_compare, tmp_path):
+    """You should see, at 80x24: the Discovery chat with the goal question, the person's goal, the
+    lead agent's question about users, the answer, and its next question about must-have features;
+    the answer box at the bottom; the footer with Skip question and Finish: write the PRD."""
+    from snapshot_scenes import discovery_scene, discovery_scene_app
+
+    assert snap_compare(discovery_scene_app(tmp_path / "p"), terminal_size=(80, 24), run_before=discovery_scene)
+
+
+def test_discovery_120x40(snap_compare, tmp_path):
+    """You should see, at 120x40: the same conversation with room to spare, nothing cut off."""
+    from snapshot_scenes import discovery_scene, discovery_scene_app
+
+    assert snap_compare(discovery_scene_app(tmp_path / "p"), terminal_size=(120, 40), run_before=discovery_scene)

@@ -17,6 +17,7 @@ from codeframe_tui.engine.lead import RunSummary
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
+from codeframe_tui.ui.screens.discovery import DiscoveryScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
 
@@ -33,9 +34,11 @@ class CodeframeApp(App[int]):
     ]
 
     def __init__(self, opener: EngineOpener, *, banner: str, offline: bool, auto_run: bool = True,
-                 review: bool = False) -> None:
+                 review: bool = False, discover: bool = False) -> None:
         super().__init__()
         self.review = review
+        self.discover = discover
+        self._plan_ready = asyncio.Event()
         self._start_requested = asyncio.Event()
         self.opener = opener
         self.banner = banner
@@ -67,6 +70,11 @@ class CodeframeApp(App[int]):
             self.sub_title = "not started"
             return
         tasks = await self.engine.store.list_tasks()
+        if self.discover and not tasks:
+            # No plan yet: discovery, then the PRD, then its decomposition lead into plan review.
+            await self.push_screen(DiscoveryScreen(self.engine))
+            await self._plan_ready.wait()
+            tasks = await self.engine.store.list_tasks()
         self.main.load_tasks(tasks)
         if self.review and any(t.status == TaskStatus.PROPOSED for t in tasks):
             # Nothing runs without approval: plan review first, then `s` starts the run.
@@ -105,6 +113,12 @@ class CodeframeApp(App[int]):
 
     def on_engine_event(self, message: EngineEvent) -> None:
         self.main.apply_event(message.event)
+
+    def show_review(self) -> None:
+        """Called once decomposition has stored the plan: on to plan review."""
+        if not isinstance(self.screen, MainScreen):
+            self.pop_screen()
+        self._plan_ready.set()
 
     def start_run(self) -> None:
         """Called by plan review's `s`: leave the review for the main screen and run."""

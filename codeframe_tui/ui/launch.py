@@ -37,14 +37,14 @@ def demo_app(root: Path, latency: float, *, approve_all: bool = False) -> Codefr
     return CodeframeApp(opener, banner=OFFLINE_BANNER.format(root=root), offline=True, review=not approve_all)
 
 
-def project_app(settings: Settings) -> CodeframeApp:
+def project_app(settings: Settings, *, discover: bool = False) -> CodeframeApp:
     async def opener(sink: EventSink) -> Engine:
         from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 
         return await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
 
     banner = f"{settings.project} · model {settings.model}"
-    return CodeframeApp(opener, banner=banner, offline=False, review=True)
+    return CodeframeApp(opener, banner=banner, offline=False, review=True, discover=discover)
 
 
 def _run(app: CodeframeApp) -> int:
@@ -58,8 +58,8 @@ def run_demo_tui(root: Path, latency: float, *, approve_all: bool = False) -> in
     return _run(demo_app(root, latency, approve_all=approve_all))
 
 
-def run_project_tui(settings: Settings) -> int:
+def run_project_tui(settings: Settings, *, discover: bool = False) -> int:
     from codeframe_tui.logs import configure_logging
 
     configure_logging(settings.log_path)
-    return _run(project_app(settings))
+    return _run(project_app(settings, discover=discover))
