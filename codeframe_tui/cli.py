@@ -210,9 +210,16 @@ async def _import(args: argparse.Namespace) -> int:
     project = _project_dir(args.project)
     from codeframe_tui.config import CONFIG_DIR
 
+    tasks = plan.tasks
+    if plan.context_files:
+        # spec.md, plan.md and quickstart.md travel with every task, for its worker's prompt.
+        from dataclasses import replace
+
+        paths = [str(p) for p in plan.context_files]
+        tasks = tuple(replace(t, extra={**t.extra, "context_files": paths}) for t in tasks)
     store = await Store.open(project / CONFIG_DIR / "state.db", project)
     try:
-        await store.add_plan(plan.issues, plan.tasks)  # one transaction: all or nothing
+        await store.add_plan(plan.issues, tasks)  # one transaction: all or nothing
     except (PlanError, StoreError) as exc:
         raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
     finally:

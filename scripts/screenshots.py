@@ -52,12 +52,25 @@ async def shoot_review(name: str = "plan-review-80x24.svg") -> None:
             await pilot.press("q")
 
 
+async def shoot_discovery(name: str = "discovery-80x24.svg") -> None:
+    from snapshot_scenes import discovery_scene, discovery_scene_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = discovery_scene_app(Path(tmp) / "p")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await discovery_scene(pilot)
+            app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
+            await pilot.press("ctrl+c")
+
+
 async def main() -> None:
     for name, size, story in SHOTS:
         await shoot(name, size, story)
         print(f"wrote screenshots/{name}")
     await shoot_review()
     print("wrote screenshots/plan-review-80x24.svg")
+    await shoot_discovery()
+    print("wrote screenshots/discovery-80x24.svg")
     await shoot_real_demo()
     print("wrote screenshots/demo-running-80x24.svg")
 

@@ -98,6 +98,24 @@ def project_context(root: Path, first: Sequence[str] = ()) -> str:
     return "\n\n".join(parts)
 
 
+MAX_SPEC_CHARS = 20_000
+
+
+def spec_context(task: Task) -> str:
+    """The feature's own documents (spec-kit spec.md, plan.md, quickstart.md) named on the task."""
+    parts = []
+    for name in task.extra.get("context_files", []) if isinstance(task.extra, dict) else []:
+        path = Path(str(name))
+        try:
+            if path.stat().st_size > MAX_SPEC_CHARS * 4:
+                continue
+            text = path.read_text(encoding="utf-8")[:MAX_SPEC_CHARS]
+        except (OSError, UnicodeDecodeError):
+            continue  # moved or unreadable since the import: the task can still go on
+        parts.append(f"--- {path.name} (feature document) ---\n{text}")
+    return "\n\n".join(parts)
+
+
 def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: list[tuple[str, str]]) -> str:
     """The first user turn. It starts with `Task <key>:` so logs and scripts can tell tasks apart."""
     lines = [f"Task {task.key}: {task.title}", ""]
@@ -115,6 +133,9 @@ def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: l
         lines += [f"This is retry {task.retries} of this task. The previous attempt ended: {task.reason}", ""]
     for question, answer in answers:
         lines += ["A person answered a question about this task:", f"Q: {question}", f"A: {answer}", ""]
+    spec = spec_context(task)
+    if spec:
+        lines += [spec, ""]
     lines += [context]
     return "\n".join(lines)
 

@@ -147,6 +147,13 @@ class Store(RecordsMixin):
                     )
         return await self.list_tasks()
 
+    async def issues(self) -> list[tuple[str, str]]:
+        """The project's issues (or phases) as (key, title), in the order they were planned."""
+        rows = await self.db.fetchall(
+            "SELECT key, title FROM issues WHERE project_id = ? ORDER BY id ASC", (self.project_id,)
+        )
+        return [(r["key"], r["title"]) for r in rows]
+
     async def _edges(self) -> dict[int, list[str]]:
         rows = await self.db.fetchall(
             "SELECT d.task_id, b.key FROM task_dependencies d JOIN tasks b ON b.id = d.depends_on_id"

@@ -108,6 +108,10 @@ class CodeframeApp(App[int]):
             yield SystemCommand("Approve all", "Approve every proposed task that can run (A)",
                                 screen.action_approve_all)
             yield SystemCommand("Reject", "Reject the selection or the highlighted task (r)", screen.action_reject)
+            yield SystemCommand("Edit task", "Edit the title, agent type or description (e)", screen.action_edit)
+            yield SystemCommand("New task", "Add a proposed task (n)", screen.action_new_task)
+            yield SystemCommand("Edit dependencies", "What the highlighted task waits for (D)",
+                                screen.action_dependencies)
             yield SystemCommand("Task details", "Details of the highlighted task (enter)", screen.action_details)
             yield SystemCommand("Start the run", "Run the approved tasks (s)", screen.action_start)
 

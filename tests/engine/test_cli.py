@@ -114,3 +114,13 @@ def test_import_of_a_malformed_plan_names_the_file_and_line(tmp_path):
     assert proc.returncode == 2
     assert f"{bad}:4" in proc.stderr
     assert not (tmp_path / ".codeframe").exists()
+
+
+def test_import_keeps_the_feature_documents_for_the_workers(tmp_path):
+    import sqlite3
+
+    proc = cli("import", str(FIXTURES / "speckit"), "--project", str(tmp_path), env_home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with sqlite3.connect(tmp_path / ".codeframe" / "state.db") as conn:
+        extra = json.loads(conn.execute("SELECT extra FROM tasks LIMIT 1").fetchone()[0])
+    assert {Path(p).name for p in extra["context_files"]} >= {"spec.md", "plan.md"}

@@ -25,3 +25,16 @@ def test_task_files_come_first_and_secrets_never_leave(tmp_path):
     assert "- big.csv" in text and "x" * 1000 not in text  # listed, not read
     names = {p.name for p in project_files(tmp_path)}
     assert "index.js" not in names and ".env.local" not in names
+
+
+def test_feature_documents_named_on_the_task_reach_its_prompt(tmp_path):
+    from codeframe_tui.domain import AgentType, Task
+    from codeframe_tui.llm.prompts import task_prompt
+
+    spec = tmp_path / "spec.md"
+    spec.write_text("# Feature\nUsers can share a reading list.\n")
+    task = Task(id=1, key="T001", title="Add the list", description="", agent_type=AgentType.BACKEND,
+                extra={"context_files": [str(spec), str(tmp_path / "gone.md")]})
+    prompt = task_prompt(task, [], "Project files:\n- x.py", [])
+    assert "--- spec.md (feature document) ---\n# Feature\nUsers can share a reading list." in prompt
+    assert "gone.md" not in prompt

@@ -71,7 +71,8 @@ async def test_review_actions_are_in_the_command_palette(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Select task", "Approve", "Approve all", "Reject", "Task details", "Start the run"} <= titles
+        assert {"Select task", "Approve", "Approve all", "Reject", "Edit task", "New task", "Edit dependencies",
+                "Task details", "Start the run"} <= titles
         await pilot.press("ctrl+p", *"approve all")
         await pilot.pause(0.3)
         await pilot.press("enter")

@@ -58,6 +58,7 @@ class PlanReviewScreen(Screen):
         self.engine = engine
         self.banner_text = banner
         self.tasks: dict[str, Task] = {}
+        self.issues: dict[str, str] = {}
         self.selected: set[str] = set()
 
     def compose(self) -> ComposeResult:
@@ -83,9 +84,12 @@ class PlanReviewScreen(Screen):
     async def reload(self) -> None:
         """Read the tasks back from the store and update the rows in place."""
         tasks = await self.engine.store.list_tasks()
+        self.issues = dict(await self.engine.store.issues())
+        order = {key: n for n, key in enumerate(self.issues)}
         self.tasks = {t.key: t for t in tasks}
         table = self.table
-        for task in sorted(tasks, key=lambda t: natural_key(t.key)):
+        # Grouped by issue (or phase) in plan order, then by natural task order within it.
+        for task in sorted(tasks, key=lambda t: (order.get(t.issue_key, len(order)), natural_key(t.key))):
             cells = {
                 "sel": Text("✓" if task.key in self.selected else " ", style="bold"),
                 "key": Text(one_line(task.key, 6)), "status": status_cell(str(task.status)),
@@ -113,12 +117,16 @@ class PlanReviewScreen(Screen):
     def show_detail(self) -> None:
         key = self.highlighted()
         task = self.tasks.get(key) if key else None
+        issue = self.issues.get(task.issue_key, "") if task else ""
+        self.table.border_subtitle = literal(f"{task.issue_key} {issue}") if issue else ""
         body = Text()
         if task is not None:
             waits = ", ".join(f"{d} ({self.tasks[d].status})" for d in task.depends_on) or "nothing"
             waited = [t.key for t in self.tasks.values() if task.key in t.depends_on]
             body.append(plain(task.title) + "\n", style="bold")
-            body.append(f"{task.key} · {task.agent_type} · {task.status} · issue {task.issue_key or '-'}\n")
+            body.append(f"{task.key} · {task.agent_type} · {task.status} · {task.priority} priority\n")
+            if issue:
+                body.append(plain(f"Issue {task.issue_key}: {issue}") + "\n")
             body.append(f"Waits for: {waits}\n")
             body.append(f"Waited on by: {', '.join(waited) or 'nothing'}\n")
             if task.reason:
