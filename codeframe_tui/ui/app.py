@@ -114,6 +114,7 @@ class CodeframeApp(App[int]):
                                 screen.action_dependencies)
             yield SystemCommand("Task details", "Details of the highlighted task (enter)", screen.action_details)
             yield SystemCommand("Start the run", "Run the approved tasks (s)", screen.action_start)
+            yield SystemCommand("Show the PRD", "Read or edit the PRD this plan came from (p)", screen.action_prd)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         self.main.apply_event(message.event)

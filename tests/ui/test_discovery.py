@@ -66,9 +66,24 @@ async def test_from_a_goal_to_plan_review_by_keys(tmp_path):
         assert {k: t.status for k, t in review.tasks.items()} == {"1.1": TaskStatus.PROPOSED,
                                                                    "1.2": TaskStatus.PROPOSED}
         assert review.tasks["1.2"].depends_on == ("1.1",)
+        await pilot.press("a")  # approve 1.1, then look at the PRD again from the review
+        await wait_for(pilot, lambda: review.tasks["1.1"].status == TaskStatus.APPROVED)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PrdScreen))
+        assert "my edit" in app.screen.prd and not app.screen.can_decompose
+        await pilot.press("c")  # making the plan again is not offered here
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is review)
+        await pilot.press("q")
+    # Quit and reopen: the review is where it was.
+    again = discovery_app(root, ScriptedModel(planner))
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, PlanReviewScreen) and again.screen.tasks)
+        assert again.screen.tasks["1.1"].status == TaskStatus.APPROVED
+        assert again.screen.tasks["1.2"].status == TaskStatus.PROPOSED
         await pilot.press("q")
     tools = [r.body["tools"][0]["name"] for r in model.requests]
-    assert tools == ["ask_question", "ask_question", "write_prd", "submit_plan"]
+    assert tools == ["ask_question", "ask_question", "write_prd", "submit_plan"]  # no second plan
     assert "A: families" in model.requests[1].last_user_text() or "A: families" in model.requests[2].last_user_text()
 
 

@@ -103,13 +103,23 @@ class PrdScreen(Screen):
         Binding("e", "edit", "Edit"),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("c", "decompose", "Make the plan"),
+        Binding("escape", "close", "Back"),
     ]
 
-    def __init__(self, engine: Engine, prd: str) -> None:
+    def __init__(self, engine: Engine, prd: str, *, can_decompose: bool = True) -> None:
         super().__init__()
         self.engine = engine
         self.prd = prd
         self.editing = False
+        # Opened later from plan review, the PRD is to read and edit: the plan already exists.
+        self.can_decompose = can_decompose
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "decompose":
+            return self.can_decompose
+        if action == "close":
+            return not self.can_decompose
+        return True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,6 +149,10 @@ class PrdScreen(Screen):
         view.display = True
         self.editing = False
         self.notify("PRD saved")
+
+    def action_close(self) -> None:
+        if not self.editing:
+            self.app.pop_screen()
 
     async def action_decompose(self) -> None:
         if self.editing:

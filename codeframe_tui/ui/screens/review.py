@@ -51,6 +51,7 @@ class PlanReviewScreen(Screen):
         Binding("D", "dependencies", "Deps"),
         Binding("enter", "details", "Open", priority=True),
         Binding("s", "start", "Start"),
+        Binding("p", "prd", "PRD", show=False),
     ]
 
     def __init__(self, engine: Engine, banner: str) -> None:
@@ -212,6 +213,16 @@ class PlanReviewScreen(Screen):
                                     f"{', '.join(keys) or 'nothing'}")
 
         self.app.push_screen(DependenciesScreen(key, self.tasks[key].depends_on), saved)
+
+    def action_prd(self) -> None:
+        """Read (and edit) the PRD that this plan came from, when there is one."""
+        from codeframe_tui.ui.screens.discovery import PrdScreen
+
+        path = self.engine.settings.project / ".codeframe" / "prd.md"
+        if not path.is_file():
+            self.notify("This plan has no PRD (it was imported or made by hand)", severity="warning")
+            return
+        self.app.push_screen(PrdScreen(self.engine, path.read_text(encoding="utf-8"), can_decompose=False))
 
     def action_details(self) -> None:
         key = self.highlighted()
