@@ -41,24 +41,12 @@ async def shoot_real_demo(name: str = "demo-running-80x24.svg") -> None:
             await pilot.press("q")
 
 
-async def shoot_review(name: str = "plan-review-80x24.svg") -> None:
-    from snapshot_scenes import review_app, review_scene
-
+async def shoot_scene(name: str, make_app, scene) -> None:
+    """An 80x24 screenshot of `scene` played on a fresh app from `make_app(folder)`."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = review_app(Path(tmp) / "demo")
+        app = make_app(Path(tmp) / "p")
         async with app.run_test(size=(80, 24)) as pilot:
-            await review_scene(pilot)
-            app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
-            await pilot.press("q")
-
-
-async def shoot_discovery(name: str = "discovery-80x24.svg") -> None:
-    from snapshot_scenes import discovery_scene, discovery_scene_app
-
-    with tempfile.TemporaryDirectory() as tmp:
-        app = discovery_scene_app(Path(tmp) / "p")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await discovery_scene(pilot)
+            await scene(pilot)
             app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
             await pilot.press("ctrl+c")
 
@@ -67,10 +55,12 @@ async def main() -> None:
     for name, size, story in SHOTS:
         await shoot(name, size, story)
         print(f"wrote screenshots/{name}")
-    await shoot_review()
-    print("wrote screenshots/plan-review-80x24.svg")
-    await shoot_discovery()
-    print("wrote screenshots/discovery-80x24.svg")
+    from snapshot_scenes import discovery_scene, discovery_scene_app, review_app, review_scene
+
+    for name, make_app, scene in (("plan-review-80x24.svg", review_app, review_scene),
+                                  ("discovery-80x24.svg", discovery_scene_app, discovery_scene)):
+        await shoot_scene(name, make_app, scene)
+        print(f"wrote screenshots/{name}")
     await shoot_real_demo()
     print("wrote screenshots/demo-running-80x24.svg")
 
