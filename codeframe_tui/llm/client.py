@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 import anthropic
@@ -29,8 +29,10 @@ class ModelReplyError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ModelReply:
-    change_set: ChangeSet
+class ToolCall:
+    """A forced tool call's answer: its input, and what the conversation needs to go on."""
+
+    input: dict
     tool_use_id: str
     assistant_content: list[dict]  # to append to the conversation as the assistant turn
     other_tool_use_ids: tuple[str, ...]  # each needs a tool_result too, or the API refuses the turn
@@ -39,22 +41,13 @@ class ModelReply:
     latency: float
     model: str
     text: str = ""
-    extra: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    """A forced tool call's answer: its input, and what the conversation needs to go on."""
+@dataclass(frozen=True, kw_only=True)
+class ModelReply(ToolCall):
+    """A `submit_changes` call whose input has been checked and turned into a change set."""
 
-    input: dict
-    tool_use_id: str
-    assistant_content: list[dict]
-    other_tool_use_ids: tuple[str, ...]
-    usage: Usage
-    stop_reason: str
-    latency: float
-    model: str
-    text: str = ""
+    change_set: ChangeSet
 
 
 def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.AsyncAnthropic:
@@ -93,17 +86,7 @@ class ModelClient:
             change_set = ChangeSet.from_tool_input(call.input)
         except ChangeError as exc:
             raise ModelReplyError("schema", f"model's change set is invalid: {exc}", call.usage) from exc
-        return ModelReply(
-            change_set=change_set,
-            tool_use_id=call.tool_use_id,
-            assistant_content=call.assistant_content,
-            other_tool_use_ids=call.other_tool_use_ids,
-            usage=call.usage,
-            stop_reason=call.stop_reason,
-            latency=call.latency,
-            model=call.model,
-            text=call.text,
-        )
+        return ModelReply(change_set=change_set, **{f.name: getattr(call, f.name) for f in fields(call)})
 
     async def call_tool(
         self,

@@ -84,7 +84,7 @@ async def test_from_a_goal_to_plan_review_by_keys(tmp_path):
         await pilot.press("q")
     tools = [r.body["tools"][0]["name"] for r in model.requests]
     assert tools == ["ask_question", "ask_question", "write_prd", "submit_plan"]  # no second plan
-    assert "A: families" in model.requests[1].last_user_text() or "A: families" in model.requests[2].last_user_text()
+    assert "A: families" in model.requests[1].last_user_text()  # the model decided with every answer in hand
 
 
 async def test_skip_and_finish_early(tmp_path):
