@@ -11,7 +11,7 @@ from pathlib import Path
 
 COMMANDS = ("demo", "run", "tests", "open", "import", "new")
 
-EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE, EXIT_NEEDS_PERSON = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
     p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")
     p_demo.add_argument("--approve-all", action="store_true", help="skip plan review (the headless demo always does)")
+    p_demo.add_argument("--answers", type=Path, metavar="FILE",
+                        help="with --headless: answers file (default: the demo's own, in .codeframe/answers.json)")
 
     p_new = sub.add_parser("new", help="plan a project from a goal: discovery, PRD, tasks, review")
     p_new.add_argument("path", nargs="?", default=".", type=Path)
@@ -40,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--headless", action="store_true")
     p_run.add_argument("--json", action="store_true")
     p_run.add_argument("--approve-all", action="store_true", help="approve every proposed task first")
+    p_run.add_argument("--answers", type=Path, metavar="FILE",
+                       help="headless: a JSON file mapping task ids or question patterns to answers")
+    p_run.add_argument("--review", choices=("review", "auto"),
+                       help="override the config: 'review' waits for your accept, 'auto' marks passing tasks done")
 
     p_import = sub.add_parser("import", help="import a plan (spec-kit tasks.md, Task Master tasks.json, checklist)")
     p_import.add_argument("source", type=Path, help="the plan file, or a folder holding one")
@@ -71,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             return asyncio.run(_import(args))
         if args.command == "run":
-            return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all)
+            return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all,
+                        answers=args.answers, review=args.review)
         # `new`, or opening a project with no plan yet, starts discovery.
         return _run(args.path, headless=False, as_json=False, approve_all=False, discover=True)
     except KeyboardInterrupt:
@@ -102,37 +109,75 @@ def _demo(args: argparse.Namespace) -> int:
     if args.headless:
         if not args.json:
             print(f"demo project: {root}", file=sys.stderr)
-        return asyncio.run(_demo_headless(root, latency, args.json))
+        return asyncio.run(_demo_headless(root, latency, args.json, args.answers))
     print(f"demo project: {root}")
     from codeframe_tui.ui.launch import run_demo_tui
 
     return run_demo_tui(root, latency, approve_all=args.approve_all)
 
 
-async def _demo_headless(root: Path, latency: float, as_json: bool) -> int:
+def _answer_book(path: Path | None):
+    if path is None:
+        return None
+    from codeframe_tui.answers_file import AnswersFileError, load_answers
+
+    try:
+        return load_answers(path.expanduser().resolve())
+    except AnswersFileError as exc:
+        raise _UsageError(str(exc)) from exc
+
+
+async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Path | None) -> int:
     from codeframe_tui.demo.setup import prepare_demo
     from codeframe_tui.engine.session import Engine
     from codeframe_tui.headless import JsonLinesSink, TextSink
     from codeframe_tui.llm.offline import scripted_model_client
     from codeframe_tui.logs import configure_logging
 
+    book = _answer_book(answers)  # checked before the demo folder is filled
     setup = await prepare_demo(root, latency=latency)
     configure_logging(setup.settings.log_path)
+    book = book or _answer_book(setup.answers_file)
     sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
-    engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
+    engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink,
+                               answerer=book)
     try:
         summary = await engine.run(approve_all=True)
+        return await _headless_exit(engine, summary, as_json)
     finally:
         await engine.close()
-    return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE
 
 
-def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discover: bool = False) -> int:
+async def _headless_exit(engine, summary, as_json: bool) -> int:
+    """0 when all is done; 3 when questions or reviews wait for a person (they are printed, to stderr
+    under --json so stdout stays pure JSON lines); 1 otherwise."""
+    if summary.all_done:
+        return EXIT_OK
+    items = await engine.inbox()
+    waiting = [i for i in items if i.kind == "review" or i.sync]
+    if not waiting:
+        return EXIT_NOT_ALL_DONE
+    out = sys.stderr if as_json else sys.stdout
+    print(f"{len(waiting)} item(s) wait for a person:", file=out)
+    for item in waiting:
+        if item.kind == "review":
+            print(f"  review task {item.task_key} '{item.task_title}': {item.text}", file=out)
+        else:
+            print(f"  question {item.blocker_id} on task {item.task_key}: {item.text}", file=out)
+    print("Answer them in the TUI (codeframe-tui PATH, then b), or with --answers FILE.", file=out)
+    return EXIT_NEEDS_PERSON
+
+
+def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discover: bool = False,
+         answers: Path | None = None, review: str | None = None) -> int:
     from codeframe_tui.config import ConfigError, load_settings
 
     project = _project_dir(path)
+    if answers is not None and not headless:
+        raise _UsageError("--answers is for --headless runs; in the TUI you answer with b")
+    book = _answer_book(answers)
     try:
-        settings = load_settings(project)
+        settings = load_settings(project, review=review)
     except ConfigError as exc:
         raise _UsageError(str(exc)) from exc
     if not settings.api_key:
@@ -141,13 +186,13 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
             "for the offline scripted model."
         )
     if headless:
-        return asyncio.run(_run_headless(settings, as_json, approve_all))
+        return asyncio.run(_run_headless(settings, as_json, approve_all, book))
     from codeframe_tui.ui.launch import run_project_tui
 
     return run_project_tui(settings, discover=discover)
 
 
-async def _run_headless(settings, as_json: bool, approve_all: bool) -> int:
+async def _run_headless(settings, as_json: bool, approve_all: bool, book) -> int:
     from codeframe_tui.engine.session import Engine
     from codeframe_tui.headless import JsonLinesSink, TextSink
     from codeframe_tui.llm.client import ModelClient, build_anthropic_client
@@ -155,12 +200,13 @@ async def _run_headless(settings, as_json: bool, approve_all: bool) -> int:
 
     configure_logging(settings.log_path)
     sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
-    engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
+    engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink,
+                               answerer=book)
     try:
         summary = await engine.run(approve_all=approve_all)
+        return await _headless_exit(engine, summary, as_json)
     finally:
         await engine.close()
-    return EXIT_OK if summary.all_done else EXIT_NOT_ALL_DONE
 
 
 async def _tests(args: argparse.Namespace) -> int:

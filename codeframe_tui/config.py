@@ -33,6 +33,17 @@ class Settings:
     # Per part ("backend", "frontend", "test"): an explicit test command, else it is detected.
     test_commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     base_url: str | None = None
+    # "review": a task whose tests pass waits for the person's accept; "auto": it is done at once.
+    review: str = "review"
+    # Seconds after which an unanswered blocker expires and its task fails; 0 means never.
+    blocker_expiry: float = 0.0
+    # How many questions (ask_human) one attempt at a task may ask before it must submit its work.
+    max_questions: int = 3
+    # Attention when a blocker or review appears or the run ends: terminal bell, OSC 9 desktop
+    # notification, Textual toast.
+    notify_bell: bool = True
+    notify_desktop: bool = True
+    notify_toast: bool = True
     # Never written anywhere: repr=False keeps it out of logs and error messages.
     api_key: str | None = field(default=None, repr=False)
     offline: bool = False
@@ -50,9 +61,12 @@ class Settings:
         return self.state_dir / "codeframe.log"
 
 
-_INT_KEYS = {"max_tokens": 1, "max_concurrent": 1, "max_retries": 0, "max_corrections": 0, "sdk_max_retries": 0}
+_INT_KEYS = {"max_tokens": 1, "max_concurrent": 1, "max_retries": 0, "max_corrections": 0, "sdk_max_retries": 0,
+             "max_questions": 0}
 _FLOAT_KEYS = {"model_timeout", "test_timeout"}
 _STR_KEYS = {"model", "base_url"}
+REVIEW_MODES = ("review", "auto")
+_NOTIFY_KEYS = {"bell": "notify_bell", "desktop": "notify_desktop", "toast": "notify_toast"}
 
 
 def load_settings(project: Path, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -77,13 +91,25 @@ def _parse_file(path: Path) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands"}
+    known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands",
+                                                  *_NOTIFY_KEYS.values()}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tests":
             out["test_commands"] = _parse_tests(path, value)
+        elif key == "notify":
+            out.update(_parse_notify(path, value))
         elif key not in known:
-            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known | {'tests'}))})")
+            tables = {"tests", "notify"}
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known | tables))})")
+        elif key == "review":
+            if value not in REVIEW_MODES:
+                raise ConfigError(f"{path}: review must be \"review\" or \"auto\", got {value!r}")
+            out[key] = value
+        elif key == "blocker_expiry":
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{path}: blocker_expiry must be seconds >= 0 (0 = never), got {value!r}")
+            out[key] = float(value)
         elif key in _INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < _INT_KEYS[key]:
                 raise ConfigError(f"{path}: {key} must be an integer >= {_INT_KEYS[key]}, got {value!r}")
@@ -96,6 +122,19 @@ def _parse_file(path: Path) -> dict[str, Any]:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{path}: {key} must be a non-empty string, got {value!r}")
             out[key] = value
+    return out
+
+
+def _parse_notify(path: Path, value: Any) -> dict[str, bool]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [notify] must be a table like bell = false")
+    out: dict[str, bool] = {}
+    for key, flag in value.items():
+        if key not in _NOTIFY_KEYS:
+            raise ConfigError(f"{path}: [notify] key {key!r} must be one of {', '.join(_NOTIFY_KEYS)}")
+        if not isinstance(flag, bool):
+            raise ConfigError(f"{path}: [notify] {key} must be true or false, got {flag!r}")
+        out[_NOTIFY_KEYS[key]] = flag
     return out
 
 

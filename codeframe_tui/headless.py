@@ -6,12 +6,18 @@ import json
 from typing import TextIO
 
 from codeframe_tui.engine.events import (
+    AgentResumed,
     BlockerCreated,
+    BlockerExpired,
+    BlockerResolved,
     CorrectionAttempted,
     Event,
+    ReviewDecided,
+    ReviewRequested,
     RunFinished,
     RunStarted,
     TaskHeld,
+    TaskReleased,
     TaskStatusChanged,
     TestResult,
 )
@@ -59,8 +65,22 @@ def describe(event: Event) -> str | None:
             )
         case CorrectionAttempted():
             return f"task {event.task_id} correction {event.attempt_number}/{event.max_attempts} {event.status}"
+        case TaskReleased():
+            return f"task {event.task_id} no longer held"
         case BlockerCreated():
-            return f"task {event.task_id} blocked: {event.question}"
+            how = "asks" if event.kind == "sync" else f"asks (going on, assuming {event.assumption!r})"
+            return f"task {event.task_id} {how} [{event.blocker_id}]: {event.question}"
+        case BlockerResolved():
+            return f"question {event.blocker_id} on task {event.task_id} answered: {event.answer}"
+        case BlockerExpired():
+            return f"question {event.blocker_id} on task {event.task_id} expired: {event.reason}"
+        case AgentResumed():
+            return f"task {event.task_id} resumed by {event.agent_id or 'its next agent'} with the answer"
+        case ReviewRequested():
+            return f"task {event.task_id} waits for review ({len(event.files)} files)"
+        case ReviewDecided():
+            why = f": {event.feedback}" if event.feedback else ""
+            return f"task {event.task_id} review {event.decision}{why}"
         case RunFinished():
             return (
                 f"run finished: {event.done} done, {event.failed} failed, {event.blocked} blocked "

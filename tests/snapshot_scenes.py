@@ -181,3 +181,79 @@ async def discovery_scene(pilot) -> None:
     while len(app.screen.answers) < 1 or app.screen.busy or app.screen.current.topic != "features":
         await pilot.pause(0.05)
     await pilot.pause(0.3)
+
+
+INBOX_NOW = datetime(2026, 11, 28, 9, 42, 0, tzinfo=UTC)
+
+
+async def inbox_state(pilot) -> None:
+    """A stored state with three things waiting: 1.2's work for review (since 09:31), 1.3's yes/no
+    question (09:34) and 2.1's question asked while it goes on (09:39); the clock reads 09:42."""
+    from codeframe_tui.demo.answers import STATS_QUESTION, STORE, TEST_STORE
+
+    DOC = b'"""shelf: a reading list."""\n'  # noqa: N806
+    app = pilot.app
+    app.inbox_clock = lambda: INBOX_NOW
+    while app.engine is None or app.main.tasks_table.row_count == 0:
+        await pilot.pause(0.05)
+    store = app.engine.store
+    for key, target in (("1.1", "running"), ("1.1", "done"), ("1.2", "running"), ("1.2", "review"),
+                        ("1.3", "running"), ("1.3", "blocked"), ("2.1", "running")):
+        agent = {"1.3": "backend-2", "2.1": "frontend-1"}.get(key, "backend-1")
+        await store.transition(key, target, agent_id=agent)
+    await store.record_changes("1.2", {
+        "shelf/store.py": (None, STORE.encode()),
+        "tests/test_store.py": (None, TEST_STORE.encode()),
+        "shelf/__init__.py": (DOC, DOC + b'\nfrom shelf.store import Shelf\n\n__all__ = ["Shelf"]\n'),
+    })
+    await store.create_blocker("1.3", STATS_QUESTION, agent_id="backend-2", source="model", yes_no=True)
+    await store.create_blocker("2.1", "Should the card show the year in brackets, like 'Dune (1965)'?", "async",
+                               agent_id="frontend-1", source="model", yes_no=True, assumption="the year in brackets")
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE tasks SET updated_at = '2026-11-28T09:31:00+00:00' WHERE key = '1.2'")
+        await conn.execute("UPDATE blockers SET created_at = '2026-11-28T09:34:00+00:00' WHERE kind = 'sync'")
+        await conn.execute("UPDATE blockers SET created_at = '2026-11-28T09:39:00+00:00' WHERE kind = 'async'")
+    app.main.load_tasks(await store.list_tasks())
+    await app.refresh_inbox()
+
+
+async def inbox_scene(pilot) -> None:
+    """The inbox open, the cursor on the oldest item (1.2's review)."""
+    from codeframe_tui.ui.screens.inbox import InboxScreen
+
+    await inbox_state(pilot)
+    await pilot.press("b")
+    while not (isinstance(pilot.app.screen, InboxScreen) and pilot.app.screen.items):
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+    pilot.app.clear_notifications()
+    await pilot.pause(0.1)
+
+
+async def answer_scene(pilot) -> None:
+    """The answer editor for 1.3's question, an answer typed but not sent."""
+    from codeframe_tui.ui.screens.answer import AnswerScreen
+
+    await inbox_scene(pilot)
+    await pilot.press("j", "enter")
+    while not isinstance(pilot.app.screen, AnswerScreen):
+        await pilot.pause(0.05)
+    await pilot.press(*"Yes, a percentage with one decimal: 66.7")
+    await pilot.pause(0.2)
+
+
+async def diff_scene(pilot) -> None:
+    """1.2's diff open from the inbox, on its second file."""
+    from codeframe_tui.ui.screens.diff import DiffScreen
+
+    await inbox_scene(pilot)
+    await pilot.press("d")
+    while not isinstance(pilot.app.screen, DiffScreen):
+        await pilot.pause(0.05)
+    await pilot.press("]")
+    await pilot.pause(0.2)
+
+
+def inbox_app(root: Path) -> CodeframeApp:
+    """The demo app, not running: the scene writes the waiting items into its store itself."""
+    return scene_app(root)

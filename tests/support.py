@@ -98,12 +98,16 @@ def tasks(*specs: tuple) -> list[NewTask]:
 
 async def open_engine(
     root: Path, responder: Callable, plan: list[NewTask], *, latency: float = 0.0,
-    sink: Callable | None = None, approve: bool = True, **overrides,
+    sink: Callable | None = None, approve: bool = True, people_present: bool = False,
+    answerer: Callable | None = None, **overrides,
 ) -> tuple[Engine, ScriptedModel, Recorder]:
+    """An engine on the scripted model. The review gate is off unless a test asks for it."""
+    overrides.setdefault("review", "auto")
     settings = load_settings(root, offline=True, **overrides)
     model = ScriptedModel(responder, latency=latency)
     recorder = Recorder()
-    engine = await Engine.open(settings, scripted_model_client(settings, model), sink or recorder)
+    engine = await Engine.open(settings, scripted_model_client(settings, model), sink or recorder,
+                               people_present=people_present, answerer=answerer)
     await engine.store.add_plan([], plan)
     if approve:
         await engine.approve_all()

@@ -55,3 +55,32 @@ def test_discovery_120x40(snap_compare, tmp_path):
     from snapshot_scenes import discovery_scene, discovery_scene_app
 
     assert snap_compare(discovery_scene_app(tmp_path / "p"), terminal_size=(120, 40), run_before=discovery_scene)
+
+
+def test_inbox_80x24(snap_compare, tmp_path):
+    """You should see, at 80x24: the header saying 3 waiting; the Inbox table, oldest first: a ◆
+    review of 1.2 by backend-1 waiting 11m ('tests passed; 3 files, +…'), a ? question from 1.3
+    by backend-2 waiting 8m, and 2.1's '(going on)' question waiting 3m; the Details pane with 1.2's
+    review and its keys; the footer with Answer/Diff, Yes/Accept, No/Reject, Reject for good, Diff."""
+    from snapshot_scenes import inbox_app, inbox_scene
+
+    assert snap_compare(inbox_app(tmp_path / "demo"), terminal_size=(80, 24), run_before=inbox_scene)
+
+
+def test_answer_editor_80x24(snap_compare, tmp_path):
+    """You should see, at 80x24: the 'Answer task 1.3 (backend-2)' editor with the full question
+    about a percentage or a fraction, the note that y/n answers it at once, the typed answer
+    'Yes, a percentage with one decimal: 66.7', the character count and ctrl+s Send / esc Cancel."""
+    from snapshot_scenes import answer_scene, inbox_app
+
+    assert snap_compare(inbox_app(tmp_path / "demo"), terminal_size=(80, 24), run_before=answer_scene)
+
+
+def test_diff_view_80x24(snap_compare, tmp_path):
+    """You should see, at 80x24: 'Review 1.2: In-memory shelf repository' in the header; the bar
+    'file 2/3 · shelf/store.py · added'; the new file's lines in green with '+' marks under its
+    '--- /dev/null' and '+++ b/shelf/store.py' headers; the footer with Accept, Reject with
+    feedback, Reject for good and Close."""
+    from snapshot_scenes import diff_scene, inbox_app
+
+    assert snap_compare(inbox_app(tmp_path / "demo"), terminal_size=(80, 24), run_before=diff_scene)

@@ -291,6 +291,19 @@ ANSWERS: dict[str, dict] = {
                    {"tests/test_pages.py": _pages_test('<p class="count">2 books</p>')}),
 }
 
+# The agent on 1.3 asks the person one yes/no question before it writes anything (the demo's blocker).
+STATS_QUESTION = (
+    "Should the share of books read be a percentage from 0 to 100 (yes), "
+    "rather than a fraction from 0 to 1 (no)?"
+)
+STATS_AS_PERCENT = _change(
+    "Add reading statistics, with the share read as a percentage, as the person asked.",
+    {
+        "shelf/stats.py": STATS.replace("read / total if total", "round(100 * read / total, 1) if total"),
+        "tests/test_stats.py": TEST_STATS.replace("(2, 1, 1, 0.5)", "(2, 1, 1, 50.0)"),
+    },
+)
+
 # The first try at 3.2 expects the wrong count line, so its test fails and the agent must correct it.
 WRONG_FIRST_ANSWER: dict[str, dict] = {
     "3.2": _change("Test the list page's count line, escaping and empty state.",

@@ -58,6 +58,7 @@ PLAN: list[NewTask] = [
 ]
 
 FLAKY_TASK = "3.2"
+ASKING_TASK = "1.3"  # its agent asks the person a yes/no question first
 FLAKY_TEST = "test_page_shows_count"
 
 

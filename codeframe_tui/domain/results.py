@@ -56,6 +56,7 @@ class CorrectionStatus(StrEnum):
 
 class WorkerOutcome(StrEnum):
     DONE = "done"
+    REVIEW = "review"
     FAILED = "failed"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
@@ -73,10 +74,22 @@ class WorkerResult:
     reason: str = ""
     test_run: TestRun | None = None
     blocker_id: int | None = None
+    retryable: bool = True  # False when a retry cannot help (an expired question, a person's no)
+
+
+class BlockerKind(StrEnum):
+    SYNC = "sync"    # the task and its dependents wait for the answer
+    ASYNC = "async"  # the task goes on with a stated assumption; the answer joins its next step
+
+
+MAX_QUESTION_CHARS = 2_000
+MAX_ANSWER_CHARS = 5_000
 
 
 @dataclass(frozen=True)
 class Blocker:
+    """A question for the person, raised by an agent (`source` model) or the engine itself."""
+
     id: int
     task_key: str
     question: str
@@ -84,6 +97,11 @@ class Blocker:
     answer: str | None = None
     created_at: str = ""
     resolved_at: str | None = None
+    status: str = "pending"  # pending | resolved | expired
+    agent_id: str | None = None
+    source: str = "engine"
+    yes_no: bool = False
+    assumption: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ class TaskStatus(StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
     RUNNING = "running"
+    REVIEW = "review"  # tests passed; the person accepts or rejects the diff (review gate)
     DONE = "done"
     FAILED = "failed"
     BLOCKED = "blocked"

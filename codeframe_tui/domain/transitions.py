@@ -11,10 +11,15 @@ S = TaskStatus
 #  blocked -> approved: the person answered; the task queues again with the answer in its prompt.
 #  failed/cancelled -> approved: the person asked for a retry.
 #  rejected -> proposed: the person changed their mind during plan review.
+#  running -> review: tests passed under the review gate; the person decides.
+#  review -> approved: rejected with feedback; the agent tries again with it in its prompt.
+#  review -> rejected: rejected for good.
+#  failed -> approved also follows an answer to "a dependency failed, how to proceed?".
 TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.RUNNING, S.PROPOSED, S.REJECTED, S.CANCELLED}),
-    S.RUNNING: frozenset({S.DONE, S.FAILED, S.BLOCKED, S.CANCELLED, S.APPROVED}),
+    S.RUNNING: frozenset({S.DONE, S.REVIEW, S.FAILED, S.BLOCKED, S.CANCELLED, S.APPROVED}),
+    S.REVIEW: frozenset({S.DONE, S.APPROVED, S.REJECTED}),
     S.BLOCKED: frozenset({S.APPROVED, S.RUNNING, S.FAILED, S.CANCELLED}),
     S.FAILED: frozenset({S.APPROVED}),
     S.CANCELLED: frozenset({S.APPROVED}),

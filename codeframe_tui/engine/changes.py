@@ -9,7 +9,7 @@ import re
 import secrets
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,8 @@ class ChangeSet:
 class AppliedChanges:
     written: tuple[str, ...]  # normalized relative paths
     deleted: tuple[str, ...]
+    # path -> (bytes before, bytes after); None = absent. Kept for the review diff and an undo.
+    contents: dict[str, tuple[bytes | None, bytes | None]] = field(default_factory=dict, compare=False)
 
 
 def _field(data: Mapping, key: str, kind: type, where: str) -> object:
@@ -260,8 +262,15 @@ async def apply_changes(
     _fsync_dirs({t.parent for _, t in plan} | {d.parent for d in created})
     written = tuple(normalize_path(c.path) for c, _ in plan if c.action == "write")
     deleted = tuple(normalize_path(c.path) for c, _ in plan if c.action == "delete")
+    contents = {
+        normalize_path(c.path): (
+            originals[t][0] if originals[t] else None,
+            _encode_content(c, max_file_bytes) if c.action == "write" else None,
+        )
+        for c, t in plan
+    }
     logger.info("applied %d writes and %d deletes under %s", len(written), len(deleted), root)
-    return AppliedChanges(written=written, deleted=deleted)
+    return AppliedChanges(written=written, deleted=deleted, contents=contents)
 
 
 def _read_original(target: Path) -> _Original:

@@ -1,14 +1,15 @@
-"""What every agent is given: settings, the store, the model, test commands and the event sink."""
+"""What every agent is given: settings, the store, the model, test commands, the event sink, the inbox."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
+from codeframe_tui.engine.inbox import Inbox
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.store import Store
@@ -22,6 +23,7 @@ class EngineContext:
     store: Store
     model: ModelClient
     sink: EventSink
+    inbox: Inbox = field(default_factory=Inbox)
 
     @property
     def project(self) -> Path:

@@ -88,6 +88,14 @@ class TaskHeld(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TaskReleased(Event):
+    """A held task can start again: the dependency that held it was answered and queued again."""
+
+    type: ClassVar[str] = "task_released"
+    task_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class AgentStatusChanged(Event):
     type: ClassVar[str] = "agent_status_changed"
     agent_id: str
@@ -187,6 +195,56 @@ class BlockerCreated(Event):
     blocker_id: int
     task_id: str
     question: str
+    kind: str = "sync"  # sync: the task waits; async: it goes on with `assumption`
+    agent_id: str | None = None
+    source: str = "engine"  # model (asked through ask_human) | engine
+    yes_no: bool = False
+    assumption: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockerResolved(Event):
+    type: ClassVar[str] = "blocker_resolved"
+    blocker_id: int
+    task_id: str
+    answer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockerExpired(Event):
+    type: ClassVar[str] = "blocker_expired"
+    blocker_id: int
+    task_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentResumed(Event):
+    """An agent took up its task again with the person's answer."""
+
+    type: ClassVar[str] = "agent_resumed"
+    agent_id: str | None
+    task_id: str
+    blocker_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewRequested(Event):
+    """Tests passed under the review gate: the task's diff waits for the person."""
+
+    type: ClassVar[str] = "review_requested"
+    task_id: str
+    agent_id: str | None
+    files: tuple[str, ...]
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecided(Event):
+    type: ClassVar[str] = "review_decided"
+    task_id: str
+    decision: str  # accepted | rejected (tries again with the feedback) | discarded (for good)
+    feedback: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +256,7 @@ class RunFinished(Event):
     total: int
     elapsed: float
     held: int = 0
+    waiting: int = 0  # blockers and reviews left for the person (a headless run without answers)
 
 
 EventSink = Callable[[Event], None]
@@ -207,6 +266,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     RunStarted,
     TaskStatusChanged,
     TaskHeld,
+    TaskReleased,
     AgentStatusChanged,
     ModelCalled,
     ModelTextStreamed,
@@ -217,5 +277,10 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TestResult,
     CorrectionAttempted,
     BlockerCreated,
+    BlockerResolved,
+    BlockerExpired,
+    AgentResumed,
+    ReviewRequested,
+    ReviewDecided,
     RunFinished,
 )

@@ -7,16 +7,20 @@ import logging
 import time
 from dataclasses import dataclass
 
-from codeframe_tui.domain import AgentType, Task, TaskStatus, WorkerOutcome, WorkerResult
+from codeframe_tui.domain import MAX_QUESTION_CHARS, AgentType, Task, TaskStatus, WorkerOutcome, WorkerResult
+from codeframe_tui.engine.asking import ask_person, expire_overdue
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import (
+    AgentResumed,
     AgentStatusChanged,
+    ReviewRequested,
     RunFinished,
     RunStarted,
     TaskHeld,
     TaskInfo,
+    TaskReleased,
 )
-from codeframe_tui.engine.scheduler import plan_schedule
+from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,11 @@ class RunSummary:
     held: int
     total: int
     elapsed: float
+    waiting: int = 0  # pending blockers and reviews: what the person still has to answer
+
+    @property
+    def needs_person(self) -> bool:
+        return self.waiting > 0
 
     @property
     def all_done(self) -> bool:
@@ -63,11 +72,19 @@ class LeadAgent:
                     await self._move(task, TaskStatus.APPROVED, reason="approved by --approve-all")
         try:
             while True:
+                self.ctx.inbox.clear_wake()  # before looking, so a wake-up during the look is kept
+                next_expiry = await expire_overdue(self.ctx)
                 await self._start_ready()
-                if not self._running:
+                if not self._running and not await self._people_can_unblock():
                     break
-                finished, _ = await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
-                for fut in finished:
+                # Wake on a finished worker, a freed slot, an answer or review, or a blocker falling due.
+                waker = asyncio.ensure_future(self.ctx.inbox.woken())
+                try:
+                    await asyncio.wait([*self._running, waker], timeout=next_expiry,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waker.cancel()
+                for fut in [f for f in self._running if f.done()]:
                     task, agent = self._running[fut]
                     await self._settle(task, agent, fut)
                     del self._running[fut]  # only once settled, so a stop mid-settle still sees it
@@ -79,19 +96,37 @@ class LeadAgent:
         summary = await self._summary(time.monotonic() - started)
         await self.ctx.publish(RunFinished(
             done=summary.done, failed=summary.failed, blocked=summary.blocked, total=summary.total,
-            elapsed=summary.elapsed, held=summary.held,
+            elapsed=summary.elapsed, held=summary.held, waiting=summary.waiting,
         ))
         return summary
 
     async def _recover_interrupted(self) -> None:
-        """A task left `running` by a dead process goes back to `approved`, its retries kept."""
+        """A task left `running` by a dead process goes back to `approved`, its retries kept; so does
+        a `blocked` one whose questions were all answered while no agent was waiting."""
+        pending = {b.task_key for b in await self.ctx.store.blockers(pending_only=True) if b.kind == "sync"}
         for task in await self.ctx.store.list_tasks():
             if task.status == TaskStatus.RUNNING:
                 await self._move(task, TaskStatus.APPROVED, reason="interrupted; will start again")
+            elif task.status == TaskStatus.BLOCKED and task.key not in pending:
+                await self._move(task, TaskStatus.APPROVED, reason="answered; starts again with the answer")
+
+    async def _people_can_unblock(self) -> bool:
+        """With a person at the screen, the run stays open while they still have something to answer
+        or review that would let work go on; headless, nobody will, so the run ends."""
+        if not self.ctx.inbox.people_present:
+            return False
+        if any(b.kind == "sync" for b in await self.ctx.store.blockers(pending_only=True)):
+            return True
+        return any(t.status == TaskStatus.REVIEW for t in await self.ctx.store.list_tasks())
 
     async def _start_ready(self) -> None:
         tasks = await self.ctx.store.list_tasks()
         schedule = plan_schedule(tasks, running={t.key for t, _ in self._running.values()})
+        for key in [k for k in self._held_reported if k not in schedule.held]:
+            del self._held_reported[key]
+            if next(t.status for t in tasks if t.key == key) == TaskStatus.APPROVED:
+                await self.ctx.store.set_reason(key, "")
+                await self.ctx.publish(TaskReleased(task_id=key))
         for key, culprits in schedule.held.items():
             if self._held_reported.get(key) != culprits:
                 self._held_reported[key] = culprits
@@ -100,8 +135,11 @@ class LeadAgent:
                 ) + ", so it cannot start"
                 await self.ctx.store.set_reason(key, reason)
                 await self.ctx.publish(TaskHeld(task_id=key, reason=reason, blocked_by=culprits))
+        waiting = self.ctx.inbox.waiting_tasks
         for task in schedule.ready:
-            if len(self._running) >= self.ctx.settings.max_concurrent:
+            # A worker waiting for the person's answer holds no slot: the others keep working.
+            active = sum(1 for t, _ in self._running.values() if t.key not in waiting)
+            if active >= self.ctx.settings.max_concurrent:
                 break
             agent = self._agent_for(task.agent_type)
             self._busy.add(agent.agent_id)
@@ -110,6 +148,9 @@ class LeadAgent:
             task = await self._move(task, TaskStatus.RUNNING, agent_id=agent.agent_id, reason=reason)
             fut = asyncio.create_task(agent.execute_task(task), name=f"task-{task.key}")
             self._running[fut] = (task, agent)
+            blocker_id = self.ctx.inbox.resumed.pop(task.key, None)
+            if blocker_id is not None:
+                await self.ctx.publish(AgentResumed(agent_id=agent.agent_id, task_id=task.key, blocker_id=blocker_id))
 
     def _agent_for(self, agent_type: AgentType) -> WorkerAgent:
         for agent in self.agents.values():
@@ -130,12 +171,34 @@ class LeadAgent:
             result = WorkerResult(WorkerOutcome.FAILED, reason=f"internal error: {type(exc).__name__}: {exc}")
         await agent.set_step("idle", busy=False)
         current = await self.ctx.store.get_task(task.key)
-        if result.outcome == WorkerOutcome.FAILED and current.retries < self.ctx.settings.max_retries:
+        failed = result.outcome == WorkerOutcome.FAILED
+        if failed and result.retryable and current.retries < self.ctx.settings.max_retries:
             n = current.retries + 1
             reason = f"retry {n} of {self.ctx.settings.max_retries} after: {result.reason}"
             await self._move(current, TaskStatus.APPROVED, reason=reason, count_retry=True)
             return
-        await self._move(current, result.outcome.task_status, reason=result.reason, agent_id=agent.agent_id)
+        current = await self._move(current, result.outcome.task_status, reason=result.reason,
+                                   agent_id=agent.agent_id)
+        if result.outcome == WorkerOutcome.REVIEW:
+            changes = await self.ctx.store.task_changes(task.key)
+            await self.ctx.publish(ReviewRequested(
+                task_id=task.key, agent_id=agent.agent_id, files=tuple(c.path for c in changes),
+                summary=result.reason or "tests passed",
+            ))
+        elif failed:
+            await self._ask_about_dependents(current)
+
+    async def _ask_about_dependents(self, task: Task) -> None:
+        """A failed task that others wait on: ask the person how to go on instead of stranding them."""
+        waiting = blocked_forever_by(await self.ctx.store.list_tasks(), [task.key])
+        if not waiting:
+            return
+        question = (
+            f"Task {task.key} '{task.title}' failed: {task.reason[:600]}. "
+            f"{len(waiting)} task(s) wait on it ({', '.join(waiting[:8])}). Answer with guidance and the "
+            "agent tries it again with your answer; leave it and they stay held."
+        )
+        await ask_person(self.ctx, task, question[:MAX_QUESTION_CHARS], agent_id=task.agent_id, wait=False)
 
     async def _move(self, task: Task, target: TaskStatus, **kwargs) -> Task:
         return await self.ctx.move(task, target, **kwargs)
@@ -168,7 +231,9 @@ class LeadAgent:
     async def _summary(self, elapsed: float) -> RunSummary:
         tasks = [t for t in await self.ctx.store.list_tasks() if t.status != TaskStatus.REJECTED]
         count = lambda s: sum(1 for t in tasks if t.status == s)  # noqa: E731
+        pending = [b for b in await self.ctx.store.blockers(pending_only=True) if b.kind == "sync"]
         return RunSummary(
             done=count(TaskStatus.DONE), failed=count(TaskStatus.FAILED), blocked=count(TaskStatus.BLOCKED),
             held=len(self._held_reported), total=len(tasks), elapsed=elapsed,
+            waiting=len(pending) + count(TaskStatus.REVIEW),
         )

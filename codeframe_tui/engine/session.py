@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import AgentType, Task, TaskStatus
+from codeframe_tui.domain import AgentType, Blocker, Task, TaskStatus
+from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.domain.graph import PlanError
+from codeframe_tui.engine import reviewing
+from codeframe_tui.engine.asking import AnswerRefused, answer_blocker
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.inbox import Answerer, Inbox
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.scheduler import blocked_forever_by
+from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CommandRefused(ValueError):
@@ -25,17 +33,22 @@ class CommandRefused(ValueError):
 class Engine:
     """Commands are async methods; what happens comes back through the sink as events."""
 
-    def __init__(self, settings: Settings, store: Store, model: ModelClient, sink: EventSink) -> None:
+    def __init__(self, settings: Settings, store: Store, model: ModelClient, sink: EventSink, *,
+                 people_present: bool = False, answerer: Answerer | None = None) -> None:
         self.settings = settings
         self.store = store
         self.model = model
-        self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink)
+        inbox = Inbox(people_present=people_present, answerer=answerer)
+        self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink, inbox=inbox)
         self.lead = LeadAgent(self.ctx)
 
     @classmethod
-    async def open(cls, settings: Settings, model: ModelClient, sink: EventSink) -> Engine:
+    async def open(cls, settings: Settings, model: ModelClient, sink: EventSink, *,
+                   people_present: bool = False, answerer: Answerer | None = None) -> Engine:
+        """`people_present`: a person at a screen answers questions (the TUI); `answerer`: a headless
+        run's answers file. With neither, a SYNC question leaves its task blocked and the run goes on."""
         store = await Store.open(settings.db_path, settings.project)
-        return cls(settings, store, model, sink)
+        return cls(settings, store, model, sink, people_present=people_present, answerer=answerer)
 
     def set_sink(self, sink: EventSink) -> None:
         self.ctx.sink = sink
@@ -127,6 +140,38 @@ class Engine:
         if task.status not in (TaskStatus.PROPOSED, TaskStatus.APPROVED, TaskStatus.REJECTED):
             raise CommandRefused(f"task {key} is {task.status}; only a planned task can be edited")
         return task
+
+    # ---- the person's inbox --------------------------------------------------------------
+
+    async def inbox(self) -> list[InboxItem]:
+        """Every pending blocker and every task awaiting review, from all agents, oldest first."""
+        return await inbox_items(self.ctx)
+
+    async def answer_blocker(self, blocker_id: int, text: str) -> Blocker:
+        """Answer a question; the first answer wins. The agent resumes with it in its next prompt."""
+        try:
+            return await answer_blocker(self.ctx, blocker_id, text)
+        except AnswerRefused as exc:
+            raise CommandRefused(str(exc)) from exc
+
+    async def accept_review(self, key: str) -> None:
+        await self._review(reviewing.accept(self.ctx, key))
+
+    async def reject_review(self, key: str, feedback: str) -> None:
+        await self._review(reviewing.reject(self.ctx, key, feedback))
+
+    async def discard_review(self, key: str, feedback: str = "") -> list[str]:
+        """Reject for good; returns the files it could not revert because they changed since."""
+        return await self._review(reviewing.discard(self.ctx, key, feedback))
+
+    async def _review(self, decision: Awaitable[T]) -> T:
+        try:
+            return await decision
+        except (reviewing.ReviewRefused, StoreError) as exc:
+            raise CommandRefused(str(exc)) from exc
+
+    async def task_diff(self, key: str) -> list[FileDiff]:
+        return await reviewing.task_diff(self.ctx, key)
 
     async def close(self) -> None:
         try:

@@ -12,9 +12,9 @@ import anthropic
 import httpx2
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import Usage
+from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
 from codeframe_tui.engine.changes import ChangeError, ChangeSet
-from codeframe_tui.llm.tools import SUBMIT_CHANGES_TOOL
+from codeframe_tui.llm.tools import ASK_HUMAN, ASK_HUMAN_TOOL, SUBMIT_CHANGES_TOOL
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class ToolCall:
     latency: float
     model: str
     text: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +49,16 @@ class ModelReply(ToolCall):
     """A `submit_changes` call whose input has been checked and turned into a change set."""
 
     change_set: ChangeSet
+
+
+@dataclass(frozen=True, kw_only=True)
+class HumanQuestion(ToolCall):
+    """An `ask_human` call: a question for the person, checked and bounded."""
+
+    question: str
+    blocking: bool
+    yes_no: bool
+    assumption: str
 
 
 def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.AsyncAnthropic:
@@ -81,32 +92,59 @@ class ModelClient:
         on_text: Callable[[str], None] | None = None,
     ) -> ModelReply:
         """One streamed call that must end in a valid `submit_changes` tool call."""
-        call = await self.call_tool(system=system, messages=messages, tool=SUBMIT_CHANGES_TOOL, on_text=on_text)
+        step = await self.work_step(system=system, messages=messages, on_text=on_text, may_ask=False)
+        assert isinstance(step, ModelReply)  # only submit_changes was offered
+        return step
+
+    async def work_step(
+        self,
+        *,
+        system: str,
+        messages: list[dict],
+        on_text: Callable[[str], None] | None = None,
+        may_ask: bool = True,
+    ) -> ModelReply | HumanQuestion:
+        """A worker's next step: a change set, or (when `may_ask`) a question for the person."""
+        tools = [SUBMIT_CHANGES_TOOL, ASK_HUMAN_TOOL] if may_ask else [SUBMIT_CHANGES_TOOL]
+        call = await self.call_tool(system=system, messages=messages, tools=tools, on_text=on_text)
+        base = {f.name: getattr(call, f.name) for f in fields(call)}
+        if call.name == ASK_HUMAN:
+            return HumanQuestion(**base, **_question_fields(call))
         try:
             change_set = ChangeSet.from_tool_input(call.input)
         except ChangeError as exc:
             raise ModelReplyError("schema", f"model's change set is invalid: {exc}", call.usage) from exc
-        return ModelReply(change_set=change_set, **{f.name: getattr(call, f.name) for f in fields(call)})
+        return ModelReply(change_set=change_set, **base)
 
     async def call_tool(
         self,
         *,
         system: str,
         messages: list[dict],
-        tool: dict,
+        tool: dict | None = None,
+        tools: list[dict] | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> ToolCall:
-        """One streamed call forced to answer through `tool` (structured output); the input is a dict."""
+        """One streamed call forced to answer through a tool (structured output); the input is a dict.
+
+        With one tool the model must call it; with several it must call one of them.
+        """
         started = time.monotonic()
-        name = tool["name"]
+        offered = tools if tools is not None else [tool]
+        names = [t["name"] for t in offered]
+        # One answer per turn: a second tool_use would need its own tool_result.
+        choice = (
+            {"type": "tool", "name": names[0], "disable_parallel_tool_use": True}
+            if len(offered) == 1
+            else {"type": "any", "disable_parallel_tool_use": True}
+        )
         params = dict(
             model=self.settings.model,
             max_tokens=self.settings.max_tokens,
             system=system,
             messages=messages,
-            tools=[tool],
-            # One answer per turn: a second tool_use would need its own tool_result.
-            tool_choice={"type": "tool", "name": name, "disable_parallel_tool_use": True},
+            tools=offered,
+            tool_choice=choice,
         )
         try:
             async with self._client.messages.stream(**params) as stream:
@@ -136,11 +174,11 @@ class ModelClient:
             raise ModelReplyError(
                 "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
             )
-        block = next((b for b in message.content if b.type == "tool_use" and b.name == name), None)
+        block = next((b for b in message.content if b.type == "tool_use" and b.name in names), None)
         if block is None:
-            raise ModelReplyError("no_tool", f"model answered without calling {name}", usage)
+            raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
         if not isinstance(block.input, dict):
-            raise ModelReplyError("malformed", f"model's {name} input is not a JSON object", usage)
+            raise ModelReplyError("malformed", f"model's {block.name} input is not a JSON object", usage)
         content = [b.model_dump(mode="json", exclude_none=True) for b in message.content]
         return ToolCall(
             input=block.input,
@@ -155,7 +193,30 @@ class ModelClient:
             latency=latency,
             model=message.model,
             text="".join(b.text for b in message.content if b.type == "text"),
+            name=block.name,
         )
+
+
+def _question_fields(call: ToolCall) -> dict:
+    """Check an ask_human input; an over-long question is cut, not refused (the person can still read it)."""
+    data = call.input
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ModelReplyError("schema", "model's ask_human has no question", call.usage)
+    blocking = data.get("blocking", True)
+    if not isinstance(blocking, bool):
+        raise ModelReplyError("schema", "model's ask_human 'blocking' must be true or false", call.usage)
+    assumption = data.get("assumption", "")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        log.warning("ask_human question of %d characters cut to %d", len(question), MAX_QUESTION_CHARS)
+        question = question[: MAX_QUESTION_CHARS - 1] + "…"
+    return {
+        "question": question,
+        "blocking": blocking,
+        "yes_no": data.get("yes_no") is True,
+        "assumption": assumption.strip()[:MAX_QUESTION_CHARS] if isinstance(assumption, str) else "",
+    }
 
 
 def _clean_block(block: dict) -> dict:

@@ -116,7 +116,8 @@ def spec_context(task: Task) -> str:
     return "\n\n".join(parts)
 
 
-def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: list[tuple[str, str]]) -> str:
+def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: list[tuple[str, str]],
+                feedback: Sequence[str] = ()) -> str:
     """The first user turn. It starts with `Task <key>:` so logs and scripts can tell tasks apart."""
     lines = [f"Task {task.key}: {task.title}", ""]
     if task.description:
@@ -133,6 +134,11 @@ def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: l
         lines += [f"This is retry {task.retries} of this task. The previous attempt ended: {task.reason}", ""]
     for question, answer in answers:
         lines += ["A person answered a question about this task:", f"Q: {question}", f"A: {answer}", ""]
+    for n, text in enumerate(feedback, 1):
+        lines += [
+            f"A reviewer rejected attempt {n} at this task (its changes are still in the files) and said:",
+            text, "Address this feedback.", "",
+        ]
     spec = spec_context(task)
     if spec:
         lines += [spec, ""]
@@ -158,4 +164,41 @@ def rejected_changes_prompt(reason: str, attempt: int, max_attempts: int) -> str
     return (
         f"Your change set was rejected and nothing was written: {reason}\n"
         f"This is correction attempt {attempt} of {max_attempts}. Send a valid change set."
+    )
+
+
+def _left(left: int) -> str:
+    if left <= 0:
+        return "You may not ask more questions in this attempt."
+    return f"You may ask {left} more question(s) in this attempt."
+
+
+def person_answered(question: str, answer: str, left: int) -> str:
+    """The tool_result of a SYNC ask_human: the question and the answer, verbatim."""
+    return (
+        f"The person answered your question.\nQuestion: {question}\nAnswer: {answer}\n\n"
+        f"Go on with the task. {_left(left)}"
+    )
+
+
+def went_on_with_assumption(assumption: str, left: int) -> str:
+    return (
+        "Your question was sent to the person. Do not wait: go on with the task now, assuming: "
+        f"{assumption or '(no assumption stated; choose the most conventional option)'}\n"
+        f"Their answer will reach you at your next step. {_left(left)}"
+    )
+
+
+def late_answer(question: str, answer: str) -> str:
+    return (
+        "The person has answered a question you asked earlier without waiting.\n"
+        f"Question: {question}\nAnswer: {answer}\nIf it differs from what you assumed, correct your work."
+    )
+
+
+def answered_after_stuck(failure: str, question: str, answer: str, max_attempts: int) -> str:
+    return (
+        f"{failure}\n\nYou ran out of correction attempts, so a person was asked how to proceed.\n"
+        f"Question: {question}\nAnswer: {answer}\n\n"
+        f"Follow their answer. You have {max_attempts} more correction attempts."
     )

@@ -34,3 +34,28 @@ SUBMIT_CHANGES_TOOL: dict = {
         "required": ["summary", "files"],
     },
 }
+
+ASK_HUMAN = "ask_human"
+
+ASK_HUMAN_TOOL: dict = {
+    "name": ASK_HUMAN,
+    "description": (
+        "Ask the person running this team a question when the task is unclear or a decision is "
+        "theirs to make. Prefer a clear yes/no question. With blocking=true you wait for the answer "
+        "before going on. With blocking=false you go on at once with the assumption you state, and "
+        "the answer reaches you at your next step. Do not ask what the project's files already say."
+    ),
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "question": {"type": "string", "description": "The question, at most 2000 characters."},
+            "blocking": {"type": "boolean", "description": "true: wait for the answer; false: go on."},
+            "yes_no": {"type": "boolean", "description": "true when 'yes' or 'no' fully answers it."},
+            "assumption": {
+                "type": "string",
+                "description": "With blocking=false: what you will assume until the answer comes.",
+            },
+        },
+        "required": ["question", "blocking"],
+    },
+}

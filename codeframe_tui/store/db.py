@@ -69,17 +69,29 @@ class Database:
 
 async def _migrate(db: Database) -> None:
     current = await db.user_version()
-    for number, name, sql in _migrations():
-        if number <= current:
-            continue
-        log.info("applying migration %s", name)
-        async with db.transaction() as conn:
-            # sqlite3 opens no transaction before DDL by itself, and executescript would COMMIT
-            # first: begin explicitly, so a migration that fails half-way leaves nothing behind.
-            await conn.execute("BEGIN IMMEDIATE")
-            for statement in _split_sql(sql):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {int(number)}")
+    pending = [m for m in _migrations() if m[0] > current]
+    if not pending:
+        return
+    # A migration may rebuild a table (SQLite cannot alter a CHECK): with foreign keys on, dropping
+    # the old table would cascade deletes into every table that refers to it. The pragma cannot
+    # change inside a transaction, so it is set around them, and the keys are checked before commit.
+    await db.conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for number, name, sql in pending:
+            log.info("applying migration %s", name)
+            async with db.transaction() as conn:
+                # sqlite3 opens no transaction before DDL by itself, and executescript would COMMIT
+                # first: begin explicitly, so a migration that fails half-way leaves nothing behind.
+                await conn.execute("BEGIN IMMEDIATE")
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                async with conn.execute("PRAGMA foreign_key_check") as cur:
+                    broken = await cur.fetchall()
+                if broken:
+                    raise StoreError(f"migration {name} broke {len(broken)} foreign key(s): {list(broken[:3])}")
+                await conn.execute(f"PRAGMA user_version = {int(number)}")
+    finally:
+        await db.conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _split_sql(sql: str) -> list[str]:

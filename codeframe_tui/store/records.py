@@ -1,4 +1,4 @@
-"""The records kept around tasks: test runs, correction attempts, blockers, model calls, agents, events."""
+"""The records kept around tasks: test runs, correction attempts, model calls, agents, events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from codeframe_tui.domain import Blocker, TestRun, TestStatus
+from codeframe_tui.domain import TestRun, TestStatus
 from codeframe_tui.store.db import StoreError
 
 if TYPE_CHECKING:
@@ -97,39 +97,6 @@ class RecordsMixin:
         )
         return [
             CorrectionRecord(r["attempt_number"], r["max_attempts"], r["status"], r["failure"], r["created_at"])
-            for r in rows
-        ]
-
-    # ---- blockers -----------------------------------------------------------------------
-
-    async def create_blocker(self, key: str, question: str, kind: str = "sync") -> Blocker:
-        task_id = await self._task_id(key)
-        now = _now()
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO blockers (task_id, kind, question, created_at) VALUES (?, ?, ?, ?)",
-                (task_id, kind, question, now),
-            )
-            blocker_id = int(cur.lastrowid)
-        return Blocker(id=blocker_id, task_key=key, question=question, kind=kind, created_at=now)
-
-    async def blockers(self, key: str | None = None, *, pending_only: bool = False) -> list[Blocker]:
-        sql = (
-            "SELECT b.*, t.key AS task_key FROM blockers b JOIN tasks t ON t.id = b.task_id"
-            " WHERE t.project_id = ?"
-        )
-        params: list = [self.project_id]
-        if key is not None:
-            sql += " AND t.key = ?"
-            params.append(key)
-        if pending_only:
-            sql += " AND b.status = 'pending'"
-        rows = await self.db.fetchall(sql + " ORDER BY b.id ASC", tuple(params))
-        return [
-            Blocker(
-                id=r["id"], task_key=r["task_key"], question=r["question"], kind=r["kind"],
-                answer=r["answer"], created_at=r["created_at"], resolved_at=r["resolved_at"],
-            )
             for r in rows
         ]
 

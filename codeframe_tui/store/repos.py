@@ -17,6 +17,7 @@ from codeframe_tui.domain import (
 )
 from codeframe_tui.domain.graph import validate_dependencies
 from codeframe_tui.store.db import Database, StoreError, open_database
+from codeframe_tui.store.human import HumanMixin
 from codeframe_tui.store.records import RecordsMixin
 
 
@@ -72,7 +73,7 @@ _TASK_COLUMNS = (
 )
 
 
-class Store(RecordsMixin):
+class Store(RecordsMixin, HumanMixin):
     """All durable state of one project. Every write commits before it returns."""
 
     def __init__(self, db: Database, project_id: int) -> None:

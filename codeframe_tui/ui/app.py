@@ -12,12 +12,23 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from codeframe_tui.domain import TaskStatus
-from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.events import (
+    BlockerCreated,
+    BlockerExpired,
+    BlockerResolved,
+    EventSink,
+    ReviewDecided,
+    ReviewRequested,
+    RunFinished,
+)
 from codeframe_tui.engine.lead import RunSummary
 from codeframe_tui.engine.session import Engine
+from codeframe_tui.engine.waiting import InboxItem
+from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.discovery import DiscoveryScreen
+from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
 
@@ -49,6 +60,9 @@ class CodeframeApp(App[int]):
         self.engine_error: str | None = None
         self._engine_worker: Worker | None = None
         self._quitting = False
+        self.inbox_items: list[InboxItem] = []
+        self.inbox_clock = None  # the inbox's "now"; fixed only in snapshot scenes
+        self.attention = Attention(self)
 
     @property
     def main(self) -> MainScreen:
@@ -69,6 +83,12 @@ class CodeframeApp(App[int]):
             self.notify(self.engine_error, severity="error", timeout=30)
             self.sub_title = "not started"
             return
+        settings = self.engine.settings
+        self.attention = Attention(self, bell=settings.notify_bell, desktop=settings.notify_desktop,
+                                   toast=settings.notify_toast)
+        await self.refresh_inbox()  # questions and reviews left from an earlier session
+        if self.inbox_items:
+            self.attention.alert(f"{len(self.inbox_items)} item(s) wait for you in the inbox (b)")
         tasks = await self.engine.store.list_tasks()
         if self.discover and not tasks:
             # No plan yet: discovery, then the PRD, then its decomposition lead into plan review.
@@ -88,7 +108,7 @@ class CodeframeApp(App[int]):
         except Exception as exc:  # the workers are already stopped; the person must see why
             log.exception("the run stopped on an error")
             self.engine_error = f"The run stopped on an error: {exc}"
-            self.notify(self.engine_error, severity="error", timeout=30)
+            self.attention.alert(self.engine_error, severity="error", timeout=30)
             self.sub_title = "stopped on an error (see .codeframe/codeframe.log)"
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -101,6 +121,13 @@ class CodeframeApp(App[int]):
                                 screen.action_show_tests)
             yield SystemCommand("Follow the latest tests", "Test output follows the latest run (f)",
                                 screen.action_follow_tests)
+            yield SystemCommand("Open the inbox", "Questions and reviews waiting for you (b)", self.action_open_inbox)
+        if isinstance(screen, InboxScreen):
+            yield SystemCommand("Answer or open", "Answer the question, or show the diff (enter)", screen.action_open)
+            yield SystemCommand("Yes / accept", "Answer yes, or accept the reviewed work (y)", screen.action_yes)
+            yield SystemCommand("No / reject with feedback", "Answer no, or send the work back (n)", screen.action_no)
+            yield SystemCommand("Reject for good", "Reject the reviewed work and undo it (x)", screen.action_discard)
+            yield SystemCommand("Show the diff", "The reviewed task's changes (d)", screen.action_diff)
         if isinstance(screen, PlanReviewScreen):
             yield SystemCommand("Select task", "Select or unselect the highlighted task (space)",
                                 screen.action_toggle_select)
@@ -117,7 +144,42 @@ class CodeframeApp(App[int]):
             yield SystemCommand("Show the PRD", "Read or edit the PRD this plan came from (p)", screen.action_prd)
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        self.main.apply_event(message.event)
+        event = message.event
+        self.main.apply_event(event)
+        match event:
+            case BlockerCreated():
+                self.attention.alert(f"Task {event.task_id} asks: {event.question}", severity="warning")
+                self._inbox_changed()
+            case ReviewRequested():
+                self.attention.alert(f"Task {event.task_id} is ready for your review (b)")
+                self._inbox_changed()
+            case BlockerResolved() | BlockerExpired() | ReviewDecided():
+                self._inbox_changed()
+            case RunFinished():
+                self.attention.alert(
+                    f"Run finished: {event.done} done, {event.failed} failed of {event.total}",
+                    severity="information" if event.done == event.total else "warning",
+                )
+
+    def _inbox_changed(self) -> None:
+        # exclusive: a burst of events costs one query, the last one.
+        self.run_worker(self.refresh_inbox(), group="inbox", exclusive=True, exit_on_error=False)
+
+    async def refresh_inbox(self) -> None:
+        if self.engine is None:
+            return
+        self.inbox_items = await self.engine.inbox()
+        self.main.set_waiting(len(self.inbox_items))
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.show(self.inbox_items)
+
+    def action_open_inbox(self) -> None:
+        if self.engine is None:
+            self.notify("The engine has not started yet.", severity="warning")
+            return
+        if not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen(self.engine, clock=self.inbox_clock))
 
     def show_review(self) -> None:
         """Called once decomposition has stored the plan: on to plan review."""

@@ -23,7 +23,8 @@ def demo_app(root: Path, latency: float, *, approve_all: bool = False) -> Codefr
 
         setup = await prepare_demo(root, latency=latency)
         configure_logging(setup.settings.log_path)
-        engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
+        engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink,
+                                   people_present=True)
         try:
             if approve_all:
                 await engine.approve_all()
@@ -41,7 +42,8 @@ def project_app(settings: Settings, *, discover: bool = False) -> CodeframeApp:
     async def opener(sink: EventSink) -> Engine:
         from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 
-        return await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
+        return await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink,
+                                 people_present=True)
 
     banner = f"{settings.project} · model {settings.model}"
     return CodeframeApp(opener, banner=banner, offline=False, review=True, discover=discover)

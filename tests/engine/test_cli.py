@@ -124,3 +124,30 @@ def test_import_keeps_the_feature_documents_for_the_workers(tmp_path):
     with sqlite3.connect(tmp_path / ".codeframe" / "state.db") as conn:
         extra = json.loads(conn.execute("SELECT extra FROM tasks LIMIT 1").fetchone()[0])
     assert {Path(p).name for p in extra["context_files"]} >= {"spec.md", "plan.md"}
+
+
+def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"nothing matches this": "no"}))
+    proc = cli("demo", "--headless", "--dir", str(tmp_path / "d"), "--latency", "0", "--answers", str(answers),
+               env_home=tmp_path)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "1 item(s) wait for a person" in proc.stdout
+    assert "on task 1.3: Should the share of books read be a percentage" in proc.stdout
+    # Everything that did not depend on 1.3 still finished.
+    assert "task 3.2 done" in proc.stdout and "task 1.3 blocked" in proc.stdout
+
+
+def test_a_bad_answers_file_is_a_usage_error_and_nothing_is_made(tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"(unclosed": "yes"}')
+    proc = cli("demo", "--headless", "--dir", str(tmp_path / "d"), "--answers", str(answers), env_home=tmp_path)
+    assert proc.returncode == 2
+    assert "'(unclosed' is not a valid pattern" in proc.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_answers_need_headless(tmp_path):
+    project = make_project(tmp_path / "p")
+    proc = cli("run", str(project), "--answers", "x.json", env_home=tmp_path)
+    assert proc.returncode == 2 and "--answers is for --headless runs" in proc.stderr

@@ -16,6 +16,9 @@ REQUIRED = {
     "test_result": {"task_id", "status", "total", "passed", "failed", "errors", "skipped", "duration"},
     "correction_attempt": {"task_id", "attempt_number", "max_attempts", "status"},
     "run_finished": {"done", "failed", "blocked", "total", "elapsed"},
+    "blocker_created": {"blocker_id", "task_id", "question", "kind", "agent_id", "source", "yes_no"},
+    "blocker_resolved": {"blocker_id", "task_id", "answer"},
+    "agent_resumed": {"agent_id", "task_id", "blocker_id"},
 }
 
 
@@ -97,3 +100,14 @@ def test_real_tests_ran_and_all_done(demo_run):
     check = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root,
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stdout
+
+
+def test_the_demo_question_is_answered_from_its_own_answers_file(demo_run):
+    _, events, root = demo_run
+    asked = [e for e in events if e["type"] == "blocker_created"]
+    assert [(e["task_id"], e["source"], e["yes_no"]) for e in asked] == [("1.3", "model", True)]
+    answered = [e for e in events if e["type"] in ("blocker_resolved", "agent_resumed")]
+    assert [e["type"] for e in answered] == ["blocker_resolved", "agent_resumed"]
+    assert answered[0]["answer"].startswith("yes")
+    # The agent did what the answer said: the share read is a percentage.
+    assert "round(100 * read / total, 1)" in (root / "shelf" / "stats.py").read_text()

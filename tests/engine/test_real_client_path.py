@@ -9,7 +9,7 @@ from codeframe_tui.engine.events import ModelCalled
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
 
 
 async def test_engine_runs_against_a_messages_api_server_from_the_environment(tmp_path):
@@ -32,6 +32,12 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
         try:
             await engine.store.add_plan([], tasks(("1", "backend"), ("2", "test", ("1",))))
             await engine.approve_all()
+            # A real run has the review gate on: each task waits for the person's accept.
+            first_run = await engine.run()
+            assert first_run.waiting == 1 and (await engine.store.get_task("1")).status == "review"
+            await engine.accept_review("1")
+            await engine.run()
+            await engine.accept_review("2")
             summary = await engine.run()
         finally:
             await engine.close()
@@ -41,7 +47,9 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
     # The SDK sends the key as x-api-key or as a bearer token, depending on its version.
     auth = first.headers.get("x-api-key") or first.headers.get("authorization", "")
     assert auth.removeprefix("Bearer ") == "sk-test-planted-key"
-    assert first.body["tool_choice"] == {"type": "tool", "name": SUBMIT_CHANGES, "disable_parallel_tool_use": True}
+    # The agent may answer with its work or with a question for the person, and with one call only.
+    assert first.body["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}
+    assert [t["name"] for t in first.body["tools"]] == [SUBMIT_CHANGES, ASK_HUMAN]
     assert first.body["max_tokens"] == settings.max_tokens and first.stream
     assert [e.task_id for e in recorder.of(ModelCalled)] == ["1", "2"]
     # The key never reaches the durable log of events.
@@ -68,6 +76,7 @@ async def test_headless_run_command_uses_the_key_and_base_url_from_the_environme
                "ANTHROPIC_BASE_URL": server.base_url}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless", "--json", "--approve-all",
+            "--review", "auto",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), 120)

@@ -140,3 +140,36 @@ async def test_extra_fields_are_kept_on_the_task(tmp_path):
         assert (await store.get_task("T1")).extra == extra
     finally:
         await store.close()
+
+
+async def test_a_database_of_the_first_schema_keeps_every_row_through_the_review_migration(tmp_path, monkeypatch):
+    """Migration 2 rebuilds `tasks` (for the `review` status): edges, runs and blockers that point
+    at tasks must survive it, and foreign keys must be on again afterwards."""
+    from codeframe_tui.store import db as db_module
+
+    first = [m for m in _migrations() if m[0] == 1]
+    monkeypatch.setattr(db_module, "_migrations", lambda: first)
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    await store.add_plan([("1", "Issue")], [
+        NewTask("1.1", "A", AgentType.BACKEND, issue_key="1"),
+        NewTask("1.2", "B", AgentType.TEST, depends_on=("1.1",), issue_key="1"),
+    ])
+    await store.add_test_run("1.1", 0, TestRun(TestStatus.PASSED, total=1, passed=1))
+    await store.close()
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # a blocker as the first schema stored it
+        conn.execute("INSERT INTO blockers (task_id, question, created_at) VALUES (1, 'why?', 'now')")
+    monkeypatch.undo()
+
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        assert await store.db.user_version() == 2
+        tasks = await store.list_tasks()
+        assert [(t.key, t.depends_on, t.issue_key) for t in tasks] == [("1.1", (), "1"), ("1.2", ("1.1",), "1")]
+        assert len(await store.test_runs("1.1")) == 1
+        assert [(b.question, b.source, b.yes_no) for b in await store.blockers("1.1")] == [("why?", "engine", False)]
+        await store.transition("1.1", TaskStatus.APPROVED)
+        await store.transition("1.1", TaskStatus.RUNNING)
+        await store.transition("1.1", TaskStatus.REVIEW)  # the new status is allowed by the table
+        assert (await store.db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    finally:
+        await store.close()

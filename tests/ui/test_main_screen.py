@@ -12,6 +12,7 @@ from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import demo_app
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
+from codeframe_tui.ui.screens.inbox import InboxScreen
 
 
 async def test_panes_receive_engine_events_as_messages(tmp_path):
@@ -19,6 +20,14 @@ async def test_panes_receive_engine_events_as_messages(tmp_path):
     posted: list = []
     hook = lambda m: posted.append(m.event) if isinstance(m, EngineEvent) else None  # noqa: E731
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        # The demo's agent on 1.3 asks a yes/no question: answered from the inbox, by keys alone.
+        await wait_for(pilot, lambda: app.inbox_items)
+        assert "⚑ 1 waiting (b)" in app.sub_title
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.inbox_items)
+        await pilot.press("escape")
         await wait_for(pilot, lambda: app.summary is not None)
         await pilot.pause()
         screen = app.main
@@ -31,7 +40,7 @@ async def test_panes_receive_engine_events_as_messages(tmp_path):
         await pilot.press("q")
     kinds = {type(e).__name__ for e in posted}
     assert {"RunStarted", "TaskStatusChanged", "AgentStatusChanged", "TestOutput", "TestResult",
-            "CorrectionAttempted", "RunFinished"} <= kinds
+            "CorrectionAttempted", "BlockerCreated", "BlockerResolved", "AgentResumed", "RunFinished"} <= kinds
     # The status each row shows is the last status the engine sent for it.
     last = {e.task_id: e.status for e in posted if type(e).__name__ == "TaskStatusChanged"}
     assert set(last.values()) == {"done"}

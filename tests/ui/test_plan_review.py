@@ -7,6 +7,8 @@ from support import wait_for
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.store import Store
 from codeframe_tui.ui.launch import demo_app
+from codeframe_tui.ui.screens.answer import AnswerScreen
+from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
 
@@ -47,8 +49,18 @@ async def test_review_approve_reject_and_start_by_keys(tmp_path):
         await wait_for(pilot, lambda: review.tasks["2.2"].status == TaskStatus.APPROVED)
         assert review.tasks["3.2"].status == TaskStatus.PROPOSED
         await pilot.press("s")
+        # 1.3's agent asks; the answer is written in the editor (enter), sent with ctrl+s.
+        await wait_for(pilot, lambda: app.inbox_items)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnswerScreen))
+        await pilot.press(*"No: a fraction", "ctrl+s")
+        await wait_for(pilot, lambda: not app.inbox_items)
+        await pilot.press("escape")
         await wait_for(pilot, lambda: app.summary is not None)
         await pilot.press("q")
+    assert "read / total" in (root / "shelf" / "stats.py").read_text()  # the agent did as answered
     final = await statuses(root)
     assert final["3.1"] == TaskStatus.REJECTED and final["3.2"] == TaskStatus.PROPOSED
     assert {k for k, s in final.items() if s == TaskStatus.DONE} == {"1.1", "1.2", "1.3", "1.4", "2.1", "2.2"}

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from codeframe_tui.domain import AgentType, Task, TestRun, TestStatus, WorkerOutcome, WorkerResult
+from codeframe_tui.domain import (
+    MAX_QUESTION_CHARS,
+    AgentType,
+    Blocker,
+    BlockerKind,
+    Task,
+    TestRun,
+    TestStatus,
+    WorkerOutcome,
+    WorkerResult,
+)
+from codeframe_tui.engine.asking import ask_person
 from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.changes import ChangeError, apply_changes
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import (
     AgentStatusChanged,
-    BlockerCreated,
     ChangesApplied,
     ChangesRejected,
     CorrectionAttempted,
@@ -22,8 +33,9 @@ from codeframe_tui.engine.events import (
     TestResult,
     TestStarted,
 )
+from codeframe_tui.engine.inbox import BlockerExpiredError
 from codeframe_tui.llm import prompts
-from codeframe_tui.llm.client import ModelReply, ModelReplyError
+from codeframe_tui.llm.client import HumanQuestion, ModelReply, ModelReplyError, ToolCall
 from codeframe_tui.runner import run_tests
 from codeframe_tui.store.repos import ModelCallRecord
 
@@ -40,6 +52,7 @@ class WorkerAgent:
         self.agent_id = agent_id
         self.ctx = ctx
         self.task_key: str | None = None
+        self._unanswered: dict[int, str] = {}  # this attempt's ASYNC questions whose answer is still due
 
     def tests_pass(self, run: TestRun) -> bool:
         # No tests is not a failure for code work: there is nothing to correct, and burning three
@@ -58,6 +71,9 @@ class WorkerAgent:
         self.task_key = task.key
         try:
             return await self._pipeline(task)
+        except BlockerExpiredError as exc:
+            # Nobody answered in time: another attempt would only ask again.
+            return WorkerResult(WorkerOutcome.FAILED, reason=str(exc), retryable=False)
         finally:
             self.task_key = None
 
@@ -66,21 +82,30 @@ class WorkerAgent:
         command = self.ctx.test_command(self.test_part)
         command_text = " ".join(command.argv) if command else "(no test command found)"
         await self.set_step("reading the project")
-        messages = [{"role": "user", "content": await self._first_prompt(task)}]
+        messages: list[dict] = [{"role": "user", "content": await self._first_prompt(task)}]
         system = prompts.system_prompt(self.agent_type, command_text)
         max_attempts = settings.max_corrections
         attempt = 0  # 0 is the first try; 1..max_attempts are corrections
         correction_id: int | None = None
+        questions = 0
+        self._unanswered = {}
         while True:
             step = "asking the model" if attempt == 0 else f"correcting ({attempt}/{max_attempts})"
             await self.set_step(step)
             try:
-                reply = await self._ask(task, system, messages)
+                reply = await self._ask(task, system, messages, may_ask=questions < settings.max_questions)
             except ModelReplyError as exc:
                 if correction_id is not None:
                     await self._finish_correction(task, correction_id, attempt, max_attempts, False)
                 return WorkerResult(WorkerOutcome.FAILED, reason=str(exc))
             messages.append({"role": "assistant", "content": reply.assistant_content})
+            if isinstance(reply, HumanQuestion):
+                questions += 1
+                blocker, text = await self._question(task, reply, settings.max_questions - questions)
+                if text is None:
+                    return WorkerResult(WorkerOutcome.BLOCKED, reason=reply.question, blocker_id=blocker.id)
+                messages.append(await self._user_turn(reply, text))
+                continue
             await self.set_step(f"applying {len(reply.change_set.changes)} file change(s)")
             try:
                 applied = await apply_changes(reply.change_set, settings.project)
@@ -89,70 +114,147 @@ class WorkerAgent:
                 run = None
                 feedback_reason = str(exc)
             else:
+                await self.ctx.store.record_changes(task.key, applied.contents)
                 await self.ctx.publish(ChangesApplied(
                     task_id=task.key, agent_id=self.agent_id,
                     files=applied.written + applied.deleted, summary=reply.change_set.summary,
                 ))
                 run = await self._run_tests(task, attempt)
                 feedback_reason = ""
+            if run is not None and not run.command:
+                # No command to run: a correction cannot fix that, only a person can.
+                answered, run = await self._ask_for_test_command(task, run, attempt)
+                if not answered:
+                    return WorkerResult(WorkerOutcome.BLOCKED, reason=run.output, test_run=run)
             passed = run is not None and self.tests_pass(run)
             if correction_id is not None:
                 await self._finish_correction(task, correction_id, attempt, max_attempts, passed)
                 correction_id = None
             if passed:
                 reason = "no tests ran" if run.status == TestStatus.NO_TESTS else ""
-                return WorkerResult(WorkerOutcome.DONE, reason=reason, test_run=run)
+                outcome = WorkerOutcome.REVIEW if settings.review == "review" else WorkerOutcome.DONE
+                return WorkerResult(outcome, reason=reason, test_run=run)
             if run is not None and not run.command:
-                # No command to run: a correction cannot fix that, only a person can.
-                return await self._ask_person(task, (
-                    f"Task {task.key} '{task.title}' needs its tests to pass, but no test command was "
-                    f"found for the {self.test_part} part. Set one under [tests] in .codeframe/config.toml."
-                ), run)
+                return WorkerResult(WorkerOutcome.FAILED, reason="still no test command after the answer",
+                                    test_run=run, retryable=False)
+            guidance: tuple[str, str] | None = None
             if attempt >= max_attempts:
-                return await self._block(task, run, feedback_reason, max_attempts)
+                blocker, answer = await self._ask_person(task, self._stuck_question(task, run, feedback_reason))
+                if answer is None:
+                    return WorkerResult(WorkerOutcome.BLOCKED, reason=blocker.question, test_run=run,
+                                        blocker_id=blocker.id)
+                # The person's answer opens a fresh round of corrections, in the same conversation.
+                attempt, guidance = 0, (blocker.question, answer)
             attempt += 1
-            failure = run.output if run is not None else feedback_reason
-            correction_id = await self.ctx.store.start_correction(task.key, attempt, max_attempts, failure)
-            await self.ctx.publish(CorrectionAttempted(
-                task_id=task.key, attempt_number=attempt, max_attempts=max_attempts, status="started",
-            ))
             text = (
                 prompts.correction_prompt(run, attempt, max_attempts)
                 if run is not None
                 else prompts.rejected_changes_prompt(feedback_reason, attempt, max_attempts)
             )
-            results = [{
-                "type": "tool_result", "tool_use_id": reply.tool_use_id, "content": text,
-                **({"is_error": True} if run is None else {}),
-            }]
-            results += [
-                {"type": "tool_result", "tool_use_id": extra, "is_error": True,
-                 "content": "Only the first submit_changes call of a turn is applied; this one was ignored."}
-                for extra in reply.other_tool_use_ids
-            ]
-            messages.append({"role": "user", "content": results})
+            if guidance is not None:
+                text = prompts.answered_after_stuck(text, *guidance, max_attempts)
+            failure = run.output if run is not None else feedback_reason
+            correction_id = await self.ctx.store.start_correction(task.key, attempt, max_attempts, failure)
+            await self.ctx.publish(CorrectionAttempted(
+                task_id=task.key, attempt_number=attempt, max_attempts=max_attempts, status="started",
+            ))
+            messages.append(await self._user_turn(reply, text, is_error=run is None))
+
+    async def _user_turn(self, reply: ToolCall, text: str, *, is_error: bool = False) -> dict:
+        """The tool_result for the model's call (and for any extra calls), then late answers to its
+        ASYNC questions as text: a tool_result must come first in the turn."""
+        content: list[dict] = [{
+            "type": "tool_result", "tool_use_id": reply.tool_use_id, "content": text,
+            **({"is_error": True} if is_error else {}),
+        }]
+        content += [
+            {"type": "tool_result", "tool_use_id": extra, "is_error": True,
+             "content": "Only the first tool call of a turn is used; this one was ignored."}
+            for extra in reply.other_tool_use_ids
+        ]
+        content += [{"type": "text", "text": t} for t in await self._late_answers()]
+        return {"role": "user", "content": content}
+
+    async def _question(self, task: Task, q: HumanQuestion, left: int) -> tuple[Blocker, str | None]:
+        """The model asked the person. SYNC: wait for the answer (None: nobody can answer in this run).
+        ASYNC: go on with the stated assumption at once."""
+        kind = BlockerKind.SYNC if q.blocking else BlockerKind.ASYNC
+        await self.set_step("asking the person" if q.blocking else "noting a question, going on")
+        blocker, answer = await self._ask_person(task, q.question, kind=kind, source="model", yes_no=q.yes_no,
+                                                 assumption=q.assumption)
+        if kind == BlockerKind.ASYNC:
+            self._unanswered[blocker.id] = q.question
+            return blocker, prompts.went_on_with_assumption(q.assumption, left)
+        if answer is None:
+            return blocker, None
+        return blocker, prompts.person_answered(q.question, answer, left)
+
+    async def _late_answers(self) -> list[str]:
+        if not self._unanswered or self.task_key is None:
+            return []
+        out = []
+        for b in await self.ctx.store.blockers(self.task_key):
+            if b.id in self._unanswered and b.answer is not None:
+                out.append(prompts.late_answer(b.question, b.answer))
+                del self._unanswered[b.id]
+        return out
+
+    async def _ask_for_test_command(self, task: Task, run: TestRun, attempt: int) -> tuple[bool, TestRun]:
+        """Ask for a test command, then look it up again (the person may have set it in config)."""
+        for _ in range(2):
+            question = (
+                f"Task {task.key} '{task.title}' needs its tests to pass, but no test command was "
+                f"found for the {self.test_part} part. Set one under [tests] in .codeframe/config.toml, "
+                "then answer to run them."
+            )
+            _, answer = await self._ask_person(task, question)
+            if answer is None:
+                return False, replace(run, output=question)
+            run = await self._run_tests(task, attempt)
+            if run.command:
+                break
+        return True, run
+
+    def _stuck_question(self, task: Task, run: TestRun | None, rejected: str) -> str:
+        if run is not None:
+            names = ", ".join(run.failing_tests[:5]) or "names not reported"
+            what = f"its tests still fail ({run.status}: {run.failed} failed, {run.errors} errors; {names})"
+        else:
+            what = f"its changes are still rejected ({rejected})"
+        return (
+            f"Task {task.key} '{task.title}': after {self.ctx.settings.max_corrections} correction attempts "
+            f"{what}. How should the agent proceed?"
+        )
+
+    async def _ask_person(self, task: Task, question: str, **kwargs) -> tuple[Blocker, str | None]:
+        current = await self.ctx.store.get_task(task.key)
+        return await ask_person(self.ctx, current, question[:MAX_QUESTION_CHARS], agent_id=self.agent_id, **kwargs)
 
     async def _first_prompt(self, task: Task) -> str:
         store = self.ctx.store
         deps = [await store.get_task(k) for k in task.depends_on]
         notes = [prompts.DependencyNote(d.key, d.title) for d in deps]
         answers = [(b.question, b.answer) for b in await store.blockers(task.key) if b.answer]
-        return prompts.task_prompt(task, notes, prompts.project_context(self.ctx.project, task.files), answers)
+        feedback = [r.feedback for r in await store.reviews(task.key) if r.decision == "rejected"]
+        context = prompts.project_context(self.ctx.project, task.files)
+        return prompts.task_prompt(task, notes, context, answers, feedback)
 
-    async def _ask(self, task: Task, system: str, messages: list[dict]) -> ModelReply:
+    async def _ask(self, task: Task, system: str, messages: list[dict], *, may_ask: bool) -> ModelReply | HumanQuestion:
         batcher: Batcher[str] = Batcher(lambda parts: self.ctx.emit(ModelTextStreamed(
             task_id=task.key, agent_id=self.agent_id, text="".join(parts),
         )))
         try:
-            reply = await self.ctx.model.submit_changes(system=system, messages=messages, on_text=batcher.add)
+            reply = await self.ctx.model.work_step(system=system, messages=messages, on_text=batcher.add,
+                                                   may_ask=may_ask)
         except ModelReplyError as exc:
             await self._record_call(task, messages, exc.usage.input_tokens, exc.usage.output_tokens,
                                     0.0, exc.kind, str(exc))
             raise
         finally:
             batcher.flush()
+        said = reply.question if isinstance(reply, HumanQuestion) else reply.change_set.summary
         await self._record_call(task, messages, reply.usage.input_tokens, reply.usage.output_tokens,
-                                reply.latency, reply.stop_reason, reply.change_set.summary)
+                                reply.latency, reply.stop_reason, said)
         await self.ctx.publish(ModelCalled(
             task_id=task.key, agent_id=self.agent_id, model=reply.model,
             input_tokens=reply.usage.input_tokens, output_tokens=reply.usage.output_tokens,
@@ -196,21 +298,3 @@ class WorkerAgent:
             task_id=task.key, attempt_number=attempt, max_attempts=max_attempts,
             status="success" if success else "failed",
         ))
-
-    async def _block(self, task: Task, run: TestRun | None, rejected: str, max_attempts: int) -> WorkerResult:
-        if run is not None:
-            names = ", ".join(run.failing_tests[:5]) or "names not reported"
-            what = f"its tests still fail ({run.status}: {run.failed} failed, {run.errors} errors; {names})"
-        else:
-            what = f"its changes are still rejected ({rejected})"
-        question = (
-            f"Task {task.key} '{task.title}': after {max_attempts} correction attempts {what}. "
-            "How should the agent proceed?"
-        )
-        return await self._ask_person(task, question, run)
-
-    async def _ask_person(self, task: Task, question: str, run: TestRun | None) -> WorkerResult:
-        question = question[:2000]
-        blocker = await self.ctx.store.create_blocker(task.key, question)
-        await self.ctx.publish(BlockerCreated(blocker_id=blocker.id, task_id=task.key, question=question))
-        return WorkerResult(WorkerOutcome.BLOCKED, reason=question, test_run=run, blocker_id=blocker.id)

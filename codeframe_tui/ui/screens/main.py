@@ -18,6 +18,7 @@ from codeframe_tui.engine.events import (
     RunFinished,
     RunStarted,
     TaskHeld,
+    TaskReleased,
     TaskStatusChanged,
     TestOutput,
     TestResult,
@@ -40,6 +41,7 @@ class MainScreen(Screen):
         Binding("enter", "open_task", "Details"),
         Binding("t", "show_tests", "Task's tests"),
         Binding("f", "follow_tests", "Follow tests"),
+        Binding("b", "app.open_inbox", "Inbox"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Prev pane", show=False),
     ]
@@ -50,6 +52,7 @@ class MainScreen(Screen):
         self.offline = offline
         self.counts: dict[str, int] = {}
         self.finished: RunFinished | None = None
+        self.waiting = 0  # inbox items: pending questions and reviews
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -99,6 +102,9 @@ class MainScreen(Screen):
             case TaskHeld():
                 self.tasks_table.set_status(event.task_id, "held", None)
                 self._update_summary()
+            case TaskReleased():
+                self.tasks_table.set_status(event.task_id, "approved", None)
+                self._update_summary()
             case AgentStatusChanged():
                 self.agents_table.set_agent(event.agent_id, event.status, event.task_id, event.step)
             case ModelTextStreamed():
@@ -118,15 +124,23 @@ class MainScreen(Screen):
         if line is not None:
             self.activity.write_line(f"{event.ts:%H:%M:%S} {one_line(line, 300)}")
 
+    def set_waiting(self, count: int) -> None:
+        if count != self.waiting:
+            self.waiting = count
+            self._update_summary()
+
     def _update_summary(self) -> None:
         statuses = list(self.tasks_table.display_status.values())
         counts = {s: statuses.count(s) for s in set(statuses)}
-        parts = [f"{counts[s]} {s}" for s in ("running", "done", "held", "blocked", "failed") if counts.get(s)]
+        parts = [f"{counts[s]} {s}" for s in ("running", "review", "done", "held", "blocked", "failed")
+                 if counts.get(s)]
         if self.finished is not None:
             f = self.finished
             parts.insert(0, f"finished in {f.elapsed:.1f}s")
         summary = " · ".join(parts) or "idle"
-        if self.app.screen is self or self.finished is not None or "running" in counts:
+        if self.waiting:
+            summary = f"⚑ {self.waiting} waiting (b) · {summary}"
+        if self.app.screen is self or self.finished is not None or "running" in counts or self.waiting:
             # Under plan review the header belongs to the review's own counts.
             self.app.sub_title = f"{len(statuses)} tasks · {summary}"
 

@@ -20,14 +20,18 @@ class RejectScreen(ModalScreen[str | None]):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, keys: list[str], stranded: list[str]) -> None:
+    def __init__(self, keys: list[str], stranded: list[str], *, title: str = "", note: str = "") -> None:
         super().__init__()
         self.keys = keys
         self.stranded = stranded
+        self.title_text = title or f"Reject {', '.join(keys)}"
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reject-box") as box:
-            box.border_title = literal(f"Reject {', '.join(self.keys)}")
+            box.border_title = literal(self.title_text)
+            if self.note:
+                yield Static(literal(self.note), id="reject-note")
             if self.stranded:
                 yield Static(Text(f"These tasks could then never run: {', '.join(self.stranded)}",
                                   style="bold"), id="reject-impact")

@@ -14,6 +14,7 @@ STATUS_STYLE = {
     "approved": ("○", ""),
     "held": ("⊘", "yellow"),
     "running": ("●", "bold cyan"),
+    "review": ("◆", "bold yellow"),
     "done": ("✓", "green"),
     "failed": ("✗", "bold red"),
     "blocked": ("!", "bold magenta"),

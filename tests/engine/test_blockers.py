@@ -1,0 +1,266 @@
+"""Blockers: SYNC waits with its dependents, ASYNC goes on, answers reach the model, first answer
+wins, expiry, and the engine's own questions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks
+
+from codeframe_tui.domain import MAX_ANSWER_CHARS
+from codeframe_tui.engine.events import (
+    AgentResumed,
+    BlockerCreated,
+    BlockerExpired,
+    BlockerResolved,
+    TaskStatusChanged,
+)
+from codeframe_tui.engine.session import CommandRefused
+from codeframe_tui.llm.scripted import TextReply, ToolUseReply
+from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+
+QUESTION = "Should the id column be a UUID?"
+
+
+def asking(key: str, *, blocking: bool = True, assumption: str = "", question: str = QUESTION):
+    """A responder: task `key` asks first, then submits; every other task just submits."""
+
+    def responder(request):
+        asked = any(m["role"] == "assistant" for m in request.messages) or "A: " in request.messages[0]["content"]
+        if task_key_of(request) == key and not asked:
+            return ToolUseReply(ASK_HUMAN, {"question": question, "blocking": blocking, "yes_no": True,
+                                            "assumption": assumption})
+        return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+
+    return responder
+
+
+async def stop(run: asyncio.Task) -> None:
+    """A failed assertion must not leave the run going while the engine closes under it."""
+    if not run.done():
+        run.cancel()
+    await asyncio.gather(run, return_exceptions=True)
+
+
+async def until(condition, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.02)
+
+
+async def test_sync_blocker_holds_its_task_and_dependents_while_independent_tasks_finish(tmp_path):
+    project = make_project(tmp_path / "p")
+    plan = tasks(("1", "backend"), ("2", "backend", ("1",)), ("3", "frontend"), ("4", "test", ("3",)))
+    engine, model, rec = await open_engine(project, asking("1"), plan, people_present=True, max_concurrent=1)
+    try:
+        run = asyncio.create_task(engine.run())
+        await until(lambda: rec.of(BlockerCreated))
+        # The waiting task holds no slot: with max_concurrent=1 the independent chain still finishes.
+        await until(lambda: "done" in rec.statuses("4"))
+        assert (await engine.store.get_task("1")).status == "blocked"
+        assert "running" not in rec.statuses("2") and not run.done()
+        blocker = rec.of(BlockerCreated)[0]
+        assert (blocker.kind, blocker.source, blocker.agent_id, blocker.yes_no) == ("sync", "model", "backend-1", True)
+        await engine.answer_blocker(blocker.blocker_id, "No, an integer; keep it simple.")
+        summary = await asyncio.wait_for(run, 30)
+    finally:
+        await stop(run)
+        await engine.close()
+    assert summary.all_done
+    assert rec.statuses("1") == ["approved", "running", "blocked", "running", "done"]
+    assert [type(e) for e in rec.events if isinstance(e, (BlockerResolved, AgentResumed))] == [
+        BlockerResolved, AgentResumed,
+    ]
+    # The answer reached the model verbatim, with its question, in the very next request for task 1.
+    after = [r for r in model.requests if task_key_of(r) == "1"][1]
+    sent = after.last_user_text()
+    assert QUESTION in sent and "No, an integer; keep it simple." in sent
+    assert after.tool_results()[0]["tool_use_id"] == after.messages[-2]["content"][0]["id"]
+
+
+async def test_async_question_goes_on_with_its_assumption(tmp_path):
+    project = make_project(tmp_path / "p")
+    responder = asking("1", blocking=False, assumption="integers")
+    engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")))
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done and summary.waiting == 0  # an open ASYNC question keeps nothing waiting
+    assert rec.statuses("1") == ["approved", "running", "done"]
+    assert rec.of(BlockerCreated)[0].kind == "async"
+    second = model.requests[1].last_user_text()
+    assert "go on with the task now, assuming: integers" in second
+
+
+async def test_async_answer_joins_the_next_step(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, model, rec = await open_engine(
+        project, asking("1", blocking=False, assumption="integers"), tasks(("1", "backend")),
+        answerer=lambda blocker: "Use UUIDs after all.",
+    )
+    try:
+        await engine.run()
+    finally:
+        await engine.close()
+    sent = model.requests[1].last_user_text()
+    assert "answered a question you asked earlier" in sent and "Use UUIDs after all." in sent
+
+
+async def test_an_answer_after_a_restart_goes_into_the_first_prompt(tmp_path):
+    """Nobody at the screen: the task stays blocked and the run ends. The answer comes later: the
+    task queues again, and its new first prompt carries the question and the answer."""
+    project = make_project(tmp_path / "p")
+    engine, model, rec = await open_engine(project, asking("1"), tasks(("1", "backend")))
+    try:
+        first = await engine.run()
+        assert first.blocked == 1 and first.waiting == 1
+        blocker_id = rec.of(BlockerCreated)[0].blocker_id
+        await engine.answer_blocker(blocker_id, "yes")
+        assert (await engine.store.get_task("1")).status == "approved"
+        second = await engine.run()
+    finally:
+        await engine.close()
+    assert second.all_done
+    prompt = model.requests[-1].messages[0]["content"]
+    assert f"Q: {QUESTION}\nA: yes" in prompt
+    assert rec.of(AgentResumed)[-1].blocker_id == blocker_id
+
+
+async def test_the_first_answer_wins(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1"), tasks(("1", "backend")))
+    try:
+        await engine.run()
+        blocker_id = rec.of(BlockerCreated)[0].blocker_id
+        results = await asyncio.gather(
+            engine.answer_blocker(blocker_id, "first"), engine.answer_blocker(blocker_id, "second"),
+            return_exceptions=True,
+        )
+        stored = await engine.store.get_blocker(blocker_id)
+    finally:
+        await engine.close()
+    refused = [r for r in results if isinstance(r, CommandRefused)]
+    assert len(refused) == 1 and "first answer stands" in str(refused[0])
+    assert stored.answer == "first" and stored.status == "resolved"
+    assert len(rec.of(BlockerResolved)) == 1
+
+
+@pytest.mark.parametrize("answer,why", [("", "cannot be empty"), ("   \n", "cannot be empty"),
+                                        ("x" * (MAX_ANSWER_CHARS + 1), "at most 5000")])
+async def test_bad_answers_are_refused_and_the_question_stays(tmp_path, answer, why):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1"), tasks(("1", "backend")))
+    try:
+        await engine.run()
+        blocker_id = rec.of(BlockerCreated)[0].blocker_id
+        with pytest.raises(CommandRefused, match=why):
+            await engine.answer_blocker(blocker_id, answer)
+        assert (await engine.store.get_blocker(blocker_id)).status == "pending"
+        with pytest.raises(CommandRefused, match="no blocker 999"):
+            await engine.answer_blocker(999, "yes")
+    finally:
+        await engine.close()
+
+
+async def test_a_long_question_is_cut_to_2000_characters(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1", question="why? " * 1000), tasks(("1", "backend")))
+    try:
+        await engine.run()
+    finally:
+        await engine.close()
+    assert len(rec.of(BlockerCreated)[0].question) == 2000
+
+
+async def test_an_unanswered_blocker_expires_and_fails_its_task(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1"), tasks(("1", "backend"), ("2", "backend")),
+                                       people_present=True, blocker_expiry=0.3)
+    try:
+        summary = await asyncio.wait_for(engine.run(), 30)
+        task = await engine.store.get_task("1")
+        blocker = (await engine.store.blockers("1"))[0]
+    finally:
+        await engine.close()
+    assert summary.failed == 1 and summary.done == 1
+    assert task.status == "failed" and "expired" in task.reason and task.retries == 0  # no retry of an expiry
+    assert blocker.status == "expired"
+    assert len(rec.of(BlockerExpired)) == 1
+
+
+async def test_a_blocker_left_from_an_earlier_run_expires_at_start(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1"), tasks(("1", "backend")), blocker_expiry=0.2)
+    try:
+        await engine.run()  # headless: blocked, the run ends
+        await asyncio.sleep(0.3)
+        await engine.run()
+        task = await engine.store.get_task("1")
+    finally:
+        await engine.close()
+    assert task.status == "failed" and rec.of(BlockerExpired)
+
+
+async def test_failed_dependency_asks_the_person_and_the_answer_retries_it(tmp_path):
+    project = make_project(tmp_path / "p")
+    attempts = {"n": 0}
+
+    def responder(request):
+        if task_key_of(request) == "1":
+            attempts["n"] += 1
+            if "A: try a smaller change" not in request.messages[0]["content"]:
+                return TextReply("I would rather not.")  # no tool call: the task fails
+        return passing_responder(request)
+
+    engine, model, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "test", ("1",))),
+                                           max_corrections=0, max_retries=0)
+    try:
+        first = await engine.run()
+        assert first.failed == 1 and first.waiting == 1
+        question = rec.of(BlockerCreated)[0]
+        assert question.source == "engine" and question.task_id == "1" and "(2)" in question.question
+        await engine.answer_blocker(question.blocker_id, "try a smaller change")
+        second = await engine.run()
+    finally:
+        await engine.close()
+    assert second.all_done
+
+
+async def test_a_question_limit_per_attempt(tmp_path):
+    """A model that only asks is cut off after max_questions: its next call may only submit."""
+    project = make_project(tmp_path / "p")
+
+    def responder(request):
+        if len(request.tools) > 1:
+            return ToolUseReply(ASK_HUMAN, {"question": "again?", "blocking": False, "assumption": "yes"})
+        return ToolUseReply(SUBMIT_CHANGES, module_answer("1"))
+
+    engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")), max_questions=2)
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done and len(rec.of(BlockerCreated)) == 2
+    assert [len(r.tools) for r in model.requests] == [2, 2, 1]
+
+
+async def test_events_are_in_order_and_statuses_are_stored(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1"), tasks(("1", "backend")), people_present=True)
+    try:
+        run = asyncio.create_task(engine.run())
+        await until(lambda: rec.of(BlockerCreated) and "blocked" in rec.statuses("1"))
+        await engine.answer_blocker(rec.of(BlockerCreated)[0].blocker_id, "yes")
+        await asyncio.wait_for(run, 30)
+        logged = [e["type"] for e in await engine.store.events()]
+    finally:
+        await stop(run)
+        await engine.close()
+    interesting = [t for t in logged if t in ("blocker_created", "blocker_resolved", "agent_resumed")]
+    assert interesting == ["blocker_created", "blocker_resolved", "agent_resumed"]
+    changes = [e for e in rec.of(TaskStatusChanged) if e.task_id == "1"]
+    assert changes[2].reason.startswith("waiting for an answer: " + QUESTION)
