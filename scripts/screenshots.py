@@ -55,10 +55,22 @@ async def main() -> None:
     for name, size, story in SHOTS:
         await shoot(name, size, story)
         print(f"wrote screenshots/{name}")
-    from snapshot_scenes import discovery_scene, discovery_scene_app, review_app, review_scene
+    from snapshot_scenes import (
+        answer_scene,
+        diff_scene,
+        discovery_scene,
+        discovery_scene_app,
+        inbox_app,
+        inbox_scene,
+        review_app,
+        review_scene,
+    )
 
     for name, make_app, scene in (("plan-review-80x24.svg", review_app, review_scene),
-                                  ("discovery-80x24.svg", discovery_scene_app, discovery_scene)):
+                                  ("discovery-80x24.svg", discovery_scene_app, discovery_scene),
+                                  ("inbox-80x24.svg", inbox_app, inbox_scene),
+                                  ("answer-80x24.svg", inbox_app, answer_scene),
+                                  ("diff-80x24.svg", inbox_app, diff_scene)):
         await shoot_scene(name, make_app, scene)
         print(f"wrote screenshots/{name}")
     await shoot_real_demo()
