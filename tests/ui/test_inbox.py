@@ -9,6 +9,7 @@ from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.attention import osc9
 from codeframe_tui.ui.screens.answer import AnswerScreen
+from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.diff import DiffScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
@@ -94,7 +95,12 @@ async def test_a_written_answer_needs_text_and_y_does_not_answer_an_open_questio
         assert isinstance(app.screen, AnswerScreen)
         await pilot.press(*"SQLite: one file", "ctrl+s")
         await wait_for(pilot, lambda: app.summary is not None)
-        await pilot.press("q")
+        await pilot.press("escape", "enter")  # the task's detail keeps the question and its answer
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await pilot.pause(0.2)
+        body = str(app.screen.query_one("#detail-body").render())
+        assert "Which database, [b]and why[/b]?" in body and "answer: SQLite: one file" in body
+        await pilot.press("escape", "q")
     assert "Answer: SQLite: one file" in seen["model"].requests[1].last_user_text()
     assert not any(channel == "bell" for channel, _ in app.attention.sent)  # turned off in config
 

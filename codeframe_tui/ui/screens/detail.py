@@ -84,9 +84,22 @@ class TaskDetailScreen(ModalScreen[None]):
             line(f"{c.attempt_number}/{c.max_attempts}: {c.status}")
         blockers = await s.blockers(task.key)
         if blockers:
-            line(f"Blockers ({len(blockers)})", "bold")
+            line(f"Questions ({len(blockers)})", "bold")
             for b in blockers:
-                answer = f" → {b.answer}" if b.answer else " (waiting for an answer)"
-                line(f"#{b.id}: {b.question}{answer}")
+                who = b.agent_id or "the engine"
+                line(f"#{b.id} {b.kind}, asked by {who}: {b.question}")
+                if b.status == "resolved":
+                    line(f"   answer: {b.answer}", "green")
+                elif b.status == "expired":
+                    line("   expired without an answer", "red")
+                else:
+                    line("   waiting for your answer (b opens the inbox)", "bold magenta")
+                if b.assumption:
+                    line(f"   assumed meanwhile: {b.assumption}", "dim")
+        reviews = await s.reviews(task.key)
+        if reviews:
+            line(f"Reviews ({len(reviews)})", "bold")
+            for r in reviews:
+                line(f"{r.decision}" + (f": {r.feedback}" if r.feedback else ""))
         out.rstrip()
         return out
