@@ -202,9 +202,9 @@ async def inbox_state(pilot) -> None:
         agent = {"1.3": "backend-2", "2.1": "frontend-1"}.get(key, "backend-1")
         await store.transition(key, target, agent_id=agent)
     await store.record_changes("1.2", {
-        "shelf/store.py": (None, STORE.encode()),
-        "tests/test_store.py": (None, TEST_STORE.encode()),
-        "shelf/__init__.py": (DOC, DOC + b'\nfrom shelf.store import Shelf\n\n__all__ = ["Shelf"]\n'),
+        "shelf/store.py": (None, STORE.encode(), None),
+        "tests/test_store.py": (None, TEST_STORE.encode(), None),
+        "shelf/__init__.py": (DOC, DOC + b'\nfrom shelf.store import Shelf\n\n__all__ = ["Shelf"]\n', 0o644),
     })
     await store.create_blocker("1.3", STATS_QUESTION, agent_id="backend-2", source="model", yes_no=True)
     await store.create_blocker("2.1", "Should the card show the year in brackets, like 'Dune (1965)'?", "async",

@@ -13,6 +13,25 @@ from codeframe_tui.engine.events import AgentResumed, BlockerCreated, BlockerExp
 log = logging.getLogger(__name__)
 
 
+# The engine's own questions per task (stuck after corrections, no test command, a failed task that
+# others wait on). With an answers file answering every time, a task could otherwise loop forever.
+MAX_ENGINE_QUESTIONS = 3
+
+
+async def engine_questions(ctx: EngineContext, key: str) -> int:
+    return sum(1 for b in await ctx.store.blockers(key) if b.source == "engine")
+
+
+async def answer_pending_from_book(ctx: EngineContext) -> None:
+    """Questions left by an earlier run, answered now from the answers file where it has an answer."""
+    if ctx.inbox.answerer is None:
+        return
+    for blocker in await ctx.store.blockers(pending_only=True):
+        answer = ctx.inbox.answerer(blocker)
+        if answer is not None:
+            await answer_blocker(ctx, blocker.id, answer)
+
+
 class AnswerRefused(ValueError):
     """An answer that cannot be taken: empty, too long, or the blocker is no longer pending."""
 
@@ -26,26 +45,30 @@ async def ask_person(ctx: EngineContext, task: Task, question: str, *, kind: Blo
                                              yes_no=yes_no, assumption=assumption)
     auto = ctx.inbox.answerer(blocker) if ctx.inbox.answerer else None
     live = wait and kind == BlockerKind.SYNC and auto is None and ctx.inbox.people_present
-    # Registered before it is announced, so no answer can arrive before a worker listens for it.
-    future = ctx.inbox.register(blocker) if live else None
-    await ctx.publish(BlockerCreated(
+    announce = BlockerCreated(
         blocker_id=blocker.id, task_id=task.key, question=question, kind=str(kind), agent_id=agent_id,
         source=source, yes_no=yes_no, assumption=assumption,
-    ))
-    if auto is not None:
+    )
+    if not live:
+        await ctx.publish(announce)
+        if auto is None:
+            return blocker, None
         if wait and kind == BlockerKind.SYNC:
             resolved = await _record_answer(ctx, blocker.id, auto)
             await ctx.publish(AgentResumed(agent_id=agent_id, task_id=task.key, blocker_id=blocker.id))
             return resolved, auto
         return await answer_blocker(ctx, blocker.id, auto), None
-    if future is None:
-        return blocker, None
+    # Registered before the question is shown, so no answer can come before the worker listens;
+    # unregistered however this ends (a cancel, a store error), so no answer goes to a dead future.
+    future = ctx.inbox.register(blocker)
     try:
+        await ctx.publish(announce)
         task = await ctx.move(task, TaskStatus.BLOCKED, reason=f"waiting for an answer: {question[:300]}",
                               agent_id=agent_id)
         answer = await future
     finally:
         ctx.inbox.unregister(blocker.id)
+    await ctx.inbox.slots.retake(task.key)  # before any new task takes the slot
     current = await ctx.store.get_task(task.key)
     await ctx.move(current, TaskStatus.RUNNING, reason="resumed with the person's answer", agent_id=agent_id)
     await ctx.publish(AgentResumed(agent_id=agent_id, task_id=task.key, blocker_id=blocker.id))
@@ -76,6 +99,7 @@ async def answer_blocker(ctx: EngineContext, blocker_id: int, text: str) -> Bloc
     """The person's answer: stored (first one wins), then handed to the waiting agent, or, when no
     agent waits for it any more (the app was restarted), the task queues again with it in its prompt."""
     blocker = await _record_answer(ctx, blocker_id, text)
+    ctx.inbox.wake()  # whatever follows, the lead looks again: this may have been the last question
     if ctx.inbox.deliver(blocker_id, text):
         return blocker
     task = await ctx.store.get_task(blocker.task_key)
@@ -91,7 +115,6 @@ async def answer_blocker(ctx: EngineContext, blocker_id: int, text: str) -> Bloc
     else:
         return blocker
     ctx.inbox.resumed[task.key] = blocker_id
-    ctx.inbox.wake()
     return blocker
 
 

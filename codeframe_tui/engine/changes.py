@@ -84,8 +84,8 @@ class ChangeSet:
 class AppliedChanges:
     written: tuple[str, ...]  # normalized relative paths
     deleted: tuple[str, ...]
-    # path -> (bytes before, bytes after); None = absent. Kept for the review diff and an undo.
-    contents: dict[str, tuple[bytes | None, bytes | None]] = field(default_factory=dict, compare=False)
+    # path -> (bytes before, bytes after, mode before); None = absent. For the review diff and undo.
+    contents: dict[str, tuple[bytes | None, bytes | None, int | None]] = field(default_factory=dict, compare=False)
 
 
 def _field(data: Mapping, key: str, kind: type, where: str) -> object:
@@ -163,6 +163,12 @@ def validate(
                 msg = f"{raw!r}: lies under {other!r}, which this set also changes"
                 raise ChangeError(msg, raw)
     return out
+
+
+def resolve_target(raw: str, root_real: Path) -> Path:
+    """Where a relative path lands under an already-resolved root, or ChangeError (the same checks
+    as a change set's: no escape through symlinks, nothing in .git/ or .codeframe/)."""
+    return _resolve_target(normalize_path(raw), root_real, raw)
 
 
 def _resolve_target(norm: str, root_real: Path, raw: str) -> Path:
@@ -266,6 +272,7 @@ async def apply_changes(
         normalize_path(c.path): (
             originals[t][0] if originals[t] else None,
             _encode_content(c, max_file_bytes) if c.action == "write" else None,
+            originals[t][1] if originals[t] else None,
         )
         for c, t in plan
     }

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeframe_tui.config import Settings
+from codeframe_tui.config import ConfigError, Settings, load_settings
 from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
 from codeframe_tui.engine.inbox import Inbox
@@ -56,9 +56,17 @@ class EngineContext:
         """The command for a part (backend, frontend, test): from config, else detected.
 
         Not cached: each detected command names its own JUnit file, so workers running at the
-        same time never read each other's report.
+        same time never read each other's report. The config file's [tests] is read again each
+        time, so a command the person adds while an agent waits for it is used at once.
         """
-        configured = self.settings.test_commands.get(part)
+        configured = self._configured_tests().get(part) or self.settings.test_commands.get(part)
         if configured:
             return command_from_config(list(configured), self.project)
         return detect_test_command(self.project, part)
+
+    def _configured_tests(self) -> dict[str, tuple[str, ...]]:
+        try:
+            return dict(load_settings(self.project, env={}).test_commands)
+        except (ConfigError, OSError) as exc:  # a half-edited file: keep the commands the run started with
+            log.warning("config not re-read: %s", exc)
+            return {}

@@ -15,17 +15,49 @@ class BlockerExpiredError(Exception):
     """Set on an awaited answer whose blocker expired; the waiting worker fails its task with it."""
 
 
+class Slots:
+    """The `max_concurrent` working slots. The lead agent takes one to start a task and gives it
+    back when the task's worker ends; a worker gives its slot up while it waits for the person and
+    takes one again, before any new task starts, when the answer comes."""
+
+    def __init__(self, limit: int = 1) -> None:
+        self.limit = limit
+        self.holders: set[str] = set()
+        self._resuming = 0
+        self._changed = asyncio.Event()
+
+    def free(self) -> int:
+        return self.limit - len(self.holders) - self._resuming
+
+    def take(self, key: str) -> None:
+        self.holders.add(key)
+
+    def give(self, key: str) -> None:
+        self.holders.discard(key)
+        self._changed.set()
+
+    async def retake(self, key: str) -> None:
+        self._resuming += 1  # counted as taken, so the lead starts nothing new meanwhile
+        try:
+            while len(self.holders) >= self.limit:
+                self._changed.clear()
+                await self._changed.wait()
+            self.holders.add(key)
+        finally:
+            self._resuming -= 1
+
+
 class Inbox:
     """The live side of blockers; the store keeps the durable side.
 
-    A worker that asks a SYNC question awaits a future here. Its task is `blocked` and holds no
-    concurrency slot (`waiting_tasks`), so the other agents keep working meanwhile.
+    A worker that asks a SYNC question awaits a future here. Its task is `blocked` and gives up its
+    slot, so the other agents keep working meanwhile.
     """
 
     def __init__(self, *, people_present: bool = False, answerer: Answerer | None = None) -> None:
         self.people_present = people_present  # someone at a screen may answer later
         self.answerer = answerer
-        self.waiting_tasks: set[str] = set()
+        self.slots = Slots()
         self.resumed: dict[str, int] = {}  # task key -> the answered blocker it will start again with
         self._futures: dict[int, tuple[str, asyncio.Future[str]]] = {}
         self._wake = asyncio.Event()
@@ -33,14 +65,12 @@ class Inbox:
     def register(self, blocker: Blocker) -> asyncio.Future[str]:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._futures[blocker.id] = (blocker.task_key, future)
-        self.waiting_tasks.add(blocker.task_key)
+        self.slots.give(blocker.task_key)
         self.wake()  # a slot is free now
         return future
 
     def unregister(self, blocker_id: int) -> None:
-        entry = self._futures.pop(blocker_id, None)
-        if entry is not None and not any(key == entry[0] for key, _ in self._futures.values()):
-            self.waiting_tasks.discard(entry[0])
+        self._futures.pop(blocker_id, None)
 
     def is_live(self, blocker_id: int) -> bool:
         entry = self._futures.get(blocker_id)

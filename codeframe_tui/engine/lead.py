@@ -8,7 +8,13 @@ import time
 from dataclasses import dataclass
 
 from codeframe_tui.domain import MAX_QUESTION_CHARS, AgentType, Task, TaskStatus, WorkerOutcome, WorkerResult
-from codeframe_tui.engine.asking import ask_person, expire_overdue
+from codeframe_tui.engine.asking import (
+    MAX_ENGINE_QUESTIONS,
+    answer_pending_from_book,
+    ask_person,
+    engine_questions,
+    expire_overdue,
+)
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import (
     AgentResumed,
@@ -59,6 +65,7 @@ class LeadAgent:
         """Run every approved task that can run; with `approve_all`, approve the proposed ones first."""
         started = time.monotonic()
         store = self.ctx.store
+        self.ctx.inbox.slots.limit = self.ctx.settings.max_concurrent
         tasks = await store.list_tasks()
         await self.ctx.publish(RunStarted(
             project=str(self.ctx.project),
@@ -66,6 +73,7 @@ class LeadAgent:
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
         ))
         await self._recover_interrupted()
+        await answer_pending_from_book(self.ctx)
         if approve_all:
             for task in tasks:
                 if task.status == TaskStatus.PROPOSED:
@@ -135,12 +143,12 @@ class LeadAgent:
                 ) + ", so it cannot start"
                 await self.ctx.store.set_reason(key, reason)
                 await self.ctx.publish(TaskHeld(task_id=key, reason=reason, blocked_by=culprits))
-        waiting = self.ctx.inbox.waiting_tasks
+        slots = self.ctx.inbox.slots
         for task in schedule.ready:
             # A worker waiting for the person's answer holds no slot: the others keep working.
-            active = sum(1 for t, _ in self._running.values() if t.key not in waiting)
-            if active >= self.ctx.settings.max_concurrent:
+            if slots.free() <= 0:
                 break
+            slots.take(task.key)
             agent = self._agent_for(task.agent_type)
             self._busy.add(agent.agent_id)
             # A retry keeps its reason while running: the worker tells the model what failed before.
@@ -164,6 +172,13 @@ class LeadAgent:
     async def _settle(self, task: Task, agent: WorkerAgent, fut: asyncio.Task[WorkerResult]) -> None:
         """Honour the worker's result exactly: failed stays failed, blocked stays blocked."""
         self._busy.discard(agent.agent_id)
+        try:
+            await self._honour(task, agent, fut)
+        finally:
+            # Given back only once the status has moved, so no one sees two tasks running in one slot.
+            self.ctx.inbox.slots.give(task.key)
+
+    async def _honour(self, task: Task, agent: WorkerAgent, fut: asyncio.Task[WorkerResult]) -> None:
         try:
             result = fut.result()
         except Exception as exc:  # a bug in a worker fails its task, loudly, and the run goes on
@@ -191,12 +206,12 @@ class LeadAgent:
     async def _ask_about_dependents(self, task: Task) -> None:
         """A failed task that others wait on: ask the person how to go on instead of stranding them."""
         waiting = blocked_forever_by(await self.ctx.store.list_tasks(), [task.key])
-        if not waiting:
+        if not waiting or await engine_questions(self.ctx, task.key) >= MAX_ENGINE_QUESTIONS:
             return
         question = (
             f"Task {task.key} '{task.title}' failed: {task.reason[:600]}. "
             f"{len(waiting)} task(s) wait on it ({', '.join(waiting[:8])}). Answer with guidance and the "
-            "agent tries it again with your answer; leave it and they stay held."
+            "agent tries it again with your answer. Until then they stay held."
         )
         await ask_person(self.ctx, task, question[:MAX_QUESTION_CHARS], agent_id=task.agent_id, wait=False)
 
@@ -221,6 +236,7 @@ class LeadAgent:
             current = await self.ctx.store.get_task(task.key)
             if current.status == TaskStatus.RUNNING:
                 await self._move(current, TaskStatus.APPROVED, reason=f"{reason}; will start again")
+            self.ctx.inbox.slots.give(task.key)
             await self.ctx.store.save_agent(agent.agent_id, str(agent.agent_type), "idle", None, "stopped")
             self.ctx.emit(AgentStatusChanged(
                 agent_id=agent.agent_id, agent_type=str(agent.agent_type), status="idle", task_id=None,

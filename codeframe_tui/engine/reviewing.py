@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import secrets
+from pathlib import Path
 
-from codeframe_tui.domain import MAX_ANSWER_CHARS, TaskStatus
+from codeframe_tui.domain import MAX_ANSWER_CHARS, IllegalTransition, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
+from codeframe_tui.engine.changes import ChangeError, resolve_target
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import ReviewDecided
+from codeframe_tui.store import StoreError
 from codeframe_tui.store.human import FileChangeRecord
 
 log = logging.getLogger(__name__)
@@ -26,9 +31,10 @@ async def _in_review(ctx: EngineContext, key: str):
 
 
 async def accept(ctx: EngineContext, key: str) -> None:
-    task = await _in_review(ctx, key)
+    # The status moves first, conditionally: of two decisions racing, the second is refused before
+    # it records or reverts anything.
+    await ctx.move(await _in_review(ctx, key), TaskStatus.DONE, reason="accepted in review")
     await ctx.store.add_review(key, "accepted")
-    await ctx.move(task, TaskStatus.DONE, reason="accepted in review")
     await ctx.publish(ReviewDecided(task_id=key, decision="accepted"))
     ctx.inbox.wake()
 
@@ -40,8 +46,13 @@ async def reject(ctx: EngineContext, key: str, feedback: str) -> None:
     if len(feedback) > MAX_ANSWER_CHARS:
         raise ReviewRefused(f"feedback is at most {MAX_ANSWER_CHARS} characters; this has {len(feedback)}")
     task = await _in_review(ctx, key)
+    # The review row first: the attempt the lead may start the moment the task is approved reads it.
     await ctx.store.add_review(key, "rejected", feedback)
-    await ctx.move(task, TaskStatus.APPROVED, reason=f"review asked for changes: {feedback[:200]}")
+    try:
+        await ctx.move(task, TaskStatus.APPROVED, reason=f"review asked for changes: {feedback[:200]}")
+    except (IllegalTransition, StoreError):
+        await ctx.store.drop_last_review(key, "rejected")
+        raise
     await ctx.publish(ReviewDecided(task_id=key, decision="rejected", feedback=feedback))
     ctx.inbox.wake()
 
@@ -49,27 +60,31 @@ async def reject(ctx: EngineContext, key: str, feedback: str) -> None:
 async def discard(ctx: EngineContext, key: str, feedback: str = "") -> list[str]:
     """Reject for good: the task is `rejected` (its dependents are held) and its changes are undone
     where no one changed the file since. Returns the files left as they are, to say so."""
-    task = await _in_review(ctx, key)
-    kept = revert(ctx, await ctx.store.task_changes(key))
-    await ctx.store.add_review(key, "discarded", feedback)
     why = "rejected for good in review" + (f": {feedback[:200]}" if feedback.strip() else "")
-    await ctx.move(task, TaskStatus.REJECTED, reason=why)
+    await ctx.move(await _in_review(ctx, key), TaskStatus.REJECTED, reason=why)
+    kept = revert(ctx.project, await ctx.store.task_changes(key))
+    await ctx.store.add_review(key, "discarded", feedback)
     await ctx.publish(ReviewDecided(task_id=key, decision="discarded", feedback=feedback))
     ctx.inbox.wake()
     return kept
 
 
-def revert(ctx: EngineContext, changes: list[FileChangeRecord]) -> list[str]:
-    """Put back each file's bytes from before the task, but only where the file still holds what the
-    task wrote: another task's later edit is never overwritten."""
+def revert(project: Path, changes: list[FileChangeRecord]) -> list[str]:
+    """Put back each file's bytes (and mode) from before the task, but only where the file still
+    holds what the task wrote: another task's later edit is never overwritten. Paths are checked as
+    a change set's are, so a folder turned into a symlink since cannot lead the revert outside."""
     kept = []
-    root = ctx.project.resolve()
+    try:
+        root = project.resolve(strict=True)
+    except OSError:
+        return [c.path for c in changes]
     for change in changes:
-        path = root / change.path
         try:
+            path = resolve_target(change.path, root)
             current = path.read_bytes() if path.is_file() and not path.is_symlink() else None
-        except OSError:
-            current = b""  # unreadable: leave it alone
+        except (ChangeError, OSError):
+            kept.append(change.path)
+            continue
         if current != change.after:
             kept.append(change.path)
             continue
@@ -79,13 +94,28 @@ def revert(ctx: EngineContext, changes: list[FileChangeRecord]) -> list[str]:
                     path.unlink()
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".cf-revert-{os.getpid()}.tmp")
-                tmp.write_bytes(change.before)
-                os.replace(tmp, path)
+                _write_atomic(path, change.before, change.before_mode)
         except OSError:
             log.exception("could not revert %s", change.path)
             kept.append(change.path)
     return kept
+
+
+def _write_atomic(path: Path, data: bytes, mode: int | None) -> None:
+    tmp = path.with_name(f".cf-revert-{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _text(data: bytes | None) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import AgentType, Blocker, Task, TaskStatus
+from codeframe_tui.domain import AgentType, Blocker, IllegalTransition, Task, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.domain.graph import PlanError
 from codeframe_tui.engine import reviewing
@@ -167,7 +167,7 @@ class Engine:
     async def _review(self, decision: Awaitable[T]) -> T:
         try:
             return await decision
-        except (reviewing.ReviewRefused, StoreError) as exc:
+        except (reviewing.ReviewRefused, StoreError, IllegalTransition) as exc:
             raise CommandRefused(str(exc)) from exc
 
     async def task_diff(self, key: str) -> list[FileDiff]:

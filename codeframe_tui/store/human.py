@@ -24,6 +24,7 @@ class FileChangeRecord:
     path: str
     before: bytes | None
     after: bytes | None
+    before_mode: int | None = None  # permission bits before, to restore them on an undo
 
 
 @dataclass(frozen=True)
@@ -104,23 +105,25 @@ class HumanMixin:
 
     # ---- file changes -------------------------------------------------------------------
 
-    async def record_changes(self, key: str, contents: dict[str, tuple[bytes | None, bytes | None]]) -> None:
-        """Keep the first `before` of each file and the latest `after`."""
+    async def record_changes(self, key: str,
+                             contents: dict[str, tuple[bytes | None, bytes | None, int | None]]) -> None:
+        """Keep the first `before` (and its mode) of each file and the latest `after`."""
         task_id = await self._task_id(key)
         now = _now()
         async with self.db.transaction() as conn:
             await conn.executemany(
-                "INSERT INTO task_changes (task_id, path, before, after, updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(task_id, path) DO UPDATE SET after = excluded.after, updated_at = excluded.updated_at",
-                [(task_id, path, before, after, now) for path, (before, after) in contents.items()],
+                "INSERT INTO task_changes (task_id, path, before, after, before_mode, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(task_id, path)"
+                " DO UPDATE SET after = excluded.after, updated_at = excluded.updated_at",
+                [(task_id, path, before, after, mode, now) for path, (before, after, mode) in contents.items()],
             )
 
     async def task_changes(self, key: str) -> list[FileChangeRecord]:
         rows = await self.db.fetchall(
-            "SELECT path, before, after FROM task_changes WHERE task_id = ? ORDER BY path",
+            "SELECT path, before, after, before_mode FROM task_changes WHERE task_id = ? ORDER BY path",
             (await self._task_id(key),),
         )
-        return [FileChangeRecord(r["path"], r["before"], r["after"]) for r in rows]
+        return [FileChangeRecord(r["path"], r["before"], r["after"], r["before_mode"]) for r in rows]
 
     # ---- reviews ------------------------------------------------------------------------
 
@@ -138,6 +141,15 @@ class HumanMixin:
             await conn.execute(
                 "INSERT INTO reviews (task_id, decision, feedback, created_at) VALUES (?, ?, ?, ?)",
                 (task_id, decision, feedback, _now()),
+            )
+
+    async def drop_last_review(self, key: str, decision: str) -> None:
+        """Undo a decision recorded just before its status change was refused (another won)."""
+        task_id = await self._task_id(key)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM reviews WHERE id = (SELECT MAX(id) FROM reviews WHERE task_id = ? AND decision = ?)",
+                (task_id, decision),
             )
 
     async def reviews(self, key: str) -> list[ReviewRecord]:

@@ -4,6 +4,7 @@ wins, expiry, and the engine's own questions."""
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks
@@ -15,6 +16,7 @@ from codeframe_tui.engine.events import (
     BlockerExpired,
     BlockerResolved,
     TaskStatusChanged,
+    TestResult,
 )
 from codeframe_tui.engine.session import CommandRefused
 from codeframe_tui.llm.scripted import TextReply, ToolUseReply
@@ -264,3 +266,124 @@ async def test_events_are_in_order_and_statuses_are_stored(tmp_path):
     assert interesting == ["blocker_created", "blocker_resolved", "agent_resumed"]
     changes = [e for e in rec.of(TaskStatusChanged) if e.task_id == "1"]
     assert changes[2].reason.startswith("waiting for an answer: " + QUESTION)
+
+
+async def test_an_answers_file_cannot_loop_a_stuck_task_forever(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def failing(request):
+        return ToolUseReply(SUBMIT_CHANGES, module_answer("1", test="def test_x():\n    assert False\n"))
+
+    engine, model, rec = await open_engine(project, failing, tasks(("1", "backend"), ("2", "test", ("1",))),
+                                           max_corrections=1, max_retries=0, answerer=lambda b: "try harder")
+    try:
+        summary = await asyncio.wait_for(engine.run(), 60)
+        task = await engine.store.get_task("1")
+    finally:
+        await engine.close()
+    assert summary.failed == 1 and task.status == "failed"
+    asked = [e for e in rec.of(BlockerCreated) if e.source == "engine"]
+    assert len(asked) == 3  # then the engine stops asking
+    assert len(model.requests) <= 12
+
+
+async def test_an_answers_file_answers_questions_left_by_an_earlier_run(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, asking("1"), tasks(("1", "backend")))
+    try:
+        first = await engine.run()
+    finally:
+        await engine.close()
+    assert first.blocked == 1
+    from codeframe_tui.config import load_settings
+    from codeframe_tui.engine.session import Engine
+    from codeframe_tui.llm.offline import scripted_model_client
+    from codeframe_tui.llm.scripted import ScriptedModel
+
+    settings = load_settings(project, offline=True, review="auto")
+    model = ScriptedModel(asking("1"))
+    engine = await Engine.open(settings, scripted_model_client(settings, model), lambda e: None,
+                               answerer=lambda b: "yes" if "UUID" in b.question else None)
+    try:
+        second = await engine.run()
+    finally:
+        await engine.close()
+    assert second.all_done
+    assert f"Q: {QUESTION}\nA: yes" in model.requests[0].messages[0]["content"]
+
+
+async def test_a_question_answered_while_no_engine_ran_is_picked_up_at_the_next_start(tmp_path):
+    """The answer was stored but the app died before the task moved: the next run starts it."""
+    project = make_project(tmp_path / "p")
+    engine, model, rec = await open_engine(project, asking("1"), tasks(("1", "backend")))
+    try:
+        await engine.run()
+        await engine.store.resolve_blocker(rec.of(BlockerCreated)[0].blocker_id, "no")
+        assert (await engine.store.get_task("1")).status == "blocked"
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done and f"Q: {QUESTION}\nA: no" in model.requests[-1].messages[0]["content"]
+
+
+async def test_a_late_async_answer_joins_the_next_request(tmp_path):
+    project = make_project(tmp_path / "p")
+    calls = {"n": 0}
+
+    def responder(request):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return ToolUseReply(ASK_HUMAN, {"question": QUESTION, "blocking": False, "assumption": "integers"})
+        test = "def test_x():\n    assert False\n" if calls["n"] == 2 else None
+        return ToolUseReply(SUBMIT_CHANGES, module_answer("1", test=test))
+
+    engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")), latency=0.3)
+    try:
+        run = asyncio.create_task(engine.run())
+        await until(lambda: rec.of(BlockerCreated))
+        await engine.answer_blocker(rec.of(BlockerCreated)[0].blocker_id, "UUIDs, please.")
+        summary = await asyncio.wait_for(run, 30)
+    finally:
+        await stop(run)
+        await engine.close()
+    assert summary.all_done
+    assert "UUIDs, please." not in model.requests[1].last_user_text()
+    assert "UUIDs, please." in model.requests[2].last_user_text()  # the correction turn carries it
+
+
+async def test_a_resumed_agent_waits_for_a_free_slot(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, asking("1"), tasks(("1", "backend"), ("2", "frontend")),
+                                       people_present=True, max_concurrent=1, latency=0.4)
+    try:
+        run = asyncio.create_task(engine.run())
+        await until(lambda: "running" in rec.statuses("2"))
+        await engine.answer_blocker(rec.of(BlockerCreated)[0].blocker_id, "yes")  # while 2 has the slot
+        summary = await asyncio.wait_for(run, 30)
+    finally:
+        await stop(run)
+        await engine.close()
+    assert summary.all_done and rec.max_running() == 1
+
+
+async def test_a_test_command_added_while_the_agent_waits_is_used(tmp_path):
+    project = tmp_path / "bare"
+    (project / ".codeframe").mkdir(parents=True)
+    (project / ".codeframe" / "config.toml").write_text('review = "auto"\n')
+    notes = ToolUseReply(SUBMIT_CHANGES, {"summary": "notes", "files": [
+        {"path": "NOTES.txt", "action": "write", "content": "nothing to detect here\n"}]})
+    engine, _, rec = await open_engine(project, lambda r: notes, tasks(("1", "backend")), people_present=True)
+    try:
+        run = asyncio.create_task(engine.run())
+        await until(lambda: rec.of(BlockerCreated))
+        assert "no test command" in rec.of(BlockerCreated)[0].question
+        (project / "test_it.py").write_text("def test_it():\n    assert True\n")
+        with (project / ".codeframe" / "config.toml").open("a") as config:
+            config.write(f'[tests]\nbackend = ["{sys.executable}", "-m", "pytest", "-v"]\n')
+        await engine.answer_blocker(rec.of(BlockerCreated)[0].blocker_id, "done: pytest is set")
+        summary = await asyncio.wait_for(run, 30)
+    finally:
+        await stop(run)
+        await engine.close()
+    assert summary.all_done
+    assert [e.status for e in rec.of(TestResult)] == ["no_tests", "passed"]

@@ -14,6 +14,12 @@ from codeframe_tui.llm.scripted import ToolUseReply
 from codeframe_tui.llm.tools import SUBMIT_CHANGES
 
 
+async def until(condition, timeout: float = 30.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
 def responder(request):
     return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
 
@@ -42,11 +48,9 @@ async def test_accept_makes_it_done_and_its_dependents_run(tmp_path):
                                        review="review", people_present=True)
     try:
         run = asyncio.create_task(engine.run())
-        while not rec.of(ReviewRequested):
-            await asyncio.sleep(0.02)
+        await until(lambda: rec.of(ReviewRequested))
         await engine.accept_review("1")
-        while len(rec.of(ReviewRequested)) < 2:
-            await asyncio.sleep(0.02)
+        await until(lambda: len(rec.of(ReviewRequested)) == 2)
         assert not run.done()  # a person is here: the run waits for the last review
         await engine.accept_review("2")
         summary = await asyncio.wait_for(run, 30)
@@ -142,3 +146,58 @@ async def test_the_diff_keeps_the_first_before_and_the_last_after(tmp_path):
         await engine.close()
     assert diff["tests/test_m_1.py"].before is None
     assert "assert VALUE == 1" in diff["tests/test_m_1.py"].after
+
+
+async def test_two_decisions_at_once_one_wins_and_nothing_half_happens(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review")
+    try:
+        await engine.run()
+        results = await asyncio.gather(engine.reject_review("1", "again"), engine.discard_review("1"),
+                                       return_exceptions=True)
+        task = await engine.store.get_task("1")
+        reviews = [r.decision for r in await engine.store.reviews("1")]
+    finally:
+        await engine.close()
+    assert sum(isinstance(r, CommandRefused) for r in results) == 1
+    assert len(reviews) == 1
+    if reviews == ["rejected"]:
+        assert task.status == "approved" and (project / "pkg" / "m_1.py").exists()
+    else:
+        assert task.status == "rejected" and not (project / "pkg" / "m_1.py").exists()
+
+
+async def test_undo_never_follows_a_folder_turned_into_a_symlink(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review")
+    try:
+        await engine.run()
+        outside = tmp_path / "outside"
+        (project / "pkg").rename(outside)
+        (project / "pkg").symlink_to(outside, target_is_directory=True)
+        kept = await engine.discard_review("1")
+    finally:
+        await engine.close()
+    assert "pkg/m_1.py" in kept and (outside / "m_1.py").exists()
+
+
+async def test_undo_restores_a_deleted_file_with_its_mode(tmp_path):
+    project = make_project(tmp_path / "p")
+    script = project / "run.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o750)
+
+    def deletes(request):
+        change = module_answer("1")
+        change["files"].append({"path": "run.sh", "action": "delete"})
+        return ToolUseReply(SUBMIT_CHANGES, change)
+
+    engine, _, _ = await open_engine(project, deletes, tasks(("1", "backend")), review="review")
+    try:
+        await engine.run()
+        assert not script.exists()
+        assert [d.status for d in await engine.task_diff("1") if d.path == "run.sh"] == ["deleted"]
+        assert await engine.discard_review("1") == []
+    finally:
+        await engine.close()
+    assert script.read_text() == "#!/bin/sh\necho hi\n" and (script.stat().st_mode & 0o777) == 0o750

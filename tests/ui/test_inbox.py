@@ -111,3 +111,29 @@ def test_osc9_cannot_be_ended_early_and_passes_through_tmux():
     assert "pwned" in plain and "\x1b]0" not in plain
     wrapped = osc9("Task 1 asks", in_tmux=True)
     assert wrapped == "\x1bPtmux;\x1b\x1b]9;Task 1 asks\x07\x1b\\"
+
+
+async def test_a_double_press_answers_only_the_highlighted_question(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def responder(request):
+        if len(request.messages) == 1:
+            return ToolUseReply(ASK_HUMAN, {"question": f"Ship {task_key_of(request)}?", "blocking": True,
+                                            "yes_no": True})
+        return submit(request)
+
+    app, _ = make_app(project, responder, tasks(("1", "backend"), ("2", "backend"), ("3", "backend")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.inbox_items) == 3)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen) and len(app.screen.items) == 3)
+        await pilot.press("j", "j", "y", "y")
+        await wait_for(pilot, lambda: len(app.inbox_items) == 2)
+        await pilot.press("y")  # at once: the neighbour just slid in, so the key rests
+        await pilot.pause(0.3)
+        assert sorted(i.task_key for i in app.inbox_items) == ["1", "2"]
+        assert app.screen.highlighted().task_key == "2"  # the neighbour, not the top of the list
+        await pilot.pause(0.6)
+        await pilot.press("y")  # now it answers the highlighted one
+        await wait_for(pilot, lambda: [i.task_key for i in app.inbox_items] == ["1"])
+        await pilot.press("ctrl+c")

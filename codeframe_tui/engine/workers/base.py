@@ -18,7 +18,7 @@ from codeframe_tui.domain import (
     WorkerOutcome,
     WorkerResult,
 )
-from codeframe_tui.engine.asking import ask_person
+from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.changes import ChangeError, apply_changes
 from codeframe_tui.engine.context import EngineContext
@@ -126,6 +126,9 @@ class WorkerAgent:
                 answered, run = await self._ask_for_test_command(task, run, attempt)
                 if not answered:
                     return WorkerResult(WorkerOutcome.BLOCKED, reason=run.output, test_run=run)
+                if not run.command:
+                    return WorkerResult(WorkerOutcome.FAILED, reason="still no test command after the answers",
+                                        test_run=run, retryable=False)
             passed = run is not None and self.tests_pass(run)
             if correction_id is not None:
                 await self._finish_correction(task, correction_id, attempt, max_attempts, passed)
@@ -134,11 +137,12 @@ class WorkerAgent:
                 reason = "no tests ran" if run.status == TestStatus.NO_TESTS else ""
                 outcome = WorkerOutcome.REVIEW if settings.review == "review" else WorkerOutcome.DONE
                 return WorkerResult(outcome, reason=reason, test_run=run)
-            if run is not None and not run.command:
-                return WorkerResult(WorkerOutcome.FAILED, reason="still no test command after the answer",
-                                    test_run=run, retryable=False)
             guidance: tuple[str, str] | None = None
             if attempt >= max_attempts:
+                if await engine_questions(self.ctx, task.key) >= MAX_ENGINE_QUESTIONS:
+                    return WorkerResult(WorkerOutcome.FAILED, test_run=run, retryable=False, reason=(
+                        f"still failing after {MAX_ENGINE_QUESTIONS} questions to the person and their answers"
+                    ))
                 blocker, answer = await self._ask_person(task, self._stuck_question(task, run, feedback_reason))
                 if answer is None:
                     return WorkerResult(WorkerOutcome.BLOCKED, reason=blocker.question, test_run=run,
@@ -201,7 +205,7 @@ class WorkerAgent:
 
     async def _ask_for_test_command(self, task: Task, run: TestRun, attempt: int) -> tuple[bool, TestRun]:
         """Ask for a test command, then look it up again (the person may have set it in config)."""
-        for _ in range(2):
+        while await engine_questions(self.ctx, task.key) < MAX_ENGINE_QUESTIONS:
             question = (
                 f"Task {task.key} '{task.title}' needs its tests to pass, but no test command was "
                 f"found for the {self.test_part} part. Set one under [tests] in .codeframe/config.toml, "

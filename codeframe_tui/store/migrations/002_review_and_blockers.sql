@@ -56,6 +56,7 @@ CREATE TABLE task_changes (
     path TEXT NOT NULL,
     before BLOB,
     after BLOB,
+    before_mode INTEGER,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (task_id, path)
 );

@@ -3,6 +3,7 @@ and decided from the keyboard."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from codeframe_tui.ui.screens.diff import DiffScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.text import one_line, plain
 
+SETTLE_SECONDS = 0.6  # after an item slides under the cursor, before y/n/x act on it
 EMPTY = "Nothing waits for you. Questions from the agents and work to review will appear here."
 
 
@@ -62,6 +64,9 @@ class InboxScreen(Screen):
         super().__init__()
         self.engine = engine
         self.items: list[InboxItem] = []
+        self.sending: set[str] = set()  # items whose answer or decision is on its way: keys ignore them
+        self.decided: set[str] = set()  # items answered or decided from here
+        self._slid_in_at = 0.0
         self.clock = clock or (lambda: datetime.now(UTC))  # fixed in snapshot scenes
 
     def compose(self) -> ComposeResult:
@@ -90,6 +95,7 @@ class InboxScreen(Screen):
         """Show the latest items, keeping the cursor on the same item when it is still there."""
         current = self.highlighted()
         keep = item_id(current) if current else None
+        row = self.table.cursor_row
         self.items = list(items)
         table = self.table
         table.clear()
@@ -101,6 +107,12 @@ class InboxScreen(Screen):
         ids = [item_id(i) for i in self.items]
         if keep in ids:
             table.move_cursor(row=ids.index(keep))
+        elif ids:
+            # The item just dealt with left: stay at its place, not back at the top. Decision keys
+            # rest for a moment, so a double press does not answer the neighbour that slid in.
+            table.move_cursor(row=min(max(row, 0), len(ids) - 1))
+            if keep in self.decided:
+                self._slid_in_at = time.monotonic()
         self.sub_title = f"{len(items)} waiting" if items else "nothing waiting"
         self._show_detail()
 
@@ -184,8 +196,18 @@ class InboxScreen(Screen):
 
     # ---- talking to the engine ----------------------------------------------------------
 
+    def _claim(self, item: InboxItem) -> bool:
+        """True once per item: a second press while the first is on its way does nothing, nor does a
+        press just after another item slid under the cursor."""
+        if item_id(item) in self.sending or time.monotonic() - self._slid_in_at < SETTLE_SECONDS:
+            self.app.bell()
+            return False
+        self.sending.add(item_id(item))
+        self.decided.add(item_id(item))
+        return True
+
     def _answer(self, item: InboxItem, text: str | None) -> None:
-        if text is not None and item.blocker_id is not None:
+        if text is not None and item.blocker_id is not None and self._claim(item):
             self._send_answer(item, text)
 
     @work(exit_on_error=False)
@@ -195,11 +217,14 @@ class InboxScreen(Screen):
         except CommandRefused as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
+        finally:
+            self.sending.discard(item_id(item))
         self.notify(f"Answered; task {item.task_key} goes on with it.", markup=False)
 
     def _decide(self, item: InboxItem, choice: str) -> None:
         if choice == "accept":
-            self._review(item, "accept", "")
+            if self._claim(item):
+                self._review(item, "accept", "")
         elif choice == "reject":
             screen = AnswerScreen(f"Reject {item.task_key}: what should change?",
                                   f"{item.task_title}\n{item.text}",
@@ -209,7 +234,7 @@ class InboxScreen(Screen):
             self._confirm_discard(item)
 
     def _feedback(self, item: InboxItem, text: str | None) -> None:
-        if text is not None:
+        if text is not None and self._claim(item):
             self._review(item, "reject", text)
 
     @work(exit_on_error=False)
@@ -218,7 +243,7 @@ class InboxScreen(Screen):
         screen = RejectScreen([item.task_key], stranded, title=f"Reject {item.task_key} for good",
                               note="Its changes are undone, except in files someone changed since.")
         reason = await self.app.push_screen_wait(screen)
-        if reason is not None:
+        if reason is not None and self._claim(item):
             self._review(item, "discard", reason)
 
     @work(exit_on_error=False)
@@ -238,6 +263,8 @@ class InboxScreen(Screen):
         except CommandRefused as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
+        finally:
+            self.sending.discard(item_id(item))
         self.notify(message, markup=False)
 
 
