@@ -22,6 +22,7 @@ from codeframe_tui.ui.screens.answer import AnswerScreen
 from codeframe_tui.ui.screens.diff import DiffScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.text import one_line, plain
+from codeframe_tui.ui.widgets.rows import RowTable
 
 SETTLE_SECONDS = 0.6  # after an item slides under the cursor, before y/n/x act on it
 EMPTY = "Nothing waits for you. Questions from the agents and work to review will appear here."
@@ -31,15 +32,7 @@ def item_id(item: InboxItem) -> str:
     return f"b{item.blocker_id}" if item.kind == "blocker" else f"r{item.task_key}"
 
 
-class InboxTable(DataTable):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", cell_padding=0, **kwargs)
-
+class InboxTable(RowTable):
     def on_mount(self) -> None:
         self.add_column(" ", key="kind", width=2)
         self.add_column("Task", key="task", width=6)

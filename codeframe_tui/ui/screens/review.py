@@ -16,18 +16,11 @@ from codeframe_tui.engine.session import CommandRefused, Engine
 from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.text import literal, one_line, plain
+from codeframe_tui.ui.widgets.rows import RowTable
 from codeframe_tui.ui.widgets.tasks import status_cell
 
 
-class ReviewTable(DataTable):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", cell_padding=0, **kwargs)
-
+class ReviewTable(RowTable):
     def on_mount(self) -> None:
         self.add_column(" ", key="sel", width=2)
         self.add_column("#", key="key", width=6)

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from codeframe_tui.domain import Task, natural_key
 from codeframe_tui.ui.text import literal, one_line
+from codeframe_tui.ui.widgets.rows import RowTable
 
 STATUS_STYLE = {
     "proposed": ("◌", "dim"),
@@ -28,17 +29,13 @@ def status_cell(status: str) -> Text:
     return Text(f"{symbol} {status}", style=style)
 
 
-class TasksTable(DataTable):
+class TasksTable(RowTable):
     """Rows are keyed by task key, so a status change updates one cell: no rebuild."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "select_cursor", "Details"),
-    ]
+    BINDINGS = [Binding("enter", "select_cursor", "Details")]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", cell_padding=0, **kwargs)
+        super().__init__(**kwargs)
         self.tasks: dict[str, Task] = {}
         self.display_status: dict[str, str] = {}
 
