@@ -41,6 +41,13 @@ class Settings:
     max_questions: int = 3
     # Attention when a blocker or review appears or the run ends: terminal bell, OSC 9 desktop
     # notification, Textual toast.
+    # Each task works in its own git worktree (false: every task works in the project folder itself).
+    worktrees: bool = True
+    # Run in each new worktree (e.g. "pip install -e ."), and untracked files copied into it.
+    worktree_setup: str = ""
+    worktree_copy: tuple[str, ...] = ()
+    # New tasks wait while the worktrees take more than this many GiB.
+    worktree_disk_limit_gb: float = 5.0
     notify_bell: bool = True
     notify_desktop: bool = True
     notify_toast: bool = True
@@ -63,8 +70,8 @@ class Settings:
 
 _INT_KEYS = {"max_tokens": 1, "max_concurrent": 1, "max_retries": 0, "max_corrections": 0, "sdk_max_retries": 0,
              "max_questions": 0}
-_FLOAT_KEYS = {"model_timeout", "test_timeout"}
-_STR_KEYS = {"model", "base_url"}
+_FLOAT_KEYS = {"model_timeout", "test_timeout", "worktree_disk_limit_gb"}
+_STR_KEYS = {"model", "base_url", "worktree_setup"}
 REVIEW_MODES = ("review", "auto")
 _NOTIFY_KEYS = {"bell": "notify_bell", "desktop": "notify_desktop", "toast": "notify_toast"}
 
@@ -106,6 +113,14 @@ def _parse_file(path: Path) -> dict[str, Any]:
             if value not in REVIEW_MODES:
                 raise ConfigError(f"{path}: review must be \"review\" or \"auto\", got {value!r}")
             out[key] = value
+        elif key == "worktrees":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: worktrees must be true or false, got {value!r}")
+            out[key] = value
+        elif key == "worktree_copy":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ConfigError(f"{path}: worktree_copy must be a list of file names, like [\".env\"]")
+            out[key] = tuple(value)
         elif key == "blocker_expiry":
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{path}: blocker_expiry must be seconds >= 0 (0 = never), got {value!r}")

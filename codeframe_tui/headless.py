@@ -17,9 +17,13 @@ from codeframe_tui.engine.events import (
     RunFinished,
     RunStarted,
     TaskHeld,
+    TaskLanded,
     TaskReleased,
     TaskStatusChanged,
+    TaskUndone,
     TestResult,
+    WorkPaused,
+    WorkspaceChecked,
 )
 
 
@@ -78,6 +82,16 @@ def describe(event: Event) -> str | None:
             return f"task {event.task_id} resumed by {event.agent_id or 'its next agent'} with the answer"
         case ReviewRequested():
             return f"task {event.task_id} waits for review ({len(event.files)} files)"
+        case WorkspaceChecked():
+            dirty = f"; your uncommitted files ({len(event.dirty)}) are left as they are" if event.dirty else ""
+            found = f"; found again: {', '.join(event.worktrees)}" if event.worktrees else ""
+            return f"working from branch {event.base}, a git worktree per task{dirty}{found}"
+        case TaskLanded():
+            return f"task {event.task_id} landed on {event.base} as {event.commit[:10]}"
+        case TaskUndone():
+            return f"task {event.task_id} undone by {event.commit[:10]}; now {event.status}"
+        case WorkPaused():
+            return f"paused: {event.reason}"
         case ReviewDecided():
             why = f": {event.feedback}" if event.feedback else ""
             return f"task {event.task_id} review {event.decision}{why}"

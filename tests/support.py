@@ -34,7 +34,24 @@ def make_project(root: Path, *, test_command: list[str] | None = None, **config:
     lines += ["[tests]", f"backend = [{quoted}]", f"frontend = [{quoted}]", f"test = [{quoted}]"]
     (root / ".codeframe").mkdir()
     (root / ".codeframe" / "config.toml").write_text("\n".join(lines) + "\n")
+    git_init(root)
     return root
+
+
+def git_init(root: Path) -> None:
+    """Make `root` a git repository with one commit, as a real project is (the tool's state ignored)."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    (root / ".git" / "info").mkdir(parents=True, exist_ok=True)
+    (root / ".git" / "info" / "exclude").write_text(".codeframe/\n")
+    git("config", "user.name", "Test")
+    git("config", "user.email", "test@example.com")
+    git("add", "-A")
+    git("commit", "-q", "--allow-empty", "-m", "start")
 
 
 def module_answer(key: str, body: str = "VALUE = 1\n", test: str | None = None) -> dict:

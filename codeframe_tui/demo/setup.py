@@ -12,6 +12,7 @@ from pathlib import Path
 from codeframe_tui.config import CONFIG_DIR, CONFIG_FILE, Settings, load_settings
 from codeframe_tui.demo.project import ISSUES, PLAN, create_demo_project
 from codeframe_tui.demo.script import demo_responder
+from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.store import Store
 
@@ -58,6 +59,7 @@ async def prepare_demo(root: Path, *, latency: float = DEFAULT_LATENCY) -> DemoS
     answers = config.parent / "answers.json"
     answers.write_text(json.dumps(DEMO_ANSWERS, indent=2) + "\n", encoding="utf-8")
     settings = load_settings(root, offline=True)
+    await Workspace(settings).prepare(init=True)  # a git repository: each task gets its own worktree
     store = await Store.open(settings.db_path, settings.project)
     try:
         await store.add_plan(ISSUES, PLAN)

@@ -65,6 +65,10 @@ class WorkerOutcome(StrEnum):
     def task_status(self) -> TaskStatus:
         return TaskStatus(self.value)
 
+    @property
+    def is_success(self) -> bool:
+        return self in (WorkerOutcome.DONE, WorkerOutcome.REVIEW)
+
 
 @dataclass(frozen=True)
 class WorkerResult:

@@ -14,17 +14,19 @@ S = TaskStatus
 #  running -> review: tests passed under the review gate; the person decides.
 #  review -> approved: rejected with feedback; the agent tries again with it in its prompt.
 #  review -> rejected: rejected for good.
+#  review -> blocked: accepted, but its landing conflicted or turned the tests red.
+#  done -> approved/rejected: the person undid its landed work (`u`).
 #  failed -> approved also follows an answer to "a dependency failed, how to proceed?".
 TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.RUNNING, S.PROPOSED, S.REJECTED, S.CANCELLED}),
     S.RUNNING: frozenset({S.DONE, S.REVIEW, S.FAILED, S.BLOCKED, S.CANCELLED, S.APPROVED}),
-    S.REVIEW: frozenset({S.DONE, S.APPROVED, S.REJECTED}),
+    S.REVIEW: frozenset({S.DONE, S.APPROVED, S.REJECTED, S.BLOCKED}),
     S.BLOCKED: frozenset({S.APPROVED, S.RUNNING, S.FAILED, S.CANCELLED}),
     S.FAILED: frozenset({S.APPROVED}),
     S.CANCELLED: frozenset({S.APPROVED}),
     S.REJECTED: frozenset({S.PROPOSED}),
-    S.DONE: frozenset(),
+    S.DONE: frozenset({S.APPROVED, S.REJECTED}),
 }
 
 

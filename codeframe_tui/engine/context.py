@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from codeframe_tui.config import ConfigError, Settings, load_settings
 from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
 from codeframe_tui.engine.inbox import Inbox
+from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.store import Store
@@ -24,6 +26,12 @@ class EngineContext:
     model: ModelClient
     sink: EventSink
     inbox: Inbox = field(default_factory=Inbox)
+    workspace: Workspace | None = None  # set when tasks work in git worktrees
+    roots: dict[str, Path] = field(default_factory=dict)  # task key -> the folder it works in
+    landing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one merge into the base at a time
+
+    def root_for(self, key: str) -> Path:
+        return self.roots.get(key, self.project)
 
     @property
     def project(self) -> Path:
@@ -52,17 +60,18 @@ class EngineContext:
         except Exception:  # a broken sink must not stop the agents; it is a bug to log loudly
             log.exception("event sink failed on %s", event.type)
 
-    def test_command(self, part: str) -> TestCommand | None:
+    def test_command(self, part: str, root: Path | None = None) -> TestCommand | None:
         """The command for a part (backend, frontend, test): from config, else detected.
 
         Not cached: each detected command names its own JUnit file, so workers running at the
         same time never read each other's report. The config file's [tests] is read again each
         time, so a command the person adds while an agent waits for it is used at once.
         """
+        root = root or self.project
         configured = self._configured_tests().get(part) or self.settings.test_commands.get(part)
         if configured:
-            return command_from_config(list(configured), self.project)
-        return detect_test_command(self.project, part)
+            return command_from_config(list(configured), root)
+        return detect_test_command(root, part)
 
     def _configured_tests(self) -> dict[str, tuple[str, ...]]:
         try:

@@ -152,6 +152,7 @@ class TestStarted(Event):
     task_id: str
     command: tuple[str, ...]
     attempt: int
+    purpose: str = "agent"  # agent: the worker's own run; verify: the tool's rerun; merge: after landing
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +179,7 @@ class TestResult(Event):
     skipped: int
     duration: float
     attempt: int = 0
+    purpose: str = "agent"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,6 +239,46 @@ class ReviewRequested(Event):
     agent_id: str | None
     files: tuple[str, ...]
     summary: str
+    modified_tests: tuple[str, ...] = ()  # existing test files it edited or deleted: flagged
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskLanded(Event):
+    """The task's branch was merged into the base branch."""
+
+    type: ClassVar[str] = "task_landed"
+    task_id: str
+    commit: str
+    branch: str
+    base: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskUndone(Event):
+    type: ClassVar[str] = "task_undone"
+    task_id: str
+    commit: str  # the revert commit
+    status: str  # approved | rejected, as the person chose
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceChecked(Event):
+    """The repository at the start of a run: its base branch and the person's own uncommitted files."""
+
+    type: ClassVar[str] = "workspace_checked"
+    base: str
+    dirty: tuple[str, ...]
+    worktrees: tuple[str, ...] = ()  # task worktrees found again from an earlier run
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkPaused(Event):
+    """New tasks wait: the worktrees take more disk than `worktree_disk_limit_gb`."""
+
+    type: ClassVar[str] = "work_paused"
+    reason: str
+    used_bytes: int
+    limit_bytes: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,5 +324,9 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     AgentResumed,
     ReviewRequested,
     ReviewDecided,
+    TaskLanded,
+    TaskUndone,
+    WorkspaceChecked,
+    WorkPaused,
     RunFinished,
 )

@@ -25,9 +25,13 @@ from codeframe_tui.engine.events import (
     TaskHeld,
     TaskInfo,
     TaskReleased,
+    WorkPaused,
+    WorkspaceChecked,
 )
+from codeframe_tui.engine.landing import complete, modified_tests
 from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
+from codeframe_tui.engine.workspace import Workspace, branch_for
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +64,9 @@ class LeadAgent:
         self._busy: set[str] = set()
         self._running: dict[asyncio.Task[WorkerResult], tuple[Task, WorkerAgent]] = {}
         self._held_reported: dict[str, tuple[str, ...]] = {}
+        self._paused = False
 
-    async def run(self, *, approve_all: bool = False) -> RunSummary:
+    async def run(self, *, approve_all: bool = False, init_git: bool = False) -> RunSummary:
         """Run every approved task that can run; with `approve_all`, approve the proposed ones first."""
         started = time.monotonic()
         store = self.ctx.store
@@ -72,6 +77,7 @@ class LeadAgent:
             tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
         ))
+        await self.open_workspace(init_git)
         await self._recover_interrupted()
         await answer_pending_from_book(self.ctx)
         if approve_all:
@@ -107,6 +113,21 @@ class LeadAgent:
             elapsed=summary.elapsed, held=summary.held, waiting=summary.waiting,
         ))
         return summary
+
+    async def open_workspace(self, init_git: bool = False) -> None:
+        """With worktrees on: check the repository (WorkspaceError says what to do) and report the
+        person's uncommitted files, which are never touched, and the worktrees found again."""
+        if not self.ctx.settings.worktrees:
+            return
+        workspace = self.ctx.workspace or Workspace(self.ctx.settings)
+        state = await workspace.prepare(init=init_git)
+        self.ctx.workspace = workspace
+        found = await workspace.known()
+        for branch, path in found.items():
+            key = next((t.key for t in await self.ctx.store.list_tasks() if branch_for(t.key) == branch), None)
+            if key is not None:
+                self.ctx.roots[key] = path
+        await self.ctx.publish(WorkspaceChecked(base=state.base, dirty=state.dirty, worktrees=tuple(sorted(found))))
 
     async def _recover_interrupted(self) -> None:
         """A task left `running` by a dead process goes back to `approved`, its retries kept; so does
@@ -144,6 +165,8 @@ class LeadAgent:
                 await self.ctx.store.set_reason(key, reason)
                 await self.ctx.publish(TaskHeld(task_id=key, reason=reason, blocked_by=culprits))
         slots = self.ctx.inbox.slots
+        if schedule.ready and slots.free() > 0 and await self._over_disk_limit():
+            return
         for task in schedule.ready:
             # A worker waiting for the person's answer holds no slot: the others keep working.
             if slots.free() <= 0:
@@ -159,6 +182,24 @@ class LeadAgent:
             blocker_id = self.ctx.inbox.resumed.pop(task.key, None)
             if blocker_id is not None:
                 await self.ctx.publish(AgentResumed(agent_id=agent.agent_id, task_id=task.key, blocker_id=blocker_id))
+
+    async def _over_disk_limit(self) -> bool:
+        workspace = self.ctx.workspace
+        if workspace is None:
+            return False
+        used = workspace.disk_usage()
+        limit = int(self.ctx.settings.worktree_disk_limit_gb * 1024**3)
+        if used <= limit:
+            self._paused = False
+            return False
+        if not self._paused:  # said once, not at every look
+            self._paused = True
+            await self.ctx.publish(WorkPaused(
+                reason=f"worktrees use {used / 1024**3:.2f} GiB, over the {limit / 1024**3:g} GiB limit; "
+                       "new tasks wait (land or discard some work, or raise worktree_disk_limit_gb)",
+                used_bytes=used, limit_bytes=limit,
+            ))
+        return True
 
     def _agent_for(self, agent_type: AgentType) -> WorkerAgent:
         for agent in self.agents.values():
@@ -192,13 +233,20 @@ class LeadAgent:
             reason = f"retry {n} of {self.ctx.settings.max_retries} after: {result.reason}"
             await self._move(current, TaskStatus.APPROVED, reason=reason, count_retry=True)
             return
-        current = await self._move(current, result.outcome.task_status, reason=result.reason,
-                                   agent_id=agent.agent_id)
-        if result.outcome == WorkerOutcome.REVIEW:
+        outcome = result.outcome
+        flagged = tuple(await modified_tests(self.ctx, task.key)) if outcome.is_success else ()
+        if outcome == WorkerOutcome.DONE and flagged:
+            outcome = WorkerOutcome.REVIEW  # edited tests never pass through `auto` silently
+        if outcome == WorkerOutcome.DONE:
+            await complete(self.ctx, current, reason=result.reason, agent_id=agent.agent_id)
+            return
+        why = f"modified {len(flagged)} existing test(s): {', '.join(flagged)}" if flagged else result.reason
+        current = await self._move(current, outcome.task_status, reason=why, agent_id=agent.agent_id)
+        if outcome == WorkerOutcome.REVIEW:
             changes = await self.ctx.store.task_changes(task.key)
             await self.ctx.publish(ReviewRequested(
                 task_id=task.key, agent_id=agent.agent_id, files=tuple(c.path for c in changes),
-                summary=result.reason or "tests passed",
+                summary=result.reason or "tests passed", modified_tests=flagged,
             ))
         elif failed:
             await self._ask_about_dependents(current)

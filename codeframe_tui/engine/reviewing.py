@@ -13,6 +13,7 @@ from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.engine.changes import ChangeError, resolve_target
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import ReviewDecided
+from codeframe_tui.engine.landing import complete
 from codeframe_tui.store import StoreError
 from codeframe_tui.store.human import FileChangeRecord
 
@@ -33,8 +34,13 @@ async def _in_review(ctx: EngineContext, key: str):
 async def accept(ctx: EngineContext, key: str) -> None:
     # The status moves first, conditionally: of two decisions racing, the second is refused before
     # it records or reverts anything.
-    await ctx.move(await _in_review(ctx, key), TaskStatus.DONE, reason="accepted in review")
+    task = await _in_review(ctx, key)
     await ctx.store.add_review(key, "accepted")
+    try:
+        await complete(ctx, task, reason="accepted in review")  # lands it, with worktrees
+    except (IllegalTransition, StoreError):
+        await ctx.store.drop_last_review(key, "accepted")
+        raise
     await ctx.publish(ReviewDecided(task_id=key, decision="accepted"))
     ctx.inbox.wake()
 
@@ -62,7 +68,13 @@ async def discard(ctx: EngineContext, key: str, feedback: str = "") -> list[str]
     where no one changed the file since. Returns the files left as they are, to say so."""
     why = "rejected for good in review" + (f": {feedback[:200]}" if feedback.strip() else "")
     await ctx.move(await _in_review(ctx, key), TaskStatus.REJECTED, reason=why)
-    kept = revert(ctx.project, await ctx.store.task_changes(key))
+    if ctx.workspace is not None:
+        # Its work never left its worktree: the person confirmed the discard, so both go.
+        await ctx.workspace.remove(key, merged_only=False)
+        ctx.roots.pop(key, None)
+        kept: list[str] = []
+    else:
+        kept = revert(ctx.project, await ctx.store.task_changes(key))
     await ctx.store.add_review(key, "discarded", feedback)
     await ctx.publish(ReviewDecided(task_id=key, decision="discarded", feedback=feedback))
     ctx.inbox.wake()

@@ -10,17 +10,19 @@ from codeframe_tui.config import Settings
 from codeframe_tui.domain import AgentType, Blocker, IllegalTransition, Task, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.domain.graph import PlanError
-from codeframe_tui.engine import reviewing
+from codeframe_tui.engine import landing, reviewing
 from codeframe_tui.engine.asking import AnswerRefused, answer_blocker
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.inbox import Answerer, Inbox
+from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.repos import NewTask
+from codeframe_tui.vcs import GitError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,8 +55,9 @@ class Engine:
     def set_sink(self, sink: EventSink) -> None:
         self.ctx.sink = sink
 
-    async def run(self, *, approve_all: bool = False) -> RunSummary:
-        return await self.lead.run(approve_all=approve_all)
+    async def run(self, *, approve_all: bool = False, init_git: bool = False) -> RunSummary:
+        """Run the approved tasks. `init_git`: make the project a git repository if it is not one."""
+        return await self.lead.run(approve_all=approve_all, init_git=init_git)
 
     async def approve_all(self) -> int:
         """Approve every proposed task that has no rejected dependency; returns how many."""
@@ -168,6 +171,22 @@ class Engine:
         try:
             return await decision
         except (reviewing.ReviewRefused, StoreError, IllegalTransition) as exc:
+            raise CommandRefused(str(exc)) from exc
+
+    async def undo_plan(self, key: str) -> UndoPlan:
+        """What undoing a landed task would revert, and which later tasks touched the same files."""
+        try:
+            return await landing.plan_undo(self.ctx, key)
+        except (GitError, StoreError) as exc:
+            raise CommandRefused(str(exc)) from exc
+
+    async def undo(self, key: str, to: str = "approved") -> str:
+        """Revert a done task's merge (git revert); the task goes back to `approved` or `rejected`."""
+        if self.ctx.workspace is None and self.settings.worktrees:
+            await self.lead.open_workspace()
+        try:
+            return await landing.undo(self.ctx, key, TaskStatus(to))
+        except (GitError, StoreError, ValueError, IllegalTransition) as exc:
             raise CommandRefused(str(exc)) from exc
 
     async def task_diff(self, key: str) -> list[FileDiff]:

@@ -146,6 +146,12 @@ def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: l
     return "\n".join(lines)
 
 
+VERIFY_FAILED = (
+    "Your own test run passed, but the tool then ran the project's full test suite itself and it "
+    "failed. Work that breaks other tests is not done.\n"
+)
+
+
 def correction_prompt(run: TestRun, attempt: int, max_attempts: int) -> str:
     """The tool_result after failing tests: the attempt number and the failure, really sent."""
     failing = "\n".join(f"- {name}" for name in run.failing_tests) or "- (names not reported)"
@@ -201,4 +207,12 @@ def answered_after_stuck(failure: str, question: str, answer: str, max_attempts:
         f"{failure}\n\nYou ran out of correction attempts, so a person was asked how to proceed.\n"
         f"Question: {question}\nAnswer: {answer}\n\n"
         f"Follow their answer. You have {max_attempts} more correction attempts."
+    )
+
+
+def conflicts_note(paths: Sequence[str]) -> str:
+    return (
+        "\n\nThe base branch moved on since your last attempt, and merging it into your branch "
+        f"conflicts in: {', '.join(paths)}. Those files hold conflict markers (<<<<<<<, =======, "
+        ">>>>>>>). Resolve them: keep both sides' intent, and submit those files whole."
     )

@@ -222,6 +222,15 @@ class Store(RecordsMixin, HumanMixin):
                 raise StoreError(f"task {key} changed under us while moving to {target}")
         return await self.get_task(key)
 
+    async def set_extra(self, key: str, **values: object) -> Task:
+        """Merge `values` into the task's extra JSON (its landed commit, its branch...)."""
+        task = await self.get_task(key)
+        extra = {**task.extra, **values}
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE tasks SET extra = ?, updated_at = ? WHERE id = ?",
+                               (json.dumps(extra), _now(), task.id))
+        return await self.get_task(key)
+
     async def update_task(self, key: str, *, title: str, description: str, agent_type: AgentType) -> Task:
         """Edit what a task says (plan review's `e`); its status and history are untouched."""
         task = await self.get_task(key)

@@ -1,5 +1,6 @@
 """The review gate: passing work waits for the person, who accepts, rejects with feedback, or
-rejects it for good (its changes undone where nobody touched them since)."""
+rejects it for good. The undo of files is for projects without worktrees (`worktrees = false`);
+with worktrees the work never left its branch (see test_worktrees.py)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ async def test_reject_for_good_reverts_untouched_files_and_holds_dependents(tmp_
     project = make_project(tmp_path / "p")
     (project / "pkg" / "m_1.py").write_text("OLD = True\n")
     engine, _, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "test", ("1",))),
-                                       review="review")
+                                       review="review", worktrees=False)
     try:
         await engine.run()
         (project / "tests" / "test_m_1.py").write_text("# edited by hand since\n")
@@ -103,7 +104,7 @@ async def test_reject_for_good_reverts_untouched_files_and_holds_dependents(tmp_
 
 async def test_a_new_file_is_removed_when_rejected_for_good(tmp_path):
     project = make_project(tmp_path / "p")
-    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review")
+    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review", worktrees=False)
     try:
         await engine.run()
         assert await engine.discard_review("1") == []
@@ -150,7 +151,7 @@ async def test_the_diff_keeps_the_first_before_and_the_last_after(tmp_path):
 
 async def test_two_decisions_at_once_one_wins_and_nothing_half_happens(tmp_path):
     project = make_project(tmp_path / "p")
-    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review")
+    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review", worktrees=False)
     try:
         await engine.run()
         results = await asyncio.gather(engine.reject_review("1", "again"), engine.discard_review("1"),
@@ -169,7 +170,7 @@ async def test_two_decisions_at_once_one_wins_and_nothing_half_happens(tmp_path)
 
 async def test_undo_never_follows_a_folder_turned_into_a_symlink(tmp_path):
     project = make_project(tmp_path / "p")
-    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review")
+    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend")), review="review", worktrees=False)
     try:
         await engine.run()
         outside = tmp_path / "outside"
@@ -192,7 +193,7 @@ async def test_undo_restores_a_deleted_file_with_its_mode(tmp_path):
         change["files"].append({"path": "run.sh", "action": "delete"})
         return ToolUseReply(SUBMIT_CHANGES, change)
 
-    engine, _, _ = await open_engine(project, deletes, tasks(("1", "backend")), review="review")
+    engine, _, _ = await open_engine(project, deletes, tasks(("1", "backend")), review="review", worktrees=False)
     try:
         await engine.run()
         assert not script.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
 from codeframe_tui.domain import (
@@ -34,10 +35,13 @@ from codeframe_tui.engine.events import (
     TestStarted,
 )
 from codeframe_tui.engine.inbox import BlockerExpiredError
+from codeframe_tui.engine.landing import run_suite
+from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm import prompts
 from codeframe_tui.llm.client import HumanQuestion, ModelReply, ModelReplyError, ToolCall
 from codeframe_tui.runner import run_tests
 from codeframe_tui.store.repos import ModelCallRecord
+from codeframe_tui.vcs import GitError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ class WorkerAgent:
         self.agent_id = agent_id
         self.ctx = ctx
         self.task_key: str | None = None
+        self.root = ctx.project  # where the current task works: its worktree, or the project
         self._unanswered: dict[int, str] = {}  # this attempt's ASYNC questions whose answer is still due
 
     def tests_pass(self, run: TestRun) -> bool:
@@ -79,10 +84,14 @@ class WorkerAgent:
 
     async def _pipeline(self, task: Task) -> WorkerResult:
         settings = self.ctx.settings
-        command = self.ctx.test_command(self.test_part)
+        try:
+            self.root, conflicts = await self._open_root(task)
+        except (WorkspaceError, GitError) as exc:
+            return WorkerResult(WorkerOutcome.FAILED, reason=f"could not prepare its worktree: {exc}")
+        command = self.ctx.test_command(self.test_part, self.root)
         command_text = " ".join(command.argv) if command else "(no test command found)"
         await self.set_step("reading the project")
-        messages: list[dict] = [{"role": "user", "content": await self._first_prompt(task)}]
+        messages: list[dict] = [{"role": "user", "content": await self._first_prompt(task, conflicts)}]
         system = prompts.system_prompt(self.agent_type, command_text)
         max_attempts = settings.max_corrections
         attempt = 0  # 0 is the first try; 1..max_attempts are corrections
@@ -108,7 +117,7 @@ class WorkerAgent:
                 continue
             await self.set_step(f"applying {len(reply.change_set.changes)} file change(s)")
             try:
-                applied = await apply_changes(reply.change_set, settings.project)
+                applied = await apply_changes(reply.change_set, self.root)
             except ChangeError as exc:
                 await self.ctx.publish(ChangesRejected(task_id=task.key, agent_id=self.agent_id, reason=str(exc)))
                 run = None
@@ -130,6 +139,13 @@ class WorkerAgent:
                     return WorkerResult(WorkerOutcome.FAILED, reason="still no test command after the answers",
                                         test_run=run, retryable=False)
             passed = run is not None and self.tests_pass(run)
+            if passed and self.ctx.workspace is not None and self._suite_differs(run):
+                # The agent's word is not enough: the tool reruns the full suite itself, in the worktree.
+                # (When the agent's command is the full suite, the tool has just run exactly that.)
+                await self.set_step("verifying: the full test suite")
+                check = await run_suite(self.ctx, task, self.root, "verify")
+                if not self.tests_pass(check):
+                    run, passed = replace(check, output=prompts.VERIFY_FAILED + check.output), False
             if correction_id is not None:
                 await self._finish_correction(task, correction_id, attempt, max_attempts, passed)
                 correction_id = None
@@ -234,14 +250,39 @@ class WorkerAgent:
         current = await self.ctx.store.get_task(task.key)
         return await ask_person(self.ctx, current, question[:MAX_QUESTION_CHARS], agent_id=self.agent_id, **kwargs)
 
-    async def _first_prompt(self, task: Task) -> str:
+    def _suite_differs(self, run: TestRun) -> bool:
+        def same(command) -> tuple:
+            # Each built command names its own JUnit file; apart from that, is it the same command?
+            junit = str(command.junit_path) if command.junit_path else None
+            return tuple(a for a in command.argv if not (junit and junit in a)), command.description
+
+        suite = self.ctx.test_command("test", self.root)
+        mine = self.ctx.test_command(self.test_part, self.root)
+        return suite is None or mine is None or not run.command or same(suite) != same(mine)
+
+    async def _open_root(self, task: Task) -> tuple[Path, list[str]]:
+        """The task's own worktree (with the base branch merged in again when it is reused, its
+        conflicts left for the agent), or the project folder when worktrees are off."""
+        workspace = self.ctx.workspace
+        if workspace is None:
+            return self.ctx.project, []
+        await self.set_step("opening its worktree")
+        path, made = await workspace.open_for(task.key)
+        self.ctx.roots[task.key] = path
+        if made:
+            return path, []
+        changed = [c.path for c in await self.ctx.store.task_changes(task.key)]
+        return path, await workspace.refresh(path, changed)
+
+    async def _first_prompt(self, task: Task, conflicts: list[str] = ()) -> str:
         store = self.ctx.store
         deps = [await store.get_task(k) for k in task.depends_on]
         notes = [prompts.DependencyNote(d.key, d.title) for d in deps]
         answers = [(b.question, b.answer) for b in await store.blockers(task.key) if b.answer]
         feedback = [r.feedback for r in await store.reviews(task.key) if r.decision == "rejected"]
-        context = prompts.project_context(self.ctx.project, task.files)
-        return prompts.task_prompt(task, notes, context, answers, feedback)
+        context = prompts.project_context(self.root, task.files)
+        prompt = prompts.task_prompt(task, notes, context, answers, feedback)
+        return prompt + (prompts.conflicts_note(conflicts) if conflicts else "")
 
     async def _ask(self, task: Task, system: str, messages: list[dict], *, may_ask: bool) -> ModelReply | HumanQuestion:
         batcher: Batcher[str] = Batcher(lambda parts: self.ctx.emit(ModelTextStreamed(
@@ -278,7 +319,7 @@ class WorkerAgent:
         ))
 
     async def _run_tests(self, task: Task, attempt: int) -> TestRun:
-        command = self.ctx.test_command(self.test_part)
+        command = self.ctx.test_command(self.test_part, self.root)
         if command is None:
             run = TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
         else:

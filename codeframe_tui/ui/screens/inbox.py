@@ -58,7 +58,7 @@ class InboxScreen(Screen):
         self.engine = engine
         self.items: list[InboxItem] = []
         self.sending: set[str] = set()  # items whose answer or decision is on its way: keys ignore them
-        self.decided: set[str] = set()  # items answered or decided from here
+        self.decided: dict[str, float] = {}  # item -> when it was answered or decided from here
         self._slid_in_at = 0.0
         self.clock = clock or (lambda: datetime.now(UTC))  # fixed in snapshot scenes
 
@@ -104,7 +104,7 @@ class InboxScreen(Screen):
             # The item just dealt with left: stay at its place, not back at the top. Decision keys
             # rest for a moment, so a double press does not answer the neighbour that slid in.
             table.move_cursor(row=min(max(row, 0), len(ids) - 1))
-            if keep in self.decided:
+            if time.monotonic() - self.decided.get(keep, -60.0) < SETTLE_SECONDS * 2:
                 self._slid_in_at = time.monotonic()
         self.sub_title = f"{len(items)} waiting" if items else "nothing waiting"
         self._show_detail()
@@ -196,7 +196,7 @@ class InboxScreen(Screen):
             self.app.bell()
             return False
         self.sending.add(item_id(item))
-        self.decided.add(item_id(item))
+        self.decided[item_id(item)] = time.monotonic()
         return True
 
     def _answer(self, item: InboxItem, text: str | None) -> None:

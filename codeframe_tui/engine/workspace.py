@@ -1,0 +1,155 @@
+"""Where each task works: its own git worktree on branch codeframe/<key>, made from the base branch
+when the task starts, found again after a restart, removed only once its work has landed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeframe_tui.config import Settings
+from codeframe_tui.runner import run_command
+from codeframe_tui.vcs import Git, GitError
+
+log = logging.getLogger(__name__)
+
+BRANCH_PREFIX = "codeframe/"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class WorkspaceError(RuntimeError):
+    """The project cannot be worked on with worktrees; the message says why and what to do."""
+
+
+def branch_for(key: str) -> str:
+    # Task keys come from plans: anything git would refuse in a ref name becomes '-'.
+    return BRANCH_PREFIX + (_UNSAFE.sub("-", key).strip(".-") or "task")
+
+
+@dataclass(frozen=True)
+class RepoState:
+    base: str  # the branch tasks start from and land on
+    dirty: tuple[str, ...]  # the person's own uncommitted changes: reported, never touched
+
+
+class Workspace:
+    """One per engine. `root_for` gives a task's working folder; the main tree is the person's."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.project = settings.project
+        self.git = Git(self.project)
+        self.base = ""
+        self.folder = settings.state_dir / "worktrees"
+
+    def path_for(self, key: str) -> Path:
+        return self.folder / branch_for(key).removeprefix(BRANCH_PREFIX)
+
+    async def prepare(self, *, init: bool = False) -> RepoState:
+        """Check the repository (or make one, with `init`) and note the base branch."""
+        if not await self.git.is_repo():
+            if not init:
+                raise WorkspaceError(
+                    f"{self.project} is not a git repository. Each task works in its own git worktree; "
+                    "run `git init` and commit, or pass --init-git (or set worktrees = false)."
+                )
+            self._ignore_state_before_init()
+            await self.git.init()
+        if not await self.git.has_commits():
+            raise WorkspaceError(f"{self.project} has no commit yet: commit once, so tasks have a base to start from")
+        await self.git.exclude(".codeframe/")
+        await self.git.ensure_identity()
+        try:
+            self.base = await self.git.current_branch()
+        except GitError as exc:
+            raise WorkspaceError(f"{self.project} is on a detached HEAD: check out a branch first") from exc
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return RepoState(self.base, tuple(await self.git.dirty_files()))
+
+    def _ignore_state_before_init(self) -> None:
+        # `git init` then `git add -A` must not take in the tool's own state.
+        exclude = self.project / ".git" / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        exclude.write_text(".codeframe/\n", encoding="utf-8")
+
+    async def known(self) -> dict[str, Path]:
+        """Branch -> worktree path of every task worktree git knows (for a restart)."""
+        return {branch: path for path, branch in (await self.git.worktrees()).items()
+                if branch.startswith(BRANCH_PREFIX)}
+
+    async def open_for(self, key: str) -> tuple[Path, bool]:
+        """The task's worktree: found again if it exists (a retry, a restart), else made from the base
+        branch as it is now. Returns (path, made now)."""
+        branch = branch_for(key)
+        path = self.path_for(key)
+        existing = (await self.known()).get(branch)
+        if existing is not None and existing.is_dir():
+            return existing, False
+        if path.exists():
+            # A folder git no longer knows (pruned, or left by a crash): never reused or overwritten.
+            await self.git.run("worktree", "prune")
+            path = path.with_name(f"{path.name}-{os.getpid()}")
+        await self.git.add_worktree(path, branch, self.base)
+        await self._furnish(path)
+        return path, True
+
+    async def refresh(self, path: Path, paths: list[str]) -> list[str]:
+        """Merge the base branch into a reused worktree's branch, so a retry starts from what has
+        landed since. Conflicts stay in the files, marked, for the agent; their paths are returned.
+        The task's own changes (`paths`) are committed first, so the merge cannot lose them."""
+        tree = Git(path)
+        await tree.commit_all("Work in progress (kept by codeframe-tui before merging the base branch)", paths)
+        result = await tree.run("merge", "--no-ff", "--no-edit", self.base, check=False)
+        if result.code == 0:
+            return []
+        conflicts = (await tree.run("diff", "--name-only", "--diff-filter=U", check=False)).out.split()
+        if not conflicts:
+            raise GitError(("merge", self.base), result.code, result.err or result.out)
+        return conflicts
+
+    async def _furnish(self, path: Path) -> None:
+        """Copy the configured untracked files in (.env...), then run the setup command."""
+        for name in self.settings.worktree_copy:
+            source = self.project / name
+            if source.is_file() and not source.is_symlink():
+                target = path / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+            else:
+                log.warning("worktree_copy: %s is not a file in %s; not copied", name, self.project)
+        if self.settings.worktree_setup:
+            argv = shlex.split(self.settings.worktree_setup)
+            result = await run_command(argv, path, timeout=self.settings.test_timeout)
+            if result.exit_code != 0:
+                raise WorkspaceError(
+                    f"the worktree setup command `{self.settings.worktree_setup}` failed "
+                    f"({result.exit_code}): {result.output_tail[-500:]}"
+                )
+
+    async def remove(self, key: str, *, merged_only: bool = True) -> None:
+        """Remove a task's worktree and branch: by default only once the branch is merged into the
+        base; `merged_only=False` is for a discard the person confirmed."""
+        branch = branch_for(key)
+        if merged_only and not await self.git.is_merged(branch, self.base):
+            raise WorkspaceError(f"{branch} is not merged into {self.base}; it is kept")
+        path = (await self.known()).get(branch)
+        if path is not None:
+            await self.git.remove_worktree(path)
+        if await self.git.branch_exists(branch):
+            await self.git.run("branch", "-q", "-d" if merged_only else "-D", branch)
+
+    def disk_usage(self) -> int:
+        """Bytes under the worktrees folder (what the per-task copies cost)."""
+        total = 0
+        for folder, dirs, files in os.walk(self.folder):
+            dirs[:] = [d for d in dirs if d != ".git"]
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(folder, name)).st_size
+                except OSError:
+                    pass
+        return total

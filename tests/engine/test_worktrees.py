@@ -1,0 +1,272 @@
+"""Isolation on real git repositories: a worktree per task, verification by the tool, landing in
+dependency order, conflicts kept as blockers, undo, cleanup and restart."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from support import git_init, make_project, module_answer, open_engine, task_key_of, tasks
+
+from codeframe_tui.config import load_settings
+from codeframe_tui.engine.events import (
+    BlockerCreated,
+    ReviewRequested,
+    TaskLanded,
+    TestResult,
+    WorkspaceChecked,
+)
+from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.engine.workspace import Workspace, WorkspaceError
+from codeframe_tui.llm.offline import scripted_model_client
+from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
+from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+
+
+def git(root, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout.rstrip()
+
+
+def submit(request):
+    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+
+
+def writes(path: str, content: str):
+    return {"summary": f"write {path}", "files": [{"path": path, "action": "write", "content": content}]}
+
+
+async def test_two_parallel_tasks_on_different_files_both_land(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, submit, tasks(("1", "backend"), ("2", "frontend")), latency=0.2)
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done and rec.max_running() == 2
+    assert (project / "pkg" / "m_1.py").exists() and (project / "pkg" / "m_2.py").exists()
+    log = git(project, "log", "--first-parent", "--format=%s%n%b", "main")
+    assert "Land 1: Task 1" in log and "Land 2: Task 2" in log and "Codeframe-Task: 2" in log
+    assert git(project, "branch", "--list", "codeframe/*") == ""  # merged: branch and worktree removed
+    assert not list((project / ".codeframe" / "worktrees").iterdir())
+    assert git(project, "status", "--porcelain") == ""  # no cache or stray file was committed or left
+
+
+async def test_the_same_lines_give_one_landing_and_one_conflict_with_its_branch_intact(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def responder(request):
+        return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", f"OWNER = {task_key_of(request)!r}\n"))
+
+    engine, _, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend")), latency=0.3)
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert (summary.done, summary.blocked) == (1, 1)
+    loser = next(k for k in ("1", "2") if "blocked" in rec.statuses(k))
+    question = next(e for e in rec.of(BlockerCreated) if e.task_id == loser)
+    assert question.source == "engine" and "pkg/shared.py" in question.question and "is kept" in question.question
+    # The branch is intact: its own commit still holds its version of the file.
+    assert git(project, "show", f"codeframe/{loser}:pkg/shared.py") == f"OWNER = {loser!r}"
+    assert (project / "pkg" / "shared.py").read_text() != f"OWNER = {loser!r}\n"
+
+
+async def test_a_conflicted_task_answered_resolves_the_markers_and_lands(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def responder(request):
+        key = task_key_of(request)
+        if "conflict markers" in request.messages[0]["content"]:
+            return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", "OWNER = 'both'\n"))
+        return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", f"OWNER = {key!r}\n"))
+
+    engine, _, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend")), latency=0.3)
+    try:
+        await engine.run()
+        question = next(e for e in rec.of(BlockerCreated))
+        await engine.answer_blocker(question.blocker_id, "Keep both owners' intent.")
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done
+    assert (project / "pkg" / "shared.py").read_text() == "OWNER = 'both'\n"
+
+
+async def test_merges_follow_dependency_order_and_a_dependent_starts_from_landed_work(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, model, _ = await open_engine(project, submit, tasks(("1", "backend"), ("2", "backend", ("1",))))
+    try:
+        assert (await engine.run()).all_done
+    finally:
+        await engine.close()
+    landed = git(project, "log", "--first-parent", "--reverse", "--format=%s", "main").splitlines()
+    assert [s for s in landed if s.startswith("Land")] == ["Land 1: Task 1", "Land 2: Task 2"]
+    second = next(r for r in model.requests if task_key_of(r) == "2")
+    assert "--- pkg/m_1.py ---" in second.messages[0]["content"]  # 1's work was in 2's worktree
+
+
+async def test_the_tools_own_rerun_catches_a_false_success(tmp_path):
+    """The agent's command runs only its own test file, which passes; the full suite does not."""
+    py = sys.executable
+    project = make_project(tmp_path / "p")
+    config = project / ".codeframe" / "config.toml"
+    config.write_text(f'[tests]\nbackend = ["{py}", "-m", "pytest", "-v", "tests/test_m_1.py"]\n'
+                      f'test = ["{py}", "-m", "pytest", "-v"]\n')
+    calls = {"n": 0}
+
+    def responder(request):
+        calls["n"] += 1
+        change = module_answer("1")
+        if calls["n"] == 1:  # claims success, but leaves a failing test behind
+            change["files"].append({"path": "tests/test_left.py", "action": "write",
+                                    "content": "def test_left():\n    assert False\n"})
+        else:
+            change["files"].append({"path": "tests/test_left.py", "action": "delete"})
+        return ToolUseReply(SUBMIT_CHANGES, change)
+
+    engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")))
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done
+    verify = [e.status for e in rec.of(TestResult) if e.purpose == "verify"]
+    assert verify == ["failed", "passed"]
+    assert "the tool then ran the project's full test suite itself and it failed" in model.requests[1].last_user_text()
+
+
+async def test_an_edited_existing_test_is_flagged_and_never_passes_auto_silently(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def responder(request):
+        change = module_answer("1")
+        change["files"].append({"path": "tests/test_base.py", "action": "write",
+                                "content": "def test_base():\n    assert 1\n"})
+        return ToolUseReply(SUBMIT_CHANGES, change)
+
+    engine, _, rec = await open_engine(project, responder, tasks(("1", "backend")), review="auto")
+    try:
+        summary = await engine.run()
+        task = await engine.store.get_task("1")
+    finally:
+        await engine.close()
+    assert summary.waiting == 1 and task.status == "review"
+    assert rec.of(ReviewRequested)[0].modified_tests == ("tests/test_base.py",)
+    assert "modified 1 existing test(s): tests/test_base.py" in task.reason
+
+
+async def test_undo_reverts_the_files_and_names_later_work_on_them(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def responder(request):
+        key = task_key_of(request)
+        return ToolUseReply(SUBMIT_CHANGES, writes("pkg/notes.py", f"NOTE = {key!r}\n") if key == "2"
+                            else module_answer(key))
+
+    engine, _, _ = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend", ("1",))))
+    try:
+        await engine.run()
+        plan = await engine.undo_plan("1")
+        assert plan.files == ("pkg/m_1.py", "tests/test_m_1.py") and plan.later == ()
+        commit = await engine.undo("1", to="rejected")
+        task = await engine.store.get_task("1")
+        with pytest.raises(CommandRefused, match="no landed merge"):
+            await engine.undo("1")
+    finally:
+        await engine.close()
+    assert not (project / "pkg" / "m_1.py").exists() and (project / "pkg" / "notes.py").exists()
+    assert task.status == "rejected" and commit in git(project, "rev-parse", "HEAD")
+    assert "Codeframe-Task: 1" in git(project, "log", "-1", "--format=%B")
+
+
+async def test_cleanup_never_removes_an_unmerged_branch(tmp_path):
+    project = make_project(tmp_path / "p")
+    workspace = Workspace(load_settings(project))
+    await workspace.prepare()
+    path, made = await workspace.open_for("7")
+    (path / "work.py").write_text("x = 1\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "work")
+    with pytest.raises(WorkspaceError, match="not merged"):
+        await workspace.remove("7")
+    assert made and path.exists() and git(project, "branch", "--list", "codeframe/7")
+
+
+async def test_a_restart_finds_the_worktrees_again_and_keeps_their_work(tmp_path):
+    project = make_project(tmp_path / "p")
+
+    def asks(request):
+        if len(request.messages) == 1 and "A: " not in request.messages[0]["content"]:
+            return ToolUseReply(ASK_HUMAN, {"question": "Which name?", "blocking": True})
+        return submit(request)
+
+    engine, _, rec = await open_engine(project, asks, tasks(("1", "backend")))
+    try:
+        await engine.run()  # headless: blocked, its worktree stays
+        blocker_id = rec.of(BlockerCreated)[0].blocker_id
+        path = engine.ctx.root_for("1")
+        (path / "scratch.txt").write_text("work in progress\n")
+    finally:
+        await engine.close()
+    settings = load_settings(project, offline=True, review="auto")
+    seen = []
+    engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(asks)), seen.append)
+    try:
+        await engine.answer_blocker(blocker_id, "m_1")
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    checked = next(e for e in seen if isinstance(e, WorkspaceChecked))
+    assert checked.worktrees == ("codeframe/1",)
+    assert summary.all_done and any(isinstance(e, TaskLanded) for e in seen)
+    assert git(project, "worktree", "list").count("\n") == 0  # landed, so removed; nothing orphaned
+
+
+async def test_a_folder_that_is_not_a_repository_is_refused_or_initialised(tmp_path):
+    project = tmp_path / "plain"
+    project.mkdir()
+    (project / "a.py").write_text("A = 1\n")
+    workspace = Workspace(load_settings(project))
+    with pytest.raises(WorkspaceError, match="not a git repository.*--init-git"):
+        await workspace.prepare()
+    (project / ".codeframe").mkdir()
+    (project / ".codeframe" / "state.db").write_text("")
+    state = await workspace.prepare(init=True)
+    assert state.base and state.dirty == ()
+    assert git(project, "ls-files") == "a.py"  # the tool's own state was not committed
+
+
+async def test_the_persons_uncommitted_changes_are_reported_and_never_touched(tmp_path):
+    project = make_project(tmp_path / "p")
+    (project / "tests" / "test_base.py").write_text("def test_base():\n    assert True  # mine\n")
+    (project / "mine.txt").write_text("draft\n")
+    engine, _, rec = await open_engine(project, submit, tasks(("1", "backend")))
+    try:
+        assert (await engine.run()).all_done
+    finally:
+        await engine.close()
+    checked = rec.of(WorkspaceChecked)[0]
+    assert set(checked.dirty) == {"tests/test_base.py", "mine.txt"}
+    assert (project / "mine.txt").read_text() == "draft\n"
+    assert "# mine" in (project / "tests" / "test_base.py").read_text()
+    assert git(project, "status", "--porcelain").splitlines() == [" M tests/test_base.py", "?? mine.txt"]
+
+
+def test_git_init_helper_is_used_by_every_project(tmp_path):
+    git_init(tmp_path)
+    assert git(tmp_path, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+
+
+async def test_disk_limit_pauses_new_tasks(tmp_path):
+    project = make_project(tmp_path / "p", worktree_disk_limit_gb=0.0000001)
+    engine, _, rec = await open_engine(project, submit, tasks(("1", "backend"), ("2", "backend")),
+                                       max_concurrent=1)
+    try:
+        (project / ".codeframe" / "worktrees").mkdir(parents=True, exist_ok=True)
+        (project / ".codeframe" / "worktrees" / "ballast").write_bytes(b"x" * 4096)
+        summary = await asyncio.wait_for(engine.run(), 30)
+    finally:
+        await engine.close()
+    assert summary.done == 0 and "running" not in rec.statuses("1")
