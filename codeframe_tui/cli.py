@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMANDS = ("demo", "run", "tests", "open", "import", "new")
+COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo")
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE, EXIT_NEEDS_PERSON = 0, 1, 2, 3
 
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--approve-all", action="store_true", help="approve every proposed task first")
     p_run.add_argument("--answers", type=Path, metavar="FILE",
                        help="headless: a JSON file mapping task ids or question patterns to answers")
+    p_run.add_argument("--init-git", action="store_true",
+                       help="make the project a git repository first if it is not one (each task gets a worktree)")
     p_run.add_argument("--review", choices=("review", "auto"),
                        help="override the config: 'review' waits for your accept, 'auto' marks passing tasks done")
 
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--tag", help="Task Master: which tag to import (default: master, or the only one)")
     p_import.add_argument("--dry-run", action="store_true", help="check and show the plan; write nothing")
     p_import.add_argument("--json", action="store_true", help="print the tasks and edges as JSON")
+
+    p_undo = sub.add_parser("undo", help="undo a done task: git revert of its merge into the base branch")
+    p_undo.add_argument("task", help="the task's id, e.g. 1.2")
+    p_undo.add_argument("--project", type=Path, default=Path("."), help="the project (default: .)")
+    p_undo.add_argument("--to", choices=("approved", "rejected"), default="approved",
+                        help="the task's status afterwards: approved (runs again) or rejected")
+    p_undo.add_argument("--yes", action="store_true", help="do not ask to confirm")
 
     p_tests = sub.add_parser("tests", help="run a project's tests as the agents will, and print the result")
     p_tests.add_argument("path", nargs="?", default=".", type=Path)
@@ -76,9 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_tests(args))
         if args.command == "import":
             return asyncio.run(_import(args))
+        if args.command == "undo":
+            return _undo(args)
         if args.command == "run":
             return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all,
-                        answers=args.answers, review=args.review)
+                        answers=args.answers, review=args.review, init_git=args.init_git)
         # `new`, or opening a project with no plan yet, starts discovery.
         return _run(args.path, headless=False, as_json=False, approve_all=False, discover=True)
     except KeyboardInterrupt:
@@ -169,7 +180,7 @@ async def _headless_exit(engine, summary, as_json: bool) -> int:
 
 
 def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discover: bool = False,
-         answers: Path | None = None, review: str | None = None) -> int:
+         answers: Path | None = None, review: str | None = None, init_git: bool = False) -> int:
     from codeframe_tui.config import ConfigError, load_settings
 
     project = _project_dir(path)
@@ -186,14 +197,15 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
             "for the offline scripted model."
         )
     if headless:
-        return asyncio.run(_run_headless(settings, as_json, approve_all, book))
+        return asyncio.run(_run_headless(settings, as_json, approve_all, book, init_git))
     from codeframe_tui.ui.launch import run_project_tui
 
     return run_project_tui(settings, discover=discover)
 
 
-async def _run_headless(settings, as_json: bool, approve_all: bool, book) -> int:
+async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_git: bool) -> int:
     from codeframe_tui.engine.session import Engine
+    from codeframe_tui.engine.workspace import WorkspaceError
     from codeframe_tui.headless import JsonLinesSink, TextSink
     from codeframe_tui.llm.client import ModelClient, build_anthropic_client
     from codeframe_tui.logs import configure_logging
@@ -203,8 +215,10 @@ async def _run_headless(settings, as_json: bool, approve_all: bool, book) -> int
     engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink,
                                answerer=book)
     try:
-        summary = await engine.run(approve_all=approve_all)
+        summary = await engine.run(approve_all=approve_all, init_git=init_git)
         return await _headless_exit(engine, summary, as_json)
+    except WorkspaceError as exc:
+        raise _UsageError(str(exc)) from exc
     finally:
         await engine.close()
 
@@ -273,3 +287,47 @@ async def _import(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"imported into {project}; the tasks start proposed (approve them, or run with --approve-all)")
     return EXIT_OK
+
+
+def _undo(args: argparse.Namespace) -> int:
+    """Show what undoing would revert and which later work touched the same files; ask; revert."""
+    plan = asyncio.run(_with_engine(args.project, lambda engine: engine.undo_plan(args.task)))
+    print(f"undo {plan.key}: reverts {plan.commit[:10]}, which changed {', '.join(plan.files) or 'no files'}")
+    if plan.later:
+        print("later work touched the same files (it stays):")
+        for subject in plan.later:
+            print(f"  {subject}")
+    if not args.yes and input("revert it? [y/N] ").strip().lower() not in ("y", "yes"):
+        print("nothing changed")
+        return EXIT_NOT_ALL_DONE
+    commit = asyncio.run(_with_engine(args.project, lambda engine: engine.undo(args.task, to=args.to)))
+    print(f"undone by {commit[:10]}; task {args.task} is {args.to}")
+    return EXIT_OK
+
+
+async def _with_engine(path: Path, command):
+    """Open the project's engine (no model: git and the store only), run `command(engine)`, close."""
+    from codeframe_tui.config import ConfigError, load_settings
+    from codeframe_tui.engine.session import CommandRefused, Engine
+    from codeframe_tui.engine.workspace import WorkspaceError
+
+    project = _project_dir(path)
+    try:
+        settings = load_settings(project)
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+    engine = await Engine.open(settings, _NoModel(), lambda event: None)
+    try:
+        await engine.lead.open_workspace()
+        return await command(engine)
+    except (CommandRefused, WorkspaceError) as exc:
+        raise _UsageError(str(exc)) from exc
+    finally:
+        await engine.close()
+
+
+class _NoModel:
+    """`undo` talks to git and the store only; the engine still wants a model it can close."""
+
+    async def close(self) -> None:
+        return None

@@ -22,7 +22,7 @@ from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.repos import NewTask
-from codeframe_tui.vcs import GitError
+from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -172,6 +172,15 @@ class Engine:
             return await decision
         except (reviewing.ReviewRefused, StoreError, IllegalTransition) as exc:
             raise CommandRefused(str(exc)) from exc
+
+    async def workspace_problem(self) -> str | None:
+        """Why tasks cannot get worktrees here (not a git repository), for the person to fix or accept."""
+        if self.settings.worktrees and not await Git(self.settings.project).is_repo():
+            return f"{self.settings.project} is not a git repository"
+        return None
+
+    def worktree_bytes(self) -> int | None:
+        return self.ctx.workspace.disk_usage() if self.ctx.workspace is not None else None
 
     async def undo_plan(self, key: str) -> UndoPlan:
         """What undoing a landed task would revert, and which later tasks touched the same files."""

@@ -76,9 +76,10 @@ _TASK_COLUMNS = (
 class Store(RecordsMixin, HumanMixin):
     """All durable state of one project. Every write commits before it returns."""
 
-    def __init__(self, db: Database, project_id: int) -> None:
+    def __init__(self, db: Database, project_id: int, project_root: Path | None = None) -> None:
         self.db = db
         self.project_id = project_id
+        self.project_root = project_root
 
     @classmethod
     async def open(cls, db_path: Path, project_root: Path) -> Store:
@@ -97,7 +98,7 @@ class Store(RecordsMixin, HumanMixin):
         except BaseException:
             await db.close()
             raise
-        return cls(db, project_id)
+        return cls(db, project_id, project_root)
 
     async def close(self) -> None:
         await self.db.close()

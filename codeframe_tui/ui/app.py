@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,17 +21,24 @@ from codeframe_tui.engine.events import (
     ReviewDecided,
     ReviewRequested,
     RunFinished,
+    TaskLanded,
+    TaskStatusChanged,
+    TaskUndone,
+    WorkPaused,
+    WorkspaceChecked,
 )
 from codeframe_tui.engine.lead import RunSummary
-from codeframe_tui.engine.session import Engine
+from codeframe_tui.engine.session import CommandRefused, Engine
 from codeframe_tui.engine.waiting import InboxItem
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
+from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.discovery import DiscoveryScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
+from codeframe_tui.ui.text import format_bytes
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +111,26 @@ class CodeframeApp(App[int]):
             self.main.load_tasks(await self.engine.store.list_tasks())
         if not self.auto_run:
             return
+        init_git = False
+        problem = await self.engine.workspace_problem()
+        if problem is not None:
+            # Each task works in its own git worktree: a plain folder must become a repository first.
+            answer = await self.push_screen_wait(confirm(
+                "Make it a git repository?",
+                f"{problem}. Each task works in its own git worktree and lands by a merge, so that "
+                "parallel agents never overwrite each other and every task can be undone.\n\n"
+                "y runs `git init` and commits what is there now (.codeframe/ is left out). "
+                "n leaves the folder alone; nothing runs.",
+                yes="git init", no="Leave it",
+            ))
+            if answer != "yes":
+                self.engine_error = f"Not started: {problem}. Run `git init`, or set worktrees = false."
+                self.notify(self.engine_error, severity="warning", timeout=30)
+                self.sub_title = "not started: not a git repository"
+                return
+            init_git = True
         try:
-            self.summary = await self.engine.run()
+            self.summary = await self.engine.run(init_git=init_git)
         except Exception as exc:  # the workers are already stopped; the person must see why
             log.exception("the run stopped on an error")
             self.engine_error = f"The run stopped on an error: {exc}"
@@ -122,6 +148,7 @@ class CodeframeApp(App[int]):
             yield SystemCommand("Follow the latest tests", "Test output follows the latest run (f)",
                                 screen.action_follow_tests)
             yield SystemCommand("Open the inbox", "Questions and reviews waiting for you (b)", self.action_open_inbox)
+            yield SystemCommand("Undo the task", "Revert the highlighted done task's merge (u)", self.action_undo)
         if isinstance(screen, InboxScreen):
             yield SystemCommand("Answer or open", "Answer the question, or show the diff (enter)", screen.action_open)
             yield SystemCommand("Yes / accept", "Answer yes, or accept the reviewed work (y)", screen.action_yes)
@@ -155,11 +182,21 @@ class CodeframeApp(App[int]):
                 self._inbox_changed()
             case BlockerResolved() | BlockerExpired() | ReviewDecided():
                 self._inbox_changed()
+            case WorkspaceChecked() | TaskLanded() | TaskUndone() | WorkPaused():
+                self._show_disk()
+            case TaskStatusChanged() if event.status in ("running", "rejected"):
+                self._show_disk()
             case RunFinished():
                 self.attention.alert(
                     f"Run finished: {event.done} done, {event.failed} failed of {event.total}",
                     severity="information" if event.done == event.total else "warning",
                 )
+
+    def _show_disk(self) -> None:
+        """Disk used by the worktrees, under the Agents pane (a walk of the worktrees: on events only)."""
+        used = self.engine.worktree_bytes() if self.engine is not None else None
+        if used is not None:
+            self.main.agents_table.border_subtitle = f"worktrees {format_bytes(used)}"
 
     def _inbox_changed(self) -> None:
         # exclusive: a burst of events costs one query, the last one.
@@ -173,6 +210,32 @@ class CodeframeApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, InboxScreen):
                 screen.show(self.inbox_items)
+
+    @work(exit_on_error=False)
+    async def action_undo(self) -> None:
+        """`u` on a done task: show what its undo reverts and what later work touched, then ask."""
+        key = self.main.tasks_table.highlighted_key()
+        if self.engine is None or key is None:
+            return
+        try:
+            plan = await self.engine.undo_plan(key)
+        except CommandRefused as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        later = "\n".join(f"  {s}" for s in plan.later) or "  none"
+        body = (f"Reverts {plan.commit[:10]} on the base branch (a new commit; history is kept).\n"
+                f"Files: {', '.join(plan.files) or 'none'}\nLater work that touched them (it stays):\n{later}")
+        choice = await self.push_screen_wait(ChoiceScreen(f"Undo task {key}?", body, {
+            "a": ("Undo, run it again", "approved"), "r": ("Undo, reject it", "rejected"),
+        }))
+        if choice is None:
+            return
+        try:
+            commit = await self.engine.undo(key, to=choice)
+        except CommandRefused as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.notify(f"Task {key} undone by {commit[:10]}; it is {choice}.", markup=False)
 
     def action_open_inbox(self) -> None:
         if self.engine is None:

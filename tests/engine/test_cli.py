@@ -151,3 +151,45 @@ def test_answers_need_headless(tmp_path):
     project = make_project(tmp_path / "p")
     proc = cli("run", str(project), "--answers", "x.json", env_home=tmp_path)
     assert proc.returncode == 2 and "--answers is for --headless runs" in proc.stderr
+
+
+def test_run_on_a_folder_that_is_not_a_repository_says_to_init(tmp_path):
+    project = tmp_path / "plain"
+    project.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless"], capture_output=True,
+        text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test",
+             "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
+    )
+    assert proc.returncode == 2
+    assert "is not a git repository" in proc.stderr and "--init-git" in proc.stderr
+    assert not (project / ".git").exists()
+
+
+def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
+    import asyncio
+
+    from support import open_engine, passing_responder, tasks
+
+    project = make_project(tmp_path / "p")
+
+    async def land_one():
+        engine, _, _ = await open_engine(project, passing_responder, tasks(("1", "backend")))
+        try:
+            assert (await engine.run()).all_done
+        finally:
+            await engine.close()
+
+    asyncio.run(land_one())
+    assert (project / "pkg" / "m_1.py").exists()
+    no = subprocess.run([sys.executable, "-m", "codeframe_tui", "undo", "1", "--project", str(project)],
+                        input="n\n", capture_output=True, text=True, timeout=120,
+                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert no.returncode == 1 and "nothing changed" in no.stdout
+    assert "changed pkg/m_1.py, tests/test_m_1.py" in no.stdout and (project / "pkg" / "m_1.py").exists()
+    yes = cli("undo", "1", "--project", str(project), "--yes", "--to", "rejected", env_home=tmp_path)
+    assert yes.returncode == 0, yes.stderr
+    assert "task 1 is rejected" in yes.stdout and not (project / "pkg" / "m_1.py").exists()
+    again = cli("undo", "1", "--project", str(project), "--yes", env_home=tmp_path)
+    assert again.returncode == 2 and "no landed merge to undo" in again.stderr

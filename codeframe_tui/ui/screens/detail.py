@@ -60,6 +60,8 @@ class TaskDetailScreen(ModalScreen[None]):
         if task.reason:
             line(f"Why: {task.reason}")
         line(f"Depends on: {', '.join(task.depends_on) or 'nothing'}")
+        for label, text in isolation_lines(task, self.store.project_root):
+            line(f"{label}: {text}")
         if task.description:
             line("Description", "bold")
             line(task.description)
@@ -103,3 +105,21 @@ class TaskDetailScreen(ModalScreen[None]):
                 line(f"{r.decision}" + (f": {r.feedback}" if r.feedback else ""))
         out.rstrip()
         return out
+
+
+def isolation_lines(task, project: Path | None) -> list[tuple[str, str]]:
+    """Where the task works and what landed: its branch and worktree, its merge, its undo."""
+    from codeframe_tui.engine.workspace import branch_for
+
+    extra = task.extra if isinstance(task.extra, dict) else {}
+    lines = []
+    branch = branch_for(task.key)
+    if project is not None:
+        folder = project / ".codeframe" / "worktrees" / branch.removeprefix("codeframe/")
+        if folder.is_dir():
+            lines.append(("Worktree", f"{folder.relative_to(project)} on branch {branch}"))
+    if extra.get("landed_commit"):
+        lines.append(("Landed", f"{str(extra['landed_commit'])[:10]}, merged from {extra.get('branch', branch)}"))
+    if extra.get("undone_by"):
+        lines.append(("Undone", f"by {str(extra['undone_by'])[:10]}"))
+    return lines

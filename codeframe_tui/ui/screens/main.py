@@ -42,6 +42,7 @@ class MainScreen(Screen):
         Binding("t", "show_tests", "Task's tests"),
         Binding("f", "follow_tests", "Follow tests"),
         Binding("b", "app.open_inbox", "Inbox"),
+        Binding("u", "app.undo", "Undo", show=False),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Prev pane", show=False),
     ]
