@@ -1,0 +1,120 @@
+"""The command line's project tools: `tests`, `import` and `undo` (the TUI and runs are in cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+from codeframe_tui.cli import EXIT_NOT_ALL_DONE, EXIT_OK, EXIT_USAGE, _project_dir, _UsageError  # noqa: F401
+
+
+async def tests(args: argparse.Namespace) -> int:
+    from codeframe_tui.config import ConfigError, load_settings
+    from codeframe_tui.runner import command_from_config, detect_test_command, run_tests
+
+    project = _project_dir(args.path)
+    try:
+        settings = load_settings(project)
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+    configured = settings.test_commands.get(args.part)
+    command = (
+        command_from_config(list(configured), project) if configured else detect_test_command(project, args.part)
+    )
+    if command is None:
+        raise _UsageError(f"no test command found for {project} (set [tests] in .codeframe/config.toml)")
+    lines: list[str] = []
+    run = await run_tests(command, timeout=settings.test_timeout,
+                          on_line=None if args.json else lambda line: print(line, flush=True))
+    if args.json:
+        print(json.dumps(run.as_dict()))
+    else:
+        print(f"{run.status}: {run.passed} passed, {run.failed} failed, {run.errors} errors, "
+              f"{run.skipped} skipped of {run.total} in {run.duration:.2f}s")
+    del lines
+    return EXIT_OK if run.status == "passed" else EXIT_NOT_ALL_DONE
+
+
+async def import_plan(args: argparse.Namespace) -> int:
+    from codeframe_tui.domain.graph import PlanError
+    from codeframe_tui.plan import PlanImportError, import_plan, plan_to_json
+    from codeframe_tui.store import Store, StoreError
+
+    try:
+        plan = import_plan(args.source.expanduser().resolve(), tag=args.tag)
+    except PlanImportError as exc:
+        raise _UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(plan_to_json(plan), ensure_ascii=False, indent=None if args.dry_run else 2))
+    else:
+        done = sum(1 for t in plan.tasks if t.status == "done")
+        print(f"{plan.source}: {plan.format}, {len(plan.tasks)} tasks ({done} already done), "
+              f"{len(plan.edges())} dependencies, {len(plan.issues)} issues/phases")
+    if args.dry_run:
+        return EXIT_OK
+    project = _project_dir(args.project)
+    from codeframe_tui.config import CONFIG_DIR
+
+    tasks = plan.tasks
+    if plan.context_files:
+        # spec.md, plan.md and quickstart.md travel with every task, for its worker's prompt.
+        from dataclasses import replace
+
+        paths = [str(p) for p in plan.context_files]
+        tasks = tuple(replace(t, extra={**t.extra, "context_files": paths}) for t in tasks)
+    store = await Store.open(project / CONFIG_DIR / "state.db", project)
+    try:
+        await store.add_plan(plan.issues, tasks)  # one transaction: all or nothing
+    except (PlanError, StoreError) as exc:
+        raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
+    finally:
+        await store.close()
+    if not args.json:
+        print(f"imported into {project}; the tasks start proposed (approve them, or run with --approve-all)")
+    return EXIT_OK
+
+
+def undo(args: argparse.Namespace) -> int:
+    """Show what undoing would revert and which later work touched the same files; ask; revert."""
+    plan = asyncio.run(_with_engine(args.project, lambda engine: engine.undo_plan(args.task)))
+    print(f"undo {plan.key}: reverts {plan.commit[:10]}, which changed {', '.join(plan.files) or 'no files'}")
+    if plan.later:
+        print("later work touched the same files (it stays):")
+        for subject in plan.later:
+            print(f"  {subject}")
+    if not args.yes and input("revert it? [y/N] ").strip().lower() not in ("y", "yes"):
+        print("nothing changed")
+        return EXIT_NOT_ALL_DONE
+    commit = asyncio.run(_with_engine(args.project, lambda engine: engine.undo(args.task, to=args.to)))
+    print(f"undone by {commit[:10]}; task {args.task} is {args.to}")
+    return EXIT_OK
+
+
+async def _with_engine(path: Path, command):
+    """Open the project's engine (no model: git and the store only), run `command(engine)`, close."""
+    from codeframe_tui.config import ConfigError, load_settings
+    from codeframe_tui.engine.session import CommandRefused, Engine
+    from codeframe_tui.engine.workspace import WorkspaceError
+
+    project = _project_dir(path)
+    try:
+        settings = load_settings(project)
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+    engine = await Engine.open(settings, _NoModel(), lambda event: None)
+    try:
+        await engine.lead.open_workspace()
+        return await command(engine)
+    except (CommandRefused, WorkspaceError) as exc:
+        raise _UsageError(str(exc)) from exc
+    finally:
+        await engine.close()
+
+
+class _NoModel:
+    """`undo` talks to git and the store only; the engine still wants a model it can close."""
+
+    async def close(self) -> None:
+        return None

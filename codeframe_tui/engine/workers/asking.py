@@ -1,0 +1,94 @@
+"""The worker's side of talking to the person: its questions, late answers, and the tool_result turns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from codeframe_tui.domain import MAX_QUESTION_CHARS, Blocker, BlockerKind, Task, TestRun
+from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
+from codeframe_tui.llm import prompts
+from codeframe_tui.llm.client import HumanQuestion, ToolCall
+
+if TYPE_CHECKING:
+    from codeframe_tui.engine.context import EngineContext
+
+
+class AskingMixin:
+    """Mixed into WorkerAgent; relies on its ctx, agent_id, task_key, test_part and helpers."""
+
+    ctx: EngineContext
+    agent_id: str
+    task_key: str | None
+    test_part: str
+    _unanswered: dict[int, str]
+
+    async def _user_turn(self, reply: ToolCall, text: str, *, is_error: bool = False) -> dict:
+        """The tool_result for the model's call (and for any extra calls), then late answers to its
+        ASYNC questions as text: a tool_result must come first in the turn."""
+        content: list[dict] = [{
+            "type": "tool_result", "tool_use_id": reply.tool_use_id, "content": text,
+            **({"is_error": True} if is_error else {}),
+        }]
+        content += [
+            {"type": "tool_result", "tool_use_id": extra, "is_error": True,
+             "content": "Only the first tool call of a turn is used; this one was ignored."}
+            for extra in reply.other_tool_use_ids
+        ]
+        content += [{"type": "text", "text": t} for t in await self._late_answers()]
+        return {"role": "user", "content": content}
+
+    async def _question(self, task: Task, q: HumanQuestion, left: int) -> tuple[Blocker, str | None]:
+        """The model asked the person. SYNC: wait for the answer (None: nobody can answer in this run).
+        ASYNC: go on with the stated assumption at once."""
+        kind = BlockerKind.SYNC if q.blocking else BlockerKind.ASYNC
+        await self.set_step("asking the person" if q.blocking else "noting a question, going on")
+        blocker, answer = await self._ask_person(task, q.question, kind=kind, source="model", yes_no=q.yes_no,
+                                                 assumption=q.assumption)
+        if kind == BlockerKind.ASYNC:
+            self._unanswered[blocker.id] = q.question
+            return blocker, prompts.went_on_with_assumption(q.assumption, left)
+        if answer is None:
+            return blocker, None
+        return blocker, prompts.person_answered(q.question, answer, left)
+
+    async def _late_answers(self) -> list[str]:
+        if not self._unanswered or self.task_key is None:
+            return []
+        out = []
+        for b in await self.ctx.store.blockers(self.task_key):
+            if b.id in self._unanswered and b.answer is not None:
+                out.append(prompts.late_answer(b.question, b.answer))
+                del self._unanswered[b.id]
+        return out
+
+    async def _ask_for_test_command(self, task: Task, run: TestRun, attempt: int) -> tuple[bool, TestRun]:
+        """Ask for a test command, then look it up again (the person may have set it in config)."""
+        while await engine_questions(self.ctx, task.key) < MAX_ENGINE_QUESTIONS:
+            question = (
+                f"Task {task.key} '{task.title}' needs its tests to pass, but no test command was "
+                f"found for the {self.test_part} part. Set one under [tests] in .codeframe/config.toml, "
+                "then answer to run them."
+            )
+            _, answer = await self._ask_person(task, question)
+            if answer is None:
+                return False, replace(run, output=question)
+            run = await self._run_tests(task, attempt)
+            if run.command:
+                break
+        return True, run
+
+    def _stuck_question(self, task: Task, run: TestRun | None, rejected: str) -> str:
+        if run is not None:
+            names = ", ".join(run.failing_tests[:5]) or "names not reported"
+            what = f"its tests still fail ({run.status}: {run.failed} failed, {run.errors} errors; {names})"
+        else:
+            what = f"its changes are still rejected ({rejected})"
+        return (
+            f"Task {task.key} '{task.title}': after {self.ctx.settings.max_corrections} correction attempts "
+            f"{what}. How should the agent proceed?"
+        )
+
+    async def _ask_person(self, task: Task, question: str, **kwargs) -> tuple[Blocker, str | None]:
+        current = await self.ctx.store.get_task(task.key)
+        return await ask_person(self.ctx, current, question[:MAX_QUESTION_CHARS], agent_id=self.agent_id, **kwargs)
