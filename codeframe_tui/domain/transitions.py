@@ -15,14 +15,15 @@ S = TaskStatus
 #  review -> approved: rejected with feedback; the agent tries again with it in its prompt.
 #  review -> rejected: rejected for good.
 #  review -> blocked: accepted, but its landing conflicted or turned the tests red.
-#  done -> approved/rejected: the person undid its landed work (`u`).
+#  done/blocked -> approved/rejected: the person undid its landed work (`u`); blocked when the
+#  tests went red after it landed.
 #  failed -> approved also follows an answer to "a dependency failed, how to proceed?".
 TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.RUNNING, S.PROPOSED, S.REJECTED, S.CANCELLED}),
     S.RUNNING: frozenset({S.DONE, S.REVIEW, S.FAILED, S.BLOCKED, S.CANCELLED, S.APPROVED}),
     S.REVIEW: frozenset({S.DONE, S.APPROVED, S.REJECTED, S.BLOCKED}),
-    S.BLOCKED: frozenset({S.APPROVED, S.RUNNING, S.FAILED, S.CANCELLED}),
+    S.BLOCKED: frozenset({S.APPROVED, S.RUNNING, S.FAILED, S.CANCELLED, S.REJECTED}),
     S.FAILED: frozenset({S.APPROVED}),
     S.CANCELLED: frozenset({S.APPROVED}),
     S.REJECTED: frozenset({S.PROPOSED}),

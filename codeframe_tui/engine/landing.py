@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from codeframe_tui.domain import MAX_QUESTION_CHARS, Task, TaskStatus, TestRun, TestStatus
+from codeframe_tui.domain import MAX_QUESTION_CHARS, IllegalTransition, Task, TaskStatus, TestRun, TestStatus
 from codeframe_tui.engine.asking import ask_person
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import TaskLanded, TaskUndone, TestResult, TestStarted
-from codeframe_tui.engine.workspace import branch_for
+from codeframe_tui.engine.workspace import WorkspaceError, branch_for, ensure_workspace
 from codeframe_tui.runner import run_tests
 from codeframe_tui.vcs import Git, GitError
 
@@ -57,47 +57,75 @@ async def run_suite(ctx: EngineContext, task: Task, root, purpose: str) -> TestR
 
 
 async def land(ctx: EngineContext, task: Task) -> Landing:
-    """Merge the task's branch into the base. On a conflict or red tests the branch stays as it is."""
+    """Merge the task's branch into the base. On a conflict or red tests the branch stays as it is.
+    Called under `ctx.landing` (see `complete`): one landing, undo or discard at a time."""
     workspace = ctx.workspace
     assert workspace is not None
     branch = branch_for(task.key)
-    root = ctx.roots.get(task.key)
-    if root is None:
-        return Landing(True)  # it never had a worktree, so nothing to land (never commit the main tree)
-    tree = Git(root)
     main = workspace.git
-    async with ctx.landing:
-        try:
-            # Only what the agent wrote: test caches and setup output never ride along.
-            changed = [c.path for c in await ctx.store.task_changes(task.key)]
-            await tree.commit_all(trailer_message(task, f"{task.key}: {task.title}"), changed)
-            before = await tree.head()
-            ok, conflicts = await tree.merge(workspace.base, f"Merge {workspace.base} into {branch}")
-            if not ok:
-                return Landing(False, f"the base branch {workspace.base} conflicts with it in: {', '.join(conflicts)}")
-            if await tree.head() != before:  # the base moved on: test what will really land
-                run = await run_suite(ctx, task, tree.root, "merge")
-                if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
-                    return Landing(False, f"with {workspace.base} merged in, the tests fail ({_brief(run)})")
-            ok, conflicts = await main.merge(branch, trailer_message(task, f"Land {task.key}: {task.title}"))
-            if not ok:
-                return Landing(False, f"merging into {workspace.base} conflicts in: {', '.join(conflicts)}")
-            commit = await main.head()
-        except GitError as exc:
-            return Landing(False, f"git refused: {exc}")
-        await ctx.store.set_extra(task.key, landed_commit=commit, branch=branch)
-        await ctx.publish(TaskLanded(task_id=task.key, commit=commit, branch=branch, base=workspace.base))
-        run = await run_suite(ctx, task, workspace.project, "merge")
-        if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
-            # The merge stays (work is never thrown away); the person decides, and `u` can undo it.
-            return Landing(False, f"landed as {commit[:10]}, but then {workspace.base}'s tests fail "
-                                  f"({_brief(run)})", commit)
-        try:
-            await workspace.remove(task.key)
-        except GitError:
-            log.exception("could not remove the worktree of %s after landing", task.key)
+    try:
+        root = ctx.roots.get(task.key)
+        if root is None or not root.is_dir():
+            if not await main.branch_exists(branch):
+                return Landing(True)  # it never had a worktree: nothing to land (never commit the main tree)
+            root, _ = await workspace.open_for(task.key)  # its folder went missing: made again from its branch
+            ctx.roots[task.key] = root
+        tree = Git(root)
+        if await main.current_branch() != workspace.base:
+            return Landing(False, f"the project folder is no longer on {workspace.base}; switch back to land")
+        changed = [c.path for c in await ctx.store.task_changes(task.key)]
+        unmerged = (await tree.out("diff", "--name-only", "--diff-filter=U")).split()
+        marked = conflict_marked(root, sorted(set(changed) | set(unmerged)))
+        if marked:
+            return Landing(False, f"conflict markers remain in: {', '.join(sorted(set(marked)))}")
+        # Only what the agent wrote: test caches and setup output never ride along.
+        await tree.commit_all(trailer_message(task, f"{task.key}: {task.title}"), changed)
+        if await main.is_merged(branch, workspace.base):
+            return Landing(True)  # nothing new since it last landed: no merge, and no commit to call its own
+        before = await tree.head()
+        ok, conflicts = await tree.merge(workspace.base, f"Merge {workspace.base} into {branch}")
+        if not ok:
+            return Landing(False, f"the base branch {workspace.base} conflicts with it in: {', '.join(conflicts)}")
+        if await tree.head() != before:  # the base moved on: test what will really land
+            run = await run_suite(ctx, task, tree.root, "merge")
+            if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
+                return Landing(False, f"with {workspace.base} merged in, the tests fail ({_brief(run)})")
+        base_before = await main.head()
+        ok, conflicts = await main.merge(branch, trailer_message(task, f"Land {task.key}: {task.title}"))
+        if not ok:
+            return Landing(False, f"merging into {workspace.base} conflicts in: {', '.join(conflicts)}")
+        commit = await main.head()
+        if commit == base_before:
+            return Landing(True)
+    except (GitError, WorkspaceError, OSError) as exc:
+        return Landing(False, f"git refused: {exc}")
+    await ctx.store.set_extra(task.key, landed_commit=commit, branch=branch)
+    await ctx.publish(TaskLanded(task_id=task.key, commit=commit, branch=branch, base=workspace.base))
+    run = await run_suite(ctx, task, workspace.project, "merge")
+    if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
+        # The merge stays (work is never thrown away); the person decides, and `u` can undo it.
+        return Landing(False, f"landed as {commit[:10]}, but then {workspace.base}'s tests fail "
+                              f"({_brief(run)}); `u` undoes the merge", commit)
+    try:
+        await workspace.remove(task.key)
         ctx.roots.pop(task.key, None)
-        return Landing(True, commit=commit)
+    except (GitError, WorkspaceError, OSError) as exc:
+        log.warning("kept the worktree of %s after landing: %s", task.key, exc)
+    return Landing(True, commit=commit)
+
+
+def conflict_marked(root, paths: list[str]) -> list[str]:
+    """Files still holding git's conflict markers: they must never land."""
+    marked = []
+    for rel in paths:
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines = text.splitlines()
+        if any(x.startswith("<<<<<<< ") for x in lines) and any(x.startswith(">>>>>>> ") for x in lines):
+            marked.append(rel)
+    return marked
 
 
 def _brief(run: TestRun) -> str:
@@ -108,9 +136,18 @@ def _brief(run: TestRun) -> str:
 async def complete(ctx: EngineContext, task: Task, *, reason: str, agent_id: str | None = None) -> Task:
     """Work that is accepted (by review, or `auto`) becomes `done`; with worktrees, only once it has
     landed. A landing that fails blocks the task with a question, its branch kept as it is."""
-    if ctx.workspace is None:
+    if await ensure_workspace(ctx) is None:
         return await ctx.move(task, TaskStatus.DONE, reason=reason, agent_id=agent_id)
-    landing = await land(ctx, task)
+    async with ctx.landing:
+        current = await ctx.store.get_task(task.key)
+        if current.status != task.status:  # another decision won while this one waited
+            raise IllegalTransition(task.key, current.status, TaskStatus.DONE)
+        landing = await land(ctx, task)
+        return await _settle_landing(ctx, task, landing, reason, agent_id)
+
+
+async def _settle_landing(ctx: EngineContext, task: Task, landing: Landing, reason: str,
+                          agent_id: str | None) -> Task:
     if landing.landed and not landing.commit:
         return await ctx.move(task, TaskStatus.DONE, reason=reason, agent_id=agent_id)
     if landing.landed:
@@ -140,7 +177,8 @@ class UndoPlan:
 async def plan_undo(ctx: EngineContext, key: str) -> UndoPlan:
     task = await ctx.store.get_task(key)
     commit = str(task.extra.get("landed_commit", "")) if isinstance(task.extra, dict) else ""
-    if task.status != TaskStatus.DONE or not commit or ctx.workspace is None:
+    await ensure_workspace(ctx)
+    if task.status not in (TaskStatus.DONE, TaskStatus.BLOCKED) or not commit or ctx.workspace is None:
         raise GitError(("revert",), None, f"task {key} has no landed merge to undo (it is {task.status})")
     git = ctx.workspace.git
     files = tuple(await git.files_changed(commit))

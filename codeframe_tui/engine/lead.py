@@ -31,7 +31,7 @@ from codeframe_tui.engine.events import (
 from codeframe_tui.engine.landing import complete, modified_tests
 from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
-from codeframe_tui.engine.workspace import Workspace, branch_for
+from codeframe_tui.engine.workspace import open_workspace
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +119,8 @@ class LeadAgent:
         person's uncommitted files, which are never touched, and the worktrees found again."""
         if not self.ctx.settings.worktrees:
             return
-        workspace = self.ctx.workspace or Workspace(self.ctx.settings)
-        state = await workspace.prepare(init=init_git)
-        self.ctx.workspace = workspace
-        found = await workspace.known()
-        for branch, path in found.items():
-            key = next((t.key for t in await self.ctx.store.list_tasks() if branch_for(t.key) == branch), None)
-            if key is not None:
-                self.ctx.roots[key] = path
-        await self.ctx.publish(WorkspaceChecked(base=state.base, dirty=state.dirty, worktrees=tuple(sorted(found))))
+        state, found = await open_workspace(self.ctx, init=init_git)
+        await self.ctx.publish(WorkspaceChecked(base=state.base, dirty=state.dirty, worktrees=found))
 
     async def _recover_interrupted(self) -> None:
         """A task left `running` by a dead process goes back to `approved`, its retries kept; so does

@@ -14,6 +14,7 @@ from codeframe_tui.engine.changes import ChangeError, resolve_target
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import ReviewDecided
 from codeframe_tui.engine.landing import complete
+from codeframe_tui.engine.workspace import ensure_workspace
 from codeframe_tui.store import StoreError
 from codeframe_tui.store.human import FileChangeRecord
 
@@ -51,6 +52,11 @@ async def reject(ctx: EngineContext, key: str, feedback: str) -> None:
         raise ReviewRefused("say what to change: the feedback goes to the agent")
     if len(feedback) > MAX_ANSWER_CHARS:
         raise ReviewRefused(f"feedback is at most {MAX_ANSWER_CHARS} characters; this has {len(feedback)}")
+    async with ctx.landing:  # never while a landing of it is under way
+        await _reject_locked(ctx, key, feedback)
+
+
+async def _reject_locked(ctx: EngineContext, key: str, feedback: str) -> None:
     task = await _in_review(ctx, key)
     # The review row first: the attempt the lead may start the moment the task is approved reads it.
     await ctx.store.add_review(key, "rejected", feedback)
@@ -67,14 +73,16 @@ async def discard(ctx: EngineContext, key: str, feedback: str = "") -> list[str]
     """Reject for good: the task is `rejected` (its dependents are held) and its changes are undone
     where no one changed the file since. Returns the files left as they are, to say so."""
     why = "rejected for good in review" + (f": {feedback[:200]}" if feedback.strip() else "")
-    await ctx.move(await _in_review(ctx, key), TaskStatus.REJECTED, reason=why)
-    if ctx.workspace is not None:
-        # Its work never left its worktree: the person confirmed the discard, so both go.
-        await ctx.workspace.remove(key, merged_only=False)
-        ctx.roots.pop(key, None)
-        kept: list[str] = []
-    else:
-        kept = revert(ctx.project, await ctx.store.task_changes(key))
+    workspace = await ensure_workspace(ctx)
+    async with ctx.landing:  # never while a landing of it is under way
+        await ctx.move(await _in_review(ctx, key), TaskStatus.REJECTED, reason=why)
+        if workspace is not None:
+            # Its work never left its worktree: the person confirmed the discard, so both go.
+            await workspace.remove(key, merged_only=False)
+            ctx.roots.pop(key, None)
+            kept: list[str] = []
+        else:
+            kept = revert(ctx.project, await ctx.store.task_changes(key))
     await ctx.store.add_review(key, "discarded", feedback)
     await ctx.publish(ReviewDecided(task_id=key, decision="discarded", feedback=feedback))
     ctx.inbox.wake()

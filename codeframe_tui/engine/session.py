@@ -19,6 +19,7 @@ from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.waiting import InboxItem, inbox_items
+from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.repos import NewTask
@@ -170,12 +171,13 @@ class Engine:
     async def _review(self, decision: Awaitable[T]) -> T:
         try:
             return await decision
-        except (reviewing.ReviewRefused, StoreError, IllegalTransition) as exc:
+        except (reviewing.ReviewRefused, StoreError, IllegalTransition, GitError, WorkspaceError) as exc:
             raise CommandRefused(str(exc)) from exc
 
     async def workspace_problem(self) -> str | None:
         """Why tasks cannot get worktrees here (not a git repository), for the person to fix or accept."""
-        if self.settings.worktrees and not await Git(self.settings.project).is_repo():
+        git = Git(self.settings.project)
+        if self.settings.worktrees and not await git.is_repo() and await git.toplevel() is None:
             return f"{self.settings.project} is not a git repository"
         return None
 
@@ -186,16 +188,14 @@ class Engine:
         """What undoing a landed task would revert, and which later tasks touched the same files."""
         try:
             return await landing.plan_undo(self.ctx, key)
-        except (GitError, StoreError) as exc:
+        except (GitError, WorkspaceError, StoreError) as exc:
             raise CommandRefused(str(exc)) from exc
 
     async def undo(self, key: str, to: str = "approved") -> str:
         """Revert a done task's merge (git revert); the task goes back to `approved` or `rejected`."""
-        if self.ctx.workspace is None and self.settings.worktrees:
-            await self.lead.open_workspace()
         try:
             return await landing.undo(self.ctx, key, TaskStatus(to))
-        except (GitError, StoreError, ValueError, IllegalTransition) as exc:
+        except (GitError, WorkspaceError, StoreError, ValueError, IllegalTransition) as exc:
             raise CommandRefused(str(exc)) from exc
 
     async def task_diff(self, key: str) -> list[FileDiff]:

@@ -3,6 +3,7 @@ when the task starts, found again after a restart, removed only once its work ha
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -26,8 +27,21 @@ class WorkspaceError(RuntimeError):
 
 
 def branch_for(key: str) -> str:
-    # Task keys come from plans: anything git would refuse in a ref name becomes '-'.
-    return BRANCH_PREFIX + (_UNSAFE.sub("-", key).strip(".-") or "task")
+    """codeframe/<key>. Task keys come from plans: what git would refuse in a ref becomes '-', and a
+    key that had to change gets a short hash of itself, so two keys never share a branch."""
+    safe = re.sub(r"\.{2,}", "-", _UNSAFE.sub("-", key)).strip(".-") or "task"
+    if safe.endswith(".lock"):
+        safe += "-k"
+    if safe != key:
+        safe += "-" + hashlib.sha1(key.encode()).hexdigest()[:6]
+    return BRANCH_PREFIX + safe
+
+
+# Left behind by test runs and tools, never the agent's work: they do not stop a worktree's removal.
+_GENERATED = ("__pycache__/", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".tox/", "node_modules",
+              ".venv", "venv", ".codeframe/", ".coverage")
+# Shared from the project into each worktree rather than rebuilt: untracked, so git would not bring them.
+_SHARED_ENVS = (".venv", "venv", "node_modules")
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,12 @@ class Workspace:
     async def prepare(self, *, init: bool = False) -> RepoState:
         """Check the repository (or make one, with `init`) and note the base branch."""
         if not await self.git.is_repo():
+            top = await self.git.toplevel()
+            if top is not None:
+                raise WorkspaceError(
+                    f"{self.project} is inside the git repository at {top}: open that folder instead "
+                    "(or set worktrees = false)"
+                )
             if not init:
                 raise WorkspaceError(
                     f"{self.project} is not a git repository. Each task works in its own git worktree; "
@@ -88,7 +108,11 @@ class Workspace:
         path = self.path_for(key)
         existing = (await self.known()).get(branch)
         if existing is not None and existing.is_dir():
+            if not await self._furnished(existing):
+                await self._furnish(existing)  # its setup failed last time: try it again
             return existing, False
+        if existing is not None:
+            await self.git.run("worktree", "prune")  # its folder was deleted: let git forget it
         if path.exists():
             # A folder git no longer knows (pruned, or left by a crash): never reused or overwritten.
             await self.git.run("worktree", "prune")
@@ -111,8 +135,17 @@ class Workspace:
             raise GitError(("merge", self.base), result.code, result.err or result.out)
         return conflicts
 
+    async def _marker(self, path: Path) -> Path:
+        # In the worktree's own git folder: nothing in its files, nothing to commit.
+        return Path(await Git(path).out("rev-parse", "--absolute-git-dir")) / "codeframe-furnished"
+
+    async def _furnished(self, path: Path) -> bool:
+        return (await self._marker(path)).exists()
+
     async def _furnish(self, path: Path) -> None:
-        """Copy the configured untracked files in (.env...), then run the setup command."""
+        """Share the project's environments (.venv, node_modules), copy the configured untracked
+        files in (.env...), then run the setup command; marked done only when all of it worked."""
+        _share_envs(self.project, path)
         for name in self.settings.worktree_copy:
             source = self.project / name
             if source.is_file() and not source.is_symlink():
@@ -129,6 +162,7 @@ class Workspace:
                     f"the worktree setup command `{self.settings.worktree_setup}` failed "
                     f"({result.exit_code}): {result.output_tail[-500:]}"
                 )
+        (await self._marker(path)).write_text("ok\n")
 
     async def remove(self, key: str, *, merged_only: bool = True) -> None:
         """Remove a task's worktree and branch: by default only once the branch is merged into the
@@ -138,6 +172,10 @@ class Workspace:
             raise WorkspaceError(f"{branch} is not merged into {self.base}; it is kept")
         path = (await self.known()).get(branch)
         if path is not None:
+            leftovers = [p for p in await Git(path).dirty_files() if not p.startswith(_GENERATED)]
+            if merged_only and leftovers:
+                # Files someone put there by hand (never the agent's: those were committed).
+                raise WorkspaceError(f"{path} has uncommitted files ({', '.join(leftovers[:5])}); it is kept")
             await self.git.remove_worktree(path)
         if await self.git.branch_exists(branch):
             await self.git.run("branch", "-q", "-d" if merged_only else "-D", branch)
@@ -153,3 +191,32 @@ class Workspace:
                 except OSError:
                     pass
         return total
+
+
+def _share_envs(project: Path, path: Path) -> None:
+    for name in _SHARED_ENVS:
+        source, target = project / name, path / name
+        if source.is_dir() and not os.path.lexists(target):
+            target.symlink_to(source, target_is_directory=True)
+
+
+async def open_workspace(ctx, *, init: bool = False) -> tuple[RepoState, tuple[str, ...]]:
+    """Check the repository, and find the task worktrees of an earlier run again (their tasks keep
+    working in them). Returns the repository's state and the branches found."""
+    workspace = ctx.workspace or Workspace(ctx.settings)
+    state = await workspace.prepare(init=init)
+    ctx.workspace = workspace
+    found = await workspace.known()
+    keys = {branch_for(t.key): t.key for t in await ctx.store.list_tasks()}
+    for branch, path in found.items():
+        if branch in keys:
+            ctx.roots[keys[branch]] = path
+    return state, tuple(sorted(found))
+
+
+async def ensure_workspace(ctx) -> Workspace | None:
+    """The engine's workspace, opened now if a command needs it before any run did (an accept or an
+    undo straight after start): never land or undo without it."""
+    if ctx.workspace is None and ctx.settings.worktrees:
+        await open_workspace(ctx)
+    return ctx.workspace

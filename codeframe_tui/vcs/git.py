@@ -40,6 +40,14 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _is_dir(path: Path) -> bool:
+    return os.path.isdir(path)
+
+
+def _exists(root: Path, path: Path) -> bool:
+    return (path if path.is_absolute() else root / path).exists()
+
+
 def _existing(root: Path, paths: list[str]) -> list[str]:
     return [p for p in paths if os.path.lexists(os.path.join(root, p))]
 
@@ -55,10 +63,14 @@ class Git:
         return Git(root)
 
     async def run(self, *args: str, check: bool = True, limit: float = GIT_TIMEOUT) -> GitResult:
-        proc = await asyncio.create_subprocess_exec(
-            "git", *args, cwd=self.root, env=_env(), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
-        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                "git", *args, cwd=self.root, env=_env(), stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+            )
+        except FileNotFoundError as exc:  # no git on PATH, or the folder is gone
+            what = "git is not installed" if _is_dir(self.root) else f"{self.root} is missing"
+            raise GitError(args, None, f"{what} ({exc})") from exc
         try:
             out, err = await asyncio.wait_for(proc.communicate(), limit)
         except BaseException:
@@ -80,6 +92,11 @@ class Git:
     async def is_repo(self) -> bool:
         result = await self.run("rev-parse", "--show-toplevel", check=False)
         return result.code == 0 and result.out.strip() == self._real
+
+    async def toplevel(self) -> str | None:
+        """The top of the repository this folder is in, or None when it is in none."""
+        result = await self.run("rev-parse", "--show-toplevel", check=False)
+        return result.out.strip() if result.code == 0 else None
 
     async def init(self) -> None:
         await self.run("init", "-q")
@@ -170,7 +187,7 @@ class Git:
             present = _existing(self.root, paths)
             gone = [p for p in paths if p not in present]
             if present:
-                await self.run("add", "-A", "--", *present)
+                await self.run("add", "-A", "-f", "--", *present)  # -f: the agent's own files, even if ignored
             if gone:
                 await self.run("rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
         unmerged = (await self.run("diff", "--name-only", "--diff-filter=U", check=False)).out.split()
@@ -182,9 +199,24 @@ class Git:
         await self.run("commit", "-q", "-m", message)
         return await self.head()
 
+    async def busy(self) -> str | None:
+        """What the person is in the middle of in this tree (a merge, a rebase...), or None. The tool
+        never merges or reverts over it: its own --abort would throw their work away."""
+        for name, what in (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+                           ("REVERT_HEAD", "a revert"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase")):
+            path = Path((await self.run("rev-parse", "--git-path", name)).out.strip())
+            if _exists(self.root, path):
+                return what
+        if (await self.run("diff", "--name-only", "--diff-filter=U", check=False)).out.strip():
+            return "resolving conflicts"
+        return None
+
     async def merge(self, branch: str, message: str) -> tuple[bool, list[str]]:
         """Merge `branch` into the checked-out branch with a merge commit. On a conflict the merge is
         aborted (nothing is left half-done) and the conflicting paths are returned."""
+        state = await self.busy()
+        if state is not None:
+            raise GitError(("merge", branch), None, f"{self.root} is in the middle of {state}; finish it first")
         result = await self.run("merge", "--no-ff", "-m", message, branch, check=False)
         if result.code == 0:
             return True, []
@@ -195,6 +227,9 @@ class Git:
         return False, conflicts
 
     async def revert_merge(self, commit: str, message: str) -> tuple[bool, list[str]]:
+        state = await self.busy()
+        if state is not None:
+            raise GitError(("revert", commit), None, f"{self.root} is in the middle of {state}; finish it first")
         result = await self.run("revert", "--no-edit", "-m", "1", commit, check=False)
         if result.code == 0:
             await self.run("commit", "-q", "--amend", "-m", message)

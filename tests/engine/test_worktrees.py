@@ -16,6 +16,7 @@ from codeframe_tui.engine.events import (
     ReviewRequested,
     TaskLanded,
     TestResult,
+    WorkPaused,
     WorkspaceChecked,
 )
 from codeframe_tui.engine.session import CommandRefused, Engine
@@ -27,6 +28,10 @@ from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
 
 def git(root, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout.rstrip()
+
+
+def git_try(root, *args: str) -> int:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True).returncode
 
 
 def submit(request):
@@ -50,7 +55,10 @@ async def test_two_parallel_tasks_on_different_files_both_land(tmp_path):
     assert "Land 1: Task 1" in log and "Land 2: Task 2" in log and "Codeframe-Task: 2" in log
     assert git(project, "branch", "--list", "codeframe/*") == ""  # merged: branch and worktree removed
     assert not list((project / ".codeframe" / "worktrees").iterdir())
-    assert git(project, "status", "--porcelain") == ""  # no cache or stray file was committed or left
+    assert git(project, "status", "--porcelain") == ""  # nothing stray left in the person's tree
+    tracked = git(project, "ls-files").splitlines()
+    assert not [p for p in tracked if "__pycache__" in p or p.endswith(".pyc") or ".pytest_cache" in p]
+    assert set(tracked) >= {"pkg/m_1.py", "pkg/m_2.py", "tests/test_m_1.py", "tests/test_m_2.py"}
 
 
 async def test_the_same_lines_give_one_landing_and_one_conflict_with_its_branch_intact(tmp_path):
@@ -221,7 +229,9 @@ async def test_a_restart_finds_the_worktrees_again_and_keeps_their_work(tmp_path
     checked = next(e for e in seen if isinstance(e, WorkspaceChecked))
     assert checked.worktrees == ("codeframe/1",)
     assert summary.all_done and any(isinstance(e, TaskLanded) for e in seen)
-    assert git(project, "worktree", "list").count("\n") == 0  # landed, so removed; nothing orphaned
+    # The hand-made file was in no commit: the worktree is kept for it rather than removed with it.
+    assert (path / "scratch.txt").read_text() == "work in progress\n"
+    assert "codeframe/1" in git(project, "worktree", "list")
 
 
 async def test_a_folder_that_is_not_a_repository_is_refused_or_initialised(tmp_path):
@@ -270,3 +280,55 @@ async def test_disk_limit_pauses_new_tasks(tmp_path):
     finally:
         await engine.close()
     assert summary.done == 0 and "running" not in rec.statuses("1")
+    paused = rec.of(WorkPaused)
+    assert len(paused) == 1 and paused[0].used_bytes >= 4096 and "worktree_disk_limit_gb" in paused[0].reason
+
+
+async def test_a_merge_in_progress_in_the_persons_tree_is_never_aborted(tmp_path):
+    """The person is half-way through their own merge: landing refuses, and their state stays."""
+    project = make_project(tmp_path / "p")
+    git(project, "checkout", "-q", "-b", "side")
+    (project / "a.txt").write_text("SIDE\n")
+    git(project, "add", "a.txt")
+    git(project, "commit", "-q", "-m", "side")
+    git(project, "checkout", "-q", "main")
+    (project / "a.txt").write_text("MINE\n")
+    git(project, "add", "a.txt")
+    git(project, "commit", "-q", "-m", "mine")
+    git_try(project, "merge", "side")  # conflicts
+    (project / "a.txt").write_text("RESOLVED BY HAND\n")
+    engine, _, rec = await open_engine(project, submit, tasks(("1", "backend")))
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.blocked == 1 and "in the middle of a merge" in rec.of(BlockerCreated)[0].question
+    assert (project / "a.txt").read_text() == "RESOLVED BY HAND\n"
+    assert (project / ".git" / "MERGE_HEAD").exists()
+
+
+async def test_a_task_with_nothing_new_does_not_claim_anothers_merge(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, submit, tasks(("1", "backend")))
+    try:
+        await engine.run()
+        first = (await engine.store.get_task("1")).extra["landed_commit"]
+        same = lambda r: ToolUseReply(SUBMIT_CHANGES, writes("pkg/m_1.py", "VALUE = 1\n"))  # noqa: E731 (as it is)
+        engine.ctx.model = scripted_model_client(engine.settings, ScriptedModel(same))
+        await engine.store.add_plan([], tasks(("2", "backend")))
+        await engine.approve_all()
+        await engine.run()
+        second = await engine.store.get_task("2")
+    finally:
+        await engine.close()
+    assert second.status == "done" and "landed_commit" not in second.extra and first
+
+
+def test_branch_names_never_collide_and_are_valid_refs():
+    from codeframe_tui.engine.workspace import branch_for
+
+    names = [branch_for(k) for k in ("Auth: login", "Auth login", "1..2", "v1.lock", "1.2", "T10")]
+    assert len(set(names)) == len(names)
+    assert names[-2:] == ["codeframe/1.2", "codeframe/T10"]
+    for name in names:
+        assert subprocess.run(["git", "check-ref-format", "--branch", name], capture_output=True).returncode == 0
