@@ -101,7 +101,11 @@ async def land(ctx: EngineContext, task: Task) -> Landing:
         return Landing(False, f"git refused: {exc}")
     await ctx.store.set_extra(task.key, landed_commit=commit, branch=branch)
     await ctx.publish(TaskLanded(task_id=task.key, commit=commit, branch=branch, base=workspace.base))
-    run = await run_suite(ctx, task, workspace.project, "merge")
+    # The base's tests once more, on exactly the landed tree. The task's worktree holds that same tree
+    # (its branch already had the base merged in), without the person's own uncommitted files, which
+    # must neither be touched nor turn every landing red; otherwise the project folder itself.
+    same = await _same_tree(tree, main)
+    run = await run_suite(ctx, task, tree.root if same else workspace.project, "merge")
     if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
         # The merge stays (work is never thrown away); the person decides, and `u` can undo it.
         return Landing(False, f"landed as {commit[:10]}, but then {workspace.base}'s tests fail "
@@ -112,6 +116,13 @@ async def land(ctx: EngineContext, task: Task) -> Landing:
     except (GitError, WorkspaceError, OSError) as exc:
         log.warning("kept the worktree of %s after landing: %s", task.key, exc)
     return Landing(True, commit=commit)
+
+
+async def _same_tree(a: Git, b: Git) -> bool:
+    try:
+        return await a.out("rev-parse", "HEAD^{tree}") == await b.out("rev-parse", "HEAD^{tree}")
+    except GitError:
+        return False
 
 
 def conflict_marked(root, paths: list[str]) -> list[str]:
