@@ -184,7 +184,7 @@ class CodeframeApp(App[int]):
                 self._inbox_changed()
             case WorkspaceChecked() | TaskLanded() | TaskUndone() | WorkPaused():
                 self._show_disk()
-            case TaskStatusChanged() if event.status in ("running", "rejected"):
+            case TaskStatusChanged() if event.status in ("running", "done", "rejected"):
                 self._show_disk()
             case RunFinished():
                 self.attention.alert(
