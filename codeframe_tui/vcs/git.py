@@ -40,6 +40,17 @@ def _env() -> dict[str, str]:
     return env
 
 
+# Commands that change the repository: on a cancel they are let finish rather than killed.
+_WRITES = frozenset({"add", "rm", "commit", "merge", "revert", "worktree", "branch", "init", "config"})
+CANCEL_GRACE = 30.0
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 def _is_dir(path: Path) -> bool:
     return os.path.isdir(path)
 
@@ -71,12 +82,20 @@ class Git:
         except FileNotFoundError as exc:  # no git on PATH, or the folder is gone
             what = "git is not installed" if _is_dir(self.root) else f"{self.root} is missing"
             raise GitError(args, None, f"{what} ({exc})") from exc
+        talk = asyncio.ensure_future(proc.communicate())
         try:
-            out, err = await asyncio.wait_for(proc.communicate(), limit)
+            out, err = await asyncio.wait_for(asyncio.shield(talk), limit)
+        except asyncio.CancelledError:
+            if args and args[0] in _WRITES:
+                # A quit mid-merge must not kill git half-way (a stale index.lock, a half-written
+                # merge in the person's tree): let it finish, briefly, then go.
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(talk, CANCEL_GRACE)
+            _kill(proc)
+            await proc.wait()
+            raise
         except BaseException:
-            # Timed out or cancelled: the whole group goes (a hook may have started children).
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            _kill(proc)  # timed out: the whole group goes (a hook may have started children)
             await proc.wait()
             raise
         result = GitResult(proc.returncode or 0, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))

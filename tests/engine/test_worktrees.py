@@ -352,3 +352,21 @@ async def test_a_worktree_shares_the_projects_virtualenv_and_ignores_the_persons
         await engine.close()
     assert summary.all_done  # the person's failing, uncommitted test did not turn the landing red
     assert [e.status for e in rec.of(TestResult) if e.purpose == "merge"] == ["passed"]
+
+
+async def test_a_cancel_lets_a_writing_git_command_finish(tmp_path):
+    from codeframe_tui.vcs import Git
+
+    project = make_project(tmp_path / "p")
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nsleep 0.5\n")
+    hook.chmod(0o755)
+    (project / "x.py").write_text("X = 1\n")
+    repo = Git(project)
+    commit = asyncio.ensure_future(repo.commit_all("slow commit"))
+    await asyncio.sleep(0.2)
+    commit.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await commit
+    assert git(project, "log", "-1", "--format=%s") == "slow commit"  # finished, not killed half-way
+    assert not (project / ".git" / "index.lock").exists()
