@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo")
+COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo", "status")
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE, EXIT_NEEDS_PERSON = 0, 1, 2, 3
 
@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the task's status afterwards: approved (runs again) or rejected")
     p_undo.add_argument("--yes", action="store_true", help="do not ask to confirm")
 
+    p_status = sub.add_parser("status", help="print the tasks, what waits for a person, and usage; start nothing")
+    p_status.add_argument("path", nargs="?", default=".", type=Path)
+    p_status.add_argument("--json", action="store_true")
+
     p_tests = sub.add_parser("tests", help="run a project's tests as the agents will, and print the result")
     p_tests.add_argument("path", nargs="?", default=".", type=Path)
     p_tests.add_argument("--part", choices=("backend", "frontend", "test"), default="test")
@@ -80,12 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
-        if args.command in ("tests", "import", "undo"):
+        if args.command in ("tests", "import", "undo", "status"):
             from codeframe_tui import cli_tools
 
             if args.command == "undo":
                 return cli_tools.undo(args)
-            return asyncio.run(cli_tools.tests(args) if args.command == "tests" else cli_tools.import_plan(args))
+            tool = {"tests": cli_tools.tests, "import": cli_tools.import_plan, "status": cli_tools.status}
+            return asyncio.run(tool[args.command](args))
         if args.command == "run":
             return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all,
                         answers=args.answers, review=args.review, init_git=args.init_git)

@@ -92,7 +92,7 @@ def undo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _with_engine(path: Path, command):
+async def _with_engine(path: Path, command, *, workspace: bool = True):
     """Open the project's engine (no model: git and the store only), run `command(engine)`, close."""
     from codeframe_tui.config import ConfigError, load_settings
     from codeframe_tui.engine.session import CommandRefused, Engine
@@ -103,9 +103,13 @@ async def _with_engine(path: Path, command):
         settings = load_settings(project)
     except ConfigError as exc:
         raise _UsageError(str(exc)) from exc
+    if not workspace and not settings.db_path.exists():
+        raise _UsageError(f"{project} has no plan yet (no {settings.db_path.relative_to(project)}); "
+                          "start with `codeframe-tui new` or `codeframe-tui import`")
     engine = await Engine.open(settings, _NoModel(), lambda event: None)
     try:
-        await engine.lead.open_workspace()
+        if workspace:
+            await engine.lead.open_workspace()
         return await command(engine)
     except (CommandRefused, WorkspaceError) as exc:
         raise _UsageError(str(exc)) from exc
@@ -118,3 +122,38 @@ class _NoModel:
 
     async def close(self) -> None:
         return None
+
+
+async def status(args: argparse.Namespace) -> int:
+    """The project's tasks, what waits for a person, and usage, read from the store: nothing starts."""
+
+    async def read(engine):
+        tasks = await engine.store.list_tasks()
+        return tasks, await engine.inbox(), await engine.store.usage_totals()
+
+    tasks, waiting, (calls, tokens_in, tokens_out) = await _with_engine(args.path, read, workspace=False)
+    counts: dict[str, int] = {}
+    for task in tasks:
+        counts[str(task.status)] = counts.get(str(task.status), 0) + 1
+    if args.json:
+        print(json.dumps({
+            "tasks": [{"task_id": t.key, "title": t.title, "status": str(t.status), "agent_type": str(t.agent_type),
+                       "agent_id": t.agent_id, "depends_on": list(t.depends_on), "retries": t.retries,
+                       "reason": t.reason, "landed_commit": t.extra.get("landed_commit", "")} for t in tasks],
+            "counts": counts,
+            "waiting": [{"kind": i.kind, "task_id": i.task_key, "blocker_id": i.blocker_id, "text": i.text,
+                         "since": i.since.isoformat()} for i in waiting],
+            "usage": {"calls": calls, "input_tokens": tokens_in, "output_tokens": tokens_out},
+        }, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{len(tasks)} tasks: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    for t in tasks:
+        why = f"  ({t.reason[:80]})" if t.reason else ""
+        print(f"  {t.key:<6} {str(t.status):<9} {t.agent_id or str(t.agent_type):<11} {t.title[:50]}{why}")
+    if waiting:
+        print(f"{len(waiting)} waiting for a person (open the TUI and press b):")
+        for item in waiting:
+            what = "review" if item.kind == "review" else f"question {item.blocker_id}"
+            print(f"  {what} on task {item.task_key}: {item.text[:100]}")
+    print(f"model: {calls} calls, {tokens_in} tokens in, {tokens_out} tokens out")
+    return EXIT_OK

@@ -136,6 +136,16 @@ def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp
     assert "on task 1.3: Should the share of books read be a percentage" in proc.stdout
     # Everything that did not depend on 1.3 still finished.
     assert "task 3.2 done" in proc.stdout and "task 1.3 blocked" in proc.stdout
+    # `status` reads the same state back without starting anything.
+    state = cli("status", str(tmp_path / "d"), "--json", env_home=tmp_path)
+    assert state.returncode == 0, state.stderr
+    data = json.loads(state.stdout)
+    assert data["counts"] == {"done": 7, "blocked": 1}
+    assert [(w["kind"], w["task_id"]) for w in data["waiting"]] == [("blocker", "1.3")]
+    assert data["usage"]["calls"] == 9  # one per task, and 1.3's question
+    text = cli("status", str(tmp_path / "d"), env_home=tmp_path).stdout
+    assert "8 tasks: 1 blocked, 7 done" in text and "question 1 on task 1.3" in text
+    assert cli("status", str(tmp_path), env_home=tmp_path).returncode == 2  # no plan there
 
 
 def test_a_bad_answers_file_is_a_usage_error_and_nothing_is_made(tmp_path):
