@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         answers=args.answers, review=args.review, init_git=args.init_git)
         # `new`, or opening a project with no plan yet, starts discovery.
         return _run(args.path, headless=False, as_json=False, approve_all=False, discover=True)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Signalled):
         return 130
     except _UsageError as exc:
         print(f"codeframe-tui: {exc}", file=sys.stderr)
@@ -157,10 +157,40 @@ async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Pat
     engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink,
                                answerer=book)
     try:
-        summary = await engine.run(approve_all=True)
+        summary = await _until_signalled(engine.run(approve_all=True))
         return await _headless_exit(engine, summary, as_json)
     finally:
         await engine.close()
+
+
+class _Signalled(Exception):
+    """SIGTERM or SIGHUP stopped a headless run; the agents were stopped cleanly first."""
+
+
+async def _until_signalled(run):
+    """Run the engine; on SIGTERM or SIGHUP (a dropped SSH session) cancel it, so the workers stop
+    cleanly and running tasks go back to approved, then exit 130 like ctrl+c."""
+    import signal
+
+    task = asyncio.ensure_future(run)
+    loop = asyncio.get_running_loop()
+    hit: list[int] = []
+
+    def stop(sig: int) -> None:
+        hit.append(sig)
+        task.cancel()
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop, sig)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if hit:
+            raise _Signalled() from None
+        raise
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
 
 
 async def _headless_exit(engine, summary, as_json: bool) -> int:
@@ -219,7 +249,7 @@ async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_g
     engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink,
                                answerer=book)
     try:
-        summary = await engine.run(approve_all=approve_all, init_git=init_git)
+        summary = await _until_signalled(engine.run(approve_all=approve_all, init_git=init_git))
         return await _headless_exit(engine, summary, as_json)
     except WorkspaceError as exc:
         raise _UsageError(str(exc)) from exc

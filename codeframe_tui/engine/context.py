@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codeframe_tui.config import ConfigError, Settings, load_settings
@@ -69,9 +70,16 @@ class EngineContext:
         """
         root = root or self.project
         configured = self._configured_tests().get(part) or self.settings.test_commands.get(part)
-        if configured:
-            return command_from_config(list(configured), root)
-        return detect_test_command(root, part)
+        command = command_from_config(list(configured), root) if configured else detect_test_command(root, part)
+        if command is None or root == self.project:
+            return command
+        # In a worktree that shares the project's .venv, an editable install's .pth points at the
+        # project folder: the worktree's own code must come first. No bytecode litter either.
+        first = [str(p) for p in (root / "src", root) if p.is_dir()]
+        inherited = [v for k, v in command.env if k == "PYTHONPATH"] or [os.environ.get("PYTHONPATH", "")]
+        path = os.pathsep.join(first + [p for p in inherited if p])
+        env = tuple((k, v) for k, v in command.env if k != "PYTHONPATH")
+        return replace(command, env=env + (("PYTHONPATH", path), ("PYTHONDONTWRITEBYTECODE", "1")))
 
     def _configured_tests(self) -> dict[str, tuple[str, ...]]:
         try:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from codeframe_tui.domain import MAX_QUESTION_CHARS, IllegalTransition, Task, TaskStatus, TestRun, TestStatus
-from codeframe_tui.engine.asking import ask_person
+from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import TaskLanded, TaskUndone, TestResult, TestStarted
 from codeframe_tui.engine.workspace import WorkspaceError, branch_for, ensure_workspace
@@ -166,6 +166,10 @@ async def _settle_landing(ctx: EngineContext, task: Task, landing: Landing, reas
         return await ctx.move(task, TaskStatus.DONE, reason=f"{reason}; {landed}" if reason else landed,
                               agent_id=agent_id)
     task = await ctx.move(task, TaskStatus.BLOCKED, reason=f"could not land: {landing.problem}", agent_id=agent_id)
+    if await engine_questions(ctx, task.key) >= MAX_ENGINE_QUESTIONS:
+        # Answered and retried enough (an answers file answers every time): stop, do not loop.
+        return await ctx.move(task, TaskStatus.FAILED, reason=f"could not land after {MAX_ENGINE_QUESTIONS} "
+                                                              f"tries: {landing.problem}")
     question = (
         f"Task {task.key} '{task.title}' could not land: {landing.problem}. Its branch {branch_for(task.key)} "
         f"is kept as it is. Answer, and the agent tries again from the current {ctx.workspace.base} "
@@ -204,6 +208,12 @@ async def undo(ctx: EngineContext, key: str, to: TaskStatus = TaskStatus.APPROVE
     plan = await plan_undo(ctx, key)
     task = await ctx.store.get_task(key)
     async with ctx.landing:
+        if await ctx.workspace.git.branch_exists(branch_for(key)):
+            # Landed but kept (its tests went red after): its work is in the base's history, and a
+            # retry must start afresh, for merging a reverted branch again would drop its files.
+            # Refused (WorkspaceError), before anything changes, if its worktree holds someone's files.
+            await ctx.workspace.remove(key)
+            ctx.roots.pop(key, None)
         ok, conflicts = await ctx.workspace.git.revert_merge(
             plan.commit, trailer_message(task, f"Undo {key}: {task.title}")
         )

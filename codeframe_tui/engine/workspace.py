@@ -37,9 +37,16 @@ def branch_for(key: str) -> str:
     return BRANCH_PREFIX + safe
 
 
-# Left behind by test runs and tools, never the agent's work: they do not stop a worktree's removal.
-_GENERATED = ("__pycache__/", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".tox/", "node_modules",
-              ".venv", "venv", ".codeframe/", ".coverage")
+# Left behind by test runs and tools, never the agent's work: a path with one of these as a folder
+# (at any depth), or ending so, does not stop a worktree's removal.
+_GENERATED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", "node_modules",
+                             ".venv", "venv", ".codeframe", ".hypothesis", "htmlcov", ".nox"})
+_GENERATED_ENDS = (".pyc", ".egg-info", ".coverage", "coverage.xml")
+
+
+def is_generated(path: str) -> bool:
+    parts = path.rstrip("/").split("/")
+    return any(p in _GENERATED_DIRS or p.endswith(".egg-info") for p in parts) or path.endswith(_GENERATED_ENDS)
 # Shared from the project into each worktree rather than rebuilt: untracked, so git would not bring them.
 _SHARED_ENVS = (".venv", "venv", "node_modules")
 
@@ -172,7 +179,7 @@ class Workspace:
             raise WorkspaceError(f"{branch} is not merged into {self.base}; it is kept")
         path = (await self.known()).get(branch)
         if path is not None:
-            leftovers = [p for p in await Git(path).dirty_files() if not p.startswith(_GENERATED)]
+            leftovers = [p for p in await Git(path).dirty_files() if not is_generated(p)]
             if merged_only and leftovers:
                 # Files someone put there by hand (never the agent's: those were committed).
                 raise WorkspaceError(f"{path} has uncommitted files ({', '.join(leftovers[:5])}); it is kept")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Iterable
 
 from textual import work
@@ -76,7 +78,17 @@ class CodeframeApp(App[int]):
     def main(self) -> MainScreen:
         return self.get_screen("main")  # type: ignore[return-value]
 
+    def _install_signals(self, install: bool) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                if install:
+                    loop.add_signal_handler(sig, self._on_hangup)
+                else:
+                    loop.remove_signal_handler(sig)
+
     def on_mount(self) -> None:
+        self._install_signals(True)
         self.install_screen(MainScreen(self.banner, offline=self.offline), name="main")
         self.push_screen("main")
         self._engine_worker = self.run_worker(self._run_engine(), name="engine", group="engine",
@@ -261,13 +273,37 @@ class CodeframeApp(App[int]):
             self.push_screen(TaskDetailScreen(self.engine.store, key))
 
     async def action_quit(self) -> None:
+        """With agents at work, ask first (q or ctrl+c again, or y, quits); otherwise quit now."""
+        running = sum(1 for s in self.main.tasks_table.display_status.values() if s == "running")
+        if running and not isinstance(self.screen, ChoiceScreen):
+            self.push_screen(confirm(
+                "Stop the agents and quit?",
+                f"{running} agent(s) are working. Quitting stops them cleanly: their tasks go back to "
+                "approved and start again when you reopen the project. Questions and reviews stay "
+                "waiting, and nothing done is lost.",
+                yes="Stop and quit", no="Keep working",
+            ), self._quit_if_yes)
+            return
+        await self.quit_now()
+
+    async def _quit_if_yes(self, answer: str | None) -> None:
+        if answer == "yes":
+            await self.quit_now()
+
+    async def quit_now(self) -> None:
         """Stop the agents cleanly (tasks stay resumable), close the store and the client, exit."""
         await self.stop_engine()
         self.exit(0)
 
+    def _on_hangup(self) -> None:
+        # SIGHUP (the SSH connection dropped) or SIGTERM: no one to ask; stop cleanly, as `q` would.
+        log.warning("signal received: stopping the agents and quitting")
+        self.call_later(self.quit_now)
+
     async def on_unmount(self) -> None:
         # However the app ends, the engine is stopped and closed: an open aiosqlite connection
         # would keep its thread, and the process, alive after the screen is gone.
+        self._install_signals(False)
         await self.stop_engine()
 
     async def stop_engine(self) -> None:

@@ -203,3 +203,24 @@ def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
     assert "task 1 is rejected" in yes.stdout and not (project / "pkg" / "m_1.py").exists()
     again = cli("undo", "1", "--project", str(project), "--yes", env_home=tmp_path)
     assert again.returncode == 2 and "no landed merge to undo" in again.stderr
+
+
+def test_sigterm_stops_a_headless_run_cleanly(tmp_path):
+    import signal
+    import time
+
+    root = tmp_path / "d"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codeframe_tui", "demo", "--headless", "--dir", str(root), "--latency", "0.5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if " running by " in line or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    state = json.loads(cli("status", str(root), "--json", env_home=tmp_path).stdout)
+    assert "running" not in state["counts"]
+    assert any("stopped" in t["reason"] for t in state["tasks"] if t["status"] == "approved")

@@ -370,3 +370,28 @@ async def test_a_cancel_lets_a_writing_git_command_finish(tmp_path):
         await commit
     assert git(project, "log", "-1", "--format=%s") == "slow commit"  # finished, not killed half-way
     assert not (project / ".git" / "index.lock").exists()
+
+
+def test_generated_files_are_told_from_hand_made_ones():
+    from codeframe_tui.engine.workspace import is_generated
+
+    for path in ("pkg/__pycache__/m.cpython-311.pyc", "src/x.egg-info/PKG-INFO", ".venv", "a/node_modules/b.js",
+                 ".pytest_cache/v/x", "coverage.xml"):
+        assert is_generated(path), path
+    for path in ("venvtools.py", "notes.txt", "src/pkg/cache.py", "tests/test_x.py"):
+        assert not is_generated(path), path
+
+
+async def test_a_worktrees_own_code_comes_first_on_the_import_path(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, submit, tasks(("1", "backend")))
+    try:
+        worktree = project / ".codeframe" / "worktrees" / "1"
+        (worktree / "src").mkdir(parents=True)
+        command = engine.ctx.test_command("backend", worktree)
+        in_project = engine.ctx.test_command("backend")
+    finally:
+        await engine.close()
+    env = dict(command.env)
+    assert env["PYTHONPATH"].split(":")[:2] == [str(worktree / "src"), str(worktree)]
+    assert env["PYTHONDONTWRITEBYTECODE"] == "1" and "PYTHONPATH" not in dict(in_project.env)

@@ -11,6 +11,7 @@ from codeframe_tui.store import Store
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import demo_app
+from codeframe_tui.ui.screens.confirm import ChoiceScreen
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 
@@ -72,7 +73,13 @@ async def test_quit_while_running_keeps_tasks_resumable(tmp_path):
     app = demo_app(root, latency=0.5, approve_all=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
-        await pilot.press("q")
+        await pilot.press("q")  # agents at work: it asks first, and n keeps them working
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "agent(s) are working" in app.screen.body
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert app.engine is not None and app.screen is app.main
+        await pilot.press("q", "y")
         await wait_for(pilot, lambda: app.engine is None, timeout=15)
     store = await Store.open(root / ".codeframe" / "state.db", root)
     try:
@@ -151,3 +158,18 @@ async def test_actions_are_in_the_command_palette(tmp_path):
         assert app.screen.task_key == "1"
         await pilot.press("escape")
         await pilot.press("q")
+
+
+async def test_a_hangup_stops_the_agents_cleanly_without_asking(tmp_path):
+    """SIGHUP (an SSH connection dropped) and SIGTERM quit as q would, with no one asked."""
+    root = tmp_path / "demo"
+    app = demo_app(root, latency=0.5, approve_all=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
+        app._on_hangup()  # what the loop's SIGHUP handler calls
+        await wait_for(pilot, lambda: app.engine is None, timeout=15)
+    store = await Store.open(root / ".codeframe" / "state.db", root)
+    try:
+        assert not any(t.status == TaskStatus.RUNNING for t in await store.list_tasks())
+    finally:
+        await store.close()
