@@ -298,6 +298,11 @@ def _make_parents(directory: Path, created: list[Path]) -> None:
         created.append(d)  # recorded one by one so a partial failure is still undone
 
 
+def write_atomically(target: Path, data: bytes, mode: int | None = None) -> None:
+    """One file, whole or not at all: staged beside it, fsynced, renamed over it."""
+    os.replace(_stage(target, data, mode), target)
+
+
 def _stage(target: Path, data: bytes, mode: int | None) -> Path:
     """Write `data` to a fresh temp file beside `target` (so os.replace stays on one filesystem)."""
     # Like mkstemp (O_EXCL, unguessable name) but created 0o666 so the umask decides a new file's

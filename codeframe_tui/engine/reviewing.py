@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import secrets
 from pathlib import Path
 
 from codeframe_tui.domain import MAX_ANSWER_CHARS, IllegalTransition, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
-from codeframe_tui.engine.changes import ChangeError, resolve_target
+from codeframe_tui.engine.changes import ChangeError, resolve_target, write_atomically
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import ReviewDecided
 from codeframe_tui.engine.landing import complete
@@ -114,28 +111,11 @@ def revert(project: Path, changes: list[FileChangeRecord]) -> list[str]:
                     path.unlink()
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                _write_atomic(path, change.before, change.before_mode)
+                write_atomically(path, change.before, change.before_mode)
         except OSError:
             log.exception("could not revert %s", change.path)
             kept.append(change.path)
     return kept
-
-
-def _write_atomic(path: Path, data: bytes, mode: int | None) -> None:
-    tmp = path.with_name(f".cf-revert-{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if mode is not None:
-                os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _text(data: bytes | None) -> str | None:

@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from codeframe_tui.vcs import Git, GitError
 log = logging.getLogger(__name__)
 
 BRANCH_PREFIX = "codeframe/"
+DISK_CACHE_SECONDS = 5.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -66,6 +68,7 @@ class Workspace:
         self.git = Git(self.project)
         self.base = ""
         self.folder = settings.state_dir / "worktrees"
+        self._disk: tuple[float, int] | None = None  # (when, bytes) of the last walk
 
     def path_for(self, key: str) -> Path:
         return self.folder / branch_for(key).removeprefix(BRANCH_PREFIX)
@@ -124,6 +127,7 @@ class Workspace:
             # A folder git no longer knows (pruned, or left by a crash): never reused or overwritten.
             await self.git.run("worktree", "prune")
             path = path.with_name(f"{path.name}-{os.getpid()}")
+        self._disk = None
         await self.git.add_worktree(path, branch, self.base)
         await self._furnish(path)
         return path, True
@@ -184,11 +188,16 @@ class Workspace:
                 # Files someone put there by hand (never the agent's: those were committed).
                 raise WorkspaceError(f"{path} has uncommitted files ({', '.join(leftovers[:5])}); it is kept")
             await self.git.remove_worktree(path)
+            self._disk = None
         if await self.git.branch_exists(branch):
             await self.git.run("branch", "-q", "-d" if merged_only else "-D", branch)
 
-    def disk_usage(self) -> int:
-        """Bytes under the worktrees folder (what the per-task copies cost)."""
+    def disk_usage(self, max_age: float = DISK_CACHE_SECONDS) -> int:
+        """Bytes under the worktrees folder (what the per-task copies cost). The walk runs on the
+        event loop, so its result is kept a few seconds; making or removing a worktree drops it."""
+        now = time.monotonic()
+        if self._disk is not None and now - self._disk[0] < max_age:
+            return self._disk[1]
         total = 0
         for folder, dirs, files in os.walk(self.folder):
             dirs[:] = [d for d in dirs if d != ".git"]
@@ -197,6 +206,7 @@ class Workspace:
                     total += os.lstat(os.path.join(folder, name)).st_size
                 except OSError:
                     pass
+        self._disk = (now, total)
         return total
 
 
