@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo", "status")
+from codeframe_tui.serve import add_serve_parser, serve
+
+COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo", "status", "serve")
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE, EXIT_NEEDS_PERSON = 0, 1, 2, 3
 
@@ -25,13 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_demo = sub.add_parser("demo", help="make a demo project and run it on the offline scripted model")
     p_demo.add_argument("--dir", type=Path,
-                        help="folder for the demo project (new or empty); default: a new temp folder")
+                        help="folder for the demo project: new or empty, or a demo made there before (reopened "
+                             "as it was left); default: a new temp folder")
     p_demo.add_argument("--headless", action="store_true", help="no screen: print events instead")
     p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
     p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")
     p_demo.add_argument("--approve-all", action="store_true", help="skip plan review (the headless demo always does)")
     p_demo.add_argument("--answers", type=Path, metavar="FILE",
                         help="with --headless: answers file (default: the demo's own, in .codeframe/answers.json)")
+    p_demo.add_argument("--resume", action="store_true",
+                        help="with --headless: go on with an interrupted run of the demo in --dir")
+    p_demo.add_argument("--review", choices=("review", "auto"),
+                        help="'review' waits for your accept of each task (the demo's config says 'auto')")
 
     p_new = sub.add_parser("new", help="plan a project from a goal: discovery, PRD, tasks, review")
     p_new.add_argument("path", nargs="?", default=".", type=Path)
@@ -47,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="make the project a git repository first if it is not one (each task gets a worktree)")
     p_run.add_argument("--review", choices=("review", "auto"),
                        help="override the config: 'review' waits for your accept, 'auto' marks passing tasks done")
+    p_run.add_argument("--resume", action="store_true",
+                       help="headless: go on with the last run, which was interrupted (killed, or stopped)")
 
     p_import = sub.add_parser("import", help="import a plan (spec-kit tasks.md, Task Master tasks.json, checklist)")
     p_import.add_argument("source", type=Path, help="the plan file, or a folder holding one")
@@ -70,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_tests.add_argument("path", nargs="?", default=".", type=Path)
     p_tests.add_argument("--part", choices=("backend", "frontend", "test"), default="test")
     p_tests.add_argument("--json", action="store_true")
+    add_serve_parser(sub)
     return parser
 
 
@@ -82,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help()
         return EXIT_OK
     try:
+        if args.command == "serve":
+            return serve(args)
         if args.command == "demo":
             return _demo(args)
         if args.command in ("tests", "import", "undo", "status"):
@@ -93,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(tool[args.command](args))
         if args.command == "run":
             return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all,
-                        answers=args.answers, review=args.review, init_git=args.init_git)
+                        answers=args.answers, review=args.review, init_git=args.init_git, resume=args.resume)
         # `new`, or opening a project with no plan yet, starts discovery.
         return _run(args.path, headless=False, as_json=False, approve_all=False, discover=True)
     except (KeyboardInterrupt, _Signalled):
@@ -115,20 +127,22 @@ def _project_dir(path: Path) -> Path:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from codeframe_tui.demo.setup import DEFAULT_LATENCY, new_demo_dir
+    from codeframe_tui.demo.setup import DEFAULT_LATENCY, demo_folder_state, new_demo_dir
 
     root = args.dir.expanduser().resolve() if args.dir else new_demo_dir()
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise _UsageError(f"--dir {root} must be a new or empty folder")
+    if demo_folder_state(root) == "foreign":
+        raise _UsageError(f"--dir {root} must be a new or empty folder, or a demo made there before")
+    if args.resume and not args.headless:
+        raise _UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
     latency = DEFAULT_LATENCY if args.latency is None else args.latency
     if args.headless:
         if not args.json:
             print(f"demo project: {root}", file=sys.stderr)
-        return asyncio.run(_demo_headless(root, latency, args.json, args.answers))
+        return asyncio.run(_demo_headless(root, latency, args.json, args.answers, args.resume, args.review))
     print(f"demo project: {root}")
     from codeframe_tui.ui.launch import run_demo_tui
 
-    return run_demo_tui(root, latency, approve_all=args.approve_all)
+    return run_demo_tui(root, latency, approve_all=args.approve_all, review=args.review)
 
 
 def _answer_book(path: Path | None):
@@ -142,25 +156,44 @@ def _answer_book(path: Path | None):
         raise _UsageError(str(exc)) from exc
 
 
-async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Path | None) -> int:
+async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Path | None, resume: bool,
+                         review: str | None) -> int:
     from codeframe_tui.demo.setup import prepare_demo
-    from codeframe_tui.engine.session import Engine
-    from codeframe_tui.headless import JsonLinesSink, TextSink
     from codeframe_tui.llm.offline import scripted_model_client
     from codeframe_tui.logs import configure_logging
 
     book = _answer_book(answers)  # checked before the demo folder is filled
-    setup = await prepare_demo(root, latency=latency)
+    setup = await prepare_demo(root, latency=latency, review=review)
     configure_logging(setup.settings.log_path)
     book = book or _answer_book(setup.answers_file)
-    sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
-    engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink,
-                               answerer=book)
+    engine = await _open_engine(setup.settings, scripted_model_client(setup.settings, setup.scripted), as_json,
+                                book, resume)
     try:
         summary = await _until_signalled(engine.run(approve_all=True))
         return await _headless_exit(engine, summary, as_json)
     finally:
         await engine.close()
+
+
+async def _open_engine(settings, model, as_json: bool, book, resume: bool):
+    """The engine for a headless run: refused (exit 2) while another process runs the project, and
+    on an interrupted run unless --resume says to go on with it."""
+    from codeframe_tui.engine.runlock import ProjectBusy
+    from codeframe_tui.engine.session import Engine
+    from codeframe_tui.headless import JsonLinesSink, TextSink
+
+    sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
+    try:
+        engine = await Engine.open(settings, model, sink, answerer=book)
+    except ProjectBusy as exc:
+        await model.close()
+        raise _UsageError(f"{exc}; follow it with `codeframe-tui {settings.project}` (read-only) or "
+                          f"`codeframe-tui status {settings.project}`") from exc
+    if engine.interrupted is not None and not resume:
+        text = engine.interrupted.describe()
+        await engine.close()
+        raise _UsageError(f"{text}\nPass --resume to go on with it.")
+    return engine
 
 
 class _Signalled(Exception):
@@ -214,12 +247,15 @@ async def _headless_exit(engine, summary, as_json: bool) -> int:
 
 
 def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discover: bool = False,
-         answers: Path | None = None, review: str | None = None, init_git: bool = False) -> int:
+         answers: Path | None = None, review: str | None = None, init_git: bool = False,
+         resume: bool = False) -> int:
     from codeframe_tui.config import ConfigError, load_settings
 
     project = _project_dir(path)
     if answers is not None and not headless:
         raise _UsageError("--answers is for --headless runs; in the TUI you answer with b")
+    if resume and not headless:
+        raise _UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
     book = _answer_book(answers)
     try:
         settings = load_settings(project, review=review)
@@ -231,23 +267,20 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
             "for the offline scripted model."
         )
     if headless:
-        return asyncio.run(_run_headless(settings, as_json, approve_all, book, init_git))
+        return asyncio.run(_run_headless(settings, as_json, approve_all, book, init_git, resume))
     from codeframe_tui.ui.launch import run_project_tui
 
     return run_project_tui(settings, discover=discover)
 
 
-async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_git: bool) -> int:
-    from codeframe_tui.engine.session import Engine
+async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_git: bool, resume: bool) -> int:
     from codeframe_tui.engine.workspace import WorkspaceError
-    from codeframe_tui.headless import JsonLinesSink, TextSink
     from codeframe_tui.llm.client import ModelClient, build_anthropic_client
     from codeframe_tui.logs import configure_logging
 
     configure_logging(settings.log_path)
-    sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
-    engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink,
-                               answerer=book)
+    engine = await _open_engine(settings, ModelClient(settings, build_anthropic_client(settings)), as_json, book,
+                                resume)
     try:
         summary = await _until_signalled(engine.run(approve_all=approve_all, init_git=init_git))
         return await _headless_exit(engine, summary, as_json)

@@ -92,11 +92,14 @@ def undo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _with_engine(path: Path, command, *, workspace: bool = True):
-    """Open the project's engine (no model: git and the store only), run `command(engine)`, close."""
+async def _with_engine(path: Path, command, *, workspace: bool = True, read_only: bool = False):
+    """Open the project's engine (no model: git and the store only), run `command(engine)`, close.
+    `read_only` reads beside a live run; otherwise the run lock is taken, as a run would."""
     from codeframe_tui.config import ConfigError, load_settings
-    from codeframe_tui.engine.session import CommandRefused, Engine
+    from codeframe_tui.engine.runlock import ProjectBusy
+    from codeframe_tui.engine.session import CommandRefused, Engine, NoModel
     from codeframe_tui.engine.workspace import WorkspaceError
+    from codeframe_tui.store import StoreError
 
     project = _project_dir(path)
     try:
@@ -106,7 +109,13 @@ async def _with_engine(path: Path, command, *, workspace: bool = True):
     if not workspace and not settings.db_path.exists():
         raise _UsageError(f"{project} has no plan yet (no {settings.db_path.relative_to(project)}); "
                           "start with `codeframe-tui new` or `codeframe-tui import`")
-    engine = await Engine.open(settings, _NoModel(), lambda event: None)
+    try:
+        if read_only:
+            engine = await Engine.open_read_only(settings, lambda event: None)
+        else:
+            engine = await Engine.open(settings, NoModel(), lambda event: None)
+    except (ProjectBusy, StoreError) as exc:
+        raise _UsageError(str(exc)) from exc
     try:
         if workspace:
             await engine.lead.open_workspace()
@@ -117,21 +126,17 @@ async def _with_engine(path: Path, command, *, workspace: bool = True):
         await engine.close()
 
 
-class _NoModel:
-    """`undo` talks to git and the store only; the engine still wants a model it can close."""
-
-    async def close(self) -> None:
-        return None
-
-
 async def status(args: argparse.Namespace) -> int:
     """The project's tasks, what waits for a person, and usage, read from the store: nothing starts."""
 
     async def read(engine):
         tasks = await engine.store.list_tasks()
-        return tasks, await engine.inbox(), await engine.store.usage_totals()
+        return tasks, await engine.inbox(), await engine.store.usage_totals(), await engine.store.last_run(), \
+            engine.holder
 
-    tasks, waiting, (calls, tokens_in, tokens_out) = await _with_engine(args.path, read, workspace=False)
+    tasks, waiting, (calls, tokens_in, tokens_out), last, holder = await _with_engine(
+        args.path, read, workspace=False, read_only=True)
+    run = _run_state(last, holder)
     counts: dict[str, int] = {}
     for task in tasks:
         counts[str(task.status)] = counts.get(str(task.status), 0) + 1
@@ -144,9 +149,11 @@ async def status(args: argparse.Namespace) -> int:
             "waiting": [{"kind": i.kind, "task_id": i.task_key, "blocker_id": i.blocker_id, "text": i.text,
                          "since": i.since.isoformat()} for i in waiting],
             "usage": {"calls": calls, "input_tokens": tokens_in, "output_tokens": tokens_out},
+            "run": run,
         }, ensure_ascii=False))
         return EXIT_OK
     print(f"{len(tasks)} tasks: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    print(f"last run: {run['text']}")
     for t in tasks:
         why = f"  ({t.reason[:80]})" if t.reason else ""
         print(f"  {t.key:<6} {str(t.status):<9} {t.agent_id or str(t.agent_type):<11} {t.title[:50]}{why}")
@@ -157,3 +164,20 @@ async def status(args: argparse.Namespace) -> int:
             print(f"  {what} on task {item.task_key}: {item.text[:100]}")
     print(f"model: {calls} calls, {tokens_in} tokens in, {tokens_out} tokens out")
     return EXIT_OK
+
+
+def _run_state(last, holder: int | None) -> dict:
+    """The last run as `status` tells it: live (with its pid), finished, stopped, or killed."""
+    if holder is not None:
+        state, text = "live", f"running now (pid {holder}); `codeframe-tui PATH` follows it read-only"
+    elif last is None:
+        return {"state": "never", "text": "none yet"}
+    elif last.ended_at is None or last.outcome in ("killed", "stopped"):
+        state = "killed" if last.ended_at is None or last.outcome == "killed" else "stopped"
+        text = f"{state}; resume it with `codeframe-tui PATH` (or `run --headless --resume`)"
+    else:
+        state, text = "finished", "finished"
+    out = {"state": state, "text": text}
+    if last is not None:
+        out.update(pid=last.pid, started_at=last.started_at, ended_at=last.ended_at)
+    return out

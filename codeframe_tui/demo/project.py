@@ -63,9 +63,11 @@ FLAKY_TEST = "test_page_shows_count"
 
 
 def create_demo_project(root: Path) -> None:
-    """Write the starter files into an empty (or new) folder; refuse to touch a non-empty one."""
+    """Write the starter files into an empty (or new) folder; refuse to touch a non-empty one
+    (the `.codeframe` folder holding only the demo's own marker counts as empty)."""
     root.mkdir(parents=True, exist_ok=True)
-    leftovers = [p.name for p in root.iterdir()]
+    leftovers = [p.name for p in root.iterdir()
+                 if not (p.name == ".codeframe" and {c.name for c in p.iterdir()} <= {"demo"})]
     if leftovers:
         raise FileExistsError(f"{root} is not empty ({', '.join(sorted(leftovers)[:5])}); choose a new folder")
     for rel, text in STARTER_FILES.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -12,11 +13,13 @@ from pathlib import Path
 from codeframe_tui.config import CONFIG_DIR, CONFIG_FILE, Settings, load_settings
 from codeframe_tui.demo.project import ISSUES, PLAN, create_demo_project
 from codeframe_tui.demo.script import demo_responder
+from codeframe_tui.engine.atomic import write_atomically
 from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.store import Store
 
 DEFAULT_LATENCY = 1.2
+MARKER = "demo"  # .codeframe/demo: "setting up" while the folder is being made, then "ready"
 
 
 @dataclass(frozen=True)
@@ -50,19 +53,50 @@ def _config_text() -> str:
     )
 
 
-async def prepare_demo(root: Path, *, latency: float = DEFAULT_LATENCY) -> DemoSetup:
-    """Create the demo project in `root` (which must be new or empty) and load its plan, proposed."""
+def demo_folder_state(root: Path) -> str:
+    """`new` (missing or empty), `ready` (a demo made here before: reopen it), `partial` (its making
+    was interrupted: made again), or `foreign` (someone else's folder: never touched)."""
+    if not root.exists() or (root.is_dir() and not any(root.iterdir())):
+        return "new"
+    try:
+        text = (root / CONFIG_DIR / MARKER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return "foreign"
+    return {"ready": "ready", "setting up": "partial"}.get(text, "foreign")
+
+
+def clear_partial_demo(root: Path) -> None:
+    """Only for a folder whose marker says we were making a demo in it when we were stopped."""
+    assert demo_folder_state(root) == "partial"
+    for child in root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+async def prepare_demo(root: Path, *, latency: float = DEFAULT_LATENCY, review: str | None = None) -> DemoSetup:
+    """Create the demo project in `root` (new or empty) and load its plan, proposed; or reopen the
+    demo made there before, as it was left (a killed run is then offered to resume)."""
+    state = demo_folder_state(root)
+    if state == "ready":
+        settings = load_settings(root, offline=True, review=review)
+        return DemoSetup(settings, ScriptedModel(demo_responder, latency=latency), settings.state_dir / "answers.json")
+    if state == "partial":
+        clear_partial_demo(root)
+    (root / CONFIG_DIR).mkdir(parents=True, exist_ok=True)
+    (root / CONFIG_DIR / MARKER).write_text("setting up\n", encoding="utf-8")  # first: a crash is then known
     create_demo_project(root)
     config = root / CONFIG_DIR / CONFIG_FILE
-    config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(_config_text(), encoding="utf-8")
     answers = config.parent / "answers.json"
     answers.write_text(json.dumps(DEMO_ANSWERS, indent=2) + "\n", encoding="utf-8")
-    settings = load_settings(root, offline=True)
+    settings = load_settings(root, offline=True, review=review)
     await Workspace(settings).prepare(init=True)  # a git repository: each task gets its own worktree
     store = await Store.open(settings.db_path, settings.project)
     try:
         await store.add_plan(ISSUES, PLAN)
     finally:
         await asyncio.shield(store.close())  # even when cancelled: an open connection's thread blocks exit
+    write_atomically(root / CONFIG_DIR / MARKER, b"ready\n")
     return DemoSetup(settings, ScriptedModel(demo_responder, latency=latency), answers)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
-import secrets
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from codeframe_tui.engine.atomic import O_NOFOLLOW, fsync_dirs, stage, write_fd
+from codeframe_tui.engine.journal import ChangeJournal
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ _FORBIDDEN = [
 ]
 _MAX_COMPONENT_BYTES = 255
 _MAX_PATH_BYTES = 4096
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _Original = tuple[bytes, int] | None  # bytes and permission bits of a file about to change
 
 
@@ -230,9 +230,12 @@ def _encode_content(change: FileChange, max_file_bytes: int) -> bytes:
 
 
 async def apply_changes(
-    changes: ChangeSet, root: Path, *, max_file_bytes: int = 1_000_000, max_files: int = 200
+    changes: ChangeSet, root: Path, *, max_file_bytes: int = 1_000_000, max_files: int = 200,
+    journal: Path | None = None,
 ) -> AppliedChanges:
-    """Validate everything, then apply every change or none; raises ChangeError."""
+    """Validate everything, then apply every change or none; raises ChangeError.
+
+    `journal` (a folder) makes the set whole across a crash too: see engine/journal.py."""
     plan = validate(changes, root, max_file_bytes=max_file_bytes, max_files=max_files)
     # Deliberately no await from here on: a cancel cannot land half-way through the commit.
     originals: dict[Path, _Original] = {}
@@ -240,7 +243,9 @@ async def apply_changes(
     created: list[Path] = []
     done: list[Path] = []
     current = ""
+    book = ChangeJournal(journal, root)
     try:
+        book.staging([t for _, t in plan], _missing_dirs(t.parent for c, t in plan if c.action == "write"))
         for change, target in plan:
             current = change.path
             originals[target] = _read_original(target)
@@ -248,7 +253,8 @@ async def apply_changes(
                 _make_parents(target.parent, created)
                 data = _encode_content(change, max_file_bytes)
                 original = originals[target]
-                temps[target] = _stage(target, data, original[1] if original else None)
+                temps[target] = stage(target, data, original[1] if original else None)
+        book.replacing([(c.action, t, temps.get(t)) for c, t in plan])
         for change, target in plan:
             current = change.path
             if change.action == "write":
@@ -258,6 +264,8 @@ async def apply_changes(
             done.append(target)
     except BaseException as exc:
         problems = _rollback(done, originals, list(temps.values()), created)
+        if not problems:
+            book.close()  # undone here and now: nothing is left for recovery to do
         if problems:
             logger.error("rollback after failing on %r was incomplete: %s", current, problems)
         if not isinstance(exc, Exception):
@@ -265,7 +273,8 @@ async def apply_changes(
         outcome = "rollback incomplete: " + "; ".join(problems) if problems else "nothing changed"
         msg = f"{current!r}: could not apply changes ({exc}); {outcome}"
         raise ChangeError(msg, current) from exc
-    _fsync_dirs({t.parent for _, t in plan} | {d.parent for d in created})
+    fsync_dirs({t.parent for _, t in plan} | {d.parent for d in created})
+    book.close()
     written = tuple(normalize_path(c.path) for c, _ in plan if c.action == "write")
     deleted = tuple(normalize_path(c.path) for c, _ in plan if c.action == "delete")
     contents = {
@@ -288,6 +297,15 @@ def _read_original(target: Path) -> _Original:
     return target.read_bytes(), stat.S_IMODE(mode)  # validated: a regular file, not a link
 
 
+def _missing_dirs(parents) -> list[Path]:
+    missing: set[Path] = set()
+    for directory in parents:
+        while not os.path.lexists(directory) and directory not in missing:
+            missing.add(directory)
+            directory = directory.parent
+    return sorted(missing)
+
+
 def _make_parents(directory: Path, created: list[Path]) -> None:
     missing = []
     while not os.path.lexists(directory):
@@ -296,35 +314,6 @@ def _make_parents(directory: Path, created: list[Path]) -> None:
     for d in reversed(missing):
         os.mkdir(d)
         created.append(d)  # recorded one by one so a partial failure is still undone
-
-
-def write_atomically(target: Path, data: bytes, mode: int | None = None) -> None:
-    """One file, whole or not at all: staged beside it, fsynced, renamed over it."""
-    os.replace(_stage(target, data, mode), target)
-
-
-def _stage(target: Path, data: bytes, mode: int | None) -> Path:
-    """Write `data` to a fresh temp file beside `target` (so os.replace stays on one filesystem)."""
-    # Like mkstemp (O_EXCL, unguessable name) but created 0o666 so the umask decides a new file's
-    # mode; the name leaves out the target's so that a 255-byte target name still fits.
-    tmp = target.parent / f".cf-{secrets.token_hex(8)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o666)
-    try:
-        _write_fd(fd, data, mode)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
-def _write_fd(fd: int, data: bytes, mode: int | None) -> None:
-    with os.fdopen(fd, "wb") as f:
-        if mode is not None:
-            os.fchmod(f.fileno(), mode)  # keep the mode of the file being replaced
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def _rollback(
@@ -347,21 +336,10 @@ def _rollback(
             attempt(os.unlink, target)
         else:
             # Rewritten in place, not renamed: the rename may be exactly what just failed.
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_NOFOLLOW
-            attempt(lambda p: _write_fd(os.open(p, flags, 0o600), *original), target)  # noqa: B023 (called now)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_NOFOLLOW
+            attempt(lambda p: write_fd(os.open(p, flags, 0o600), *original), target)  # noqa: B023 (called now)
     for tmp in temps:
         attempt(os.unlink, tmp)
     for d in reversed(created):
         attempt(os.rmdir, d)
     return problems
-
-
-def _fsync_dirs(directories: set[Path]) -> None:
-    # Makes the renames durable; not every platform can open a directory, hence best effort.
-    for d in directories:
-        with contextlib.suppress(OSError):
-            fd = os.open(d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)

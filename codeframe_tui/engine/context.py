@@ -15,6 +15,7 @@ from codeframe_tui.engine.inbox import Inbox
 from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
+from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,11 @@ class EngineContext:
     workspace: Workspace | None = None  # set when tasks work in git worktrees
     roots: dict[str, Path] = field(default_factory=dict)  # task key -> the folder it works in
     landing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one merge into the base at a time
+    processes: ProcessLog | None = None  # test process groups, recorded for the next start to end
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.settings.state_dir / "journal"
 
     def root_for(self, key: str) -> Path:
         return self.roots.get(key, self.project)

@@ -290,6 +290,19 @@ class ReviewDecided(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InterruptedRunRecovered(Event):
+    """A run that died (`killed`) or was stopped (`stopped`) is picked up: what the start had to mend."""
+
+    type: ClassVar[str] = "interrupted_run_recovered"
+    how: str  # killed | stopped
+    started_at: str
+    pid: int
+    restarted: tuple[str, ...]  # tasks that were running, back to approved with their attempts kept
+    processes_ended: tuple[int, ...]  # stray test processes of the dead run, killed
+    change_sets: tuple[str, ...]  # half-applied change sets, "finished: a.py, b.py" or "rolled back: ..."
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunFinished(Event):
     type: ClassVar[str] = "run_finished"
     done: int

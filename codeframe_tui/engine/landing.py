@@ -50,7 +50,7 @@ async def run_suite(ctx: EngineContext, task: Task, root, purpose: str) -> TestR
     if command is None:
         return TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
     await ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=0, purpose=purpose))
-    run = await run_tests(command, timeout=ctx.settings.test_timeout)
+    run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes)
     await ctx.store.add_test_run(task.key, -1 if purpose == "verify" else -2, run)
     await ctx.publish(TestResult(task_id=task.key, attempt=0, purpose=purpose, **run.as_dict()))
     return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from codeframe_tui.engine.events import (
     WorkspaceChecked,
 )
 from codeframe_tui.engine.landing import complete, modified_tests
+from codeframe_tui.engine.recovery import Interrupted
 from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
 from codeframe_tui.engine.workspace import open_workspace
@@ -65,6 +67,7 @@ class LeadAgent:
         self._running: dict[asyncio.Task[WorkerResult], tuple[Task, WorkerAgent]] = {}
         self._held_reported: dict[str, tuple[str, ...]] = {}
         self._paused = False
+        self.interrupted: Interrupted | None = None  # announced once, when the resumed run starts
 
     async def run(self, *, approve_all: bool = False, init_git: bool = False) -> RunSummary:
         """Run every approved task that can run; with `approve_all`, approve the proposed ones first."""
@@ -77,6 +80,19 @@ class LeadAgent:
             tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
         ))
+        run_id = await store.begin_run(os.getpid())
+        if self.interrupted is not None:
+            await self.ctx.publish(self.interrupted.event())
+            self.interrupted = None
+        try:
+            return await self._run(approve_all, init_git, tasks, started)
+        except BaseException:
+            await asyncio.shield(store.end_run(run_id, "stopped"))
+            raise
+        finally:
+            await asyncio.shield(store.end_run(run_id, "finished"))  # no-op when already ended
+
+    async def _run(self, approve_all: bool, init_git: bool, tasks: list[Task], started: float) -> RunSummary:
         await self.open_workspace(init_git)
         await self._recover_interrupted()
         await answer_pending_from_book(self.ctx)

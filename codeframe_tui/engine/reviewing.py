@@ -7,7 +7,8 @@ from pathlib import Path
 
 from codeframe_tui.domain import MAX_ANSWER_CHARS, IllegalTransition, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
-from codeframe_tui.engine.changes import ChangeError, resolve_target, write_atomically
+from codeframe_tui.engine.atomic import write_atomically
+from codeframe_tui.engine.changes import ChangeError, resolve_target
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import ReviewDecided
 from codeframe_tui.engine.landing import complete

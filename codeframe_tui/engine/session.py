@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -17,10 +18,13 @@ from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.inbox import Answerer, Inbox
 from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
+from codeframe_tui.engine.recovery import Interrupted, recover
+from codeframe_tui.engine.runlock import RunLock
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm.client import ModelClient
+from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.repos import NewTask
 from codeframe_tui.vcs import Git, GitError
@@ -44,14 +48,42 @@ class Engine:
         inbox = Inbox(people_present=people_present, answerer=answerer)
         self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink, inbox=inbox)
         self.lead = LeadAgent(self.ctx)
+        self.lock: RunLock | None = None
+        self.interrupted: Interrupted | None = None  # the last run died or was stopped with work left
+        self.read_only = False
 
     @classmethod
     async def open(cls, settings: Settings, model: ModelClient, sink: EventSink, *,
                    people_present: bool = False, answerer: Answerer | None = None) -> Engine:
         """`people_present`: a person at a screen answers questions (the TUI); `answerer`: a headless
-        run's answers file. With neither, a SYNC question leaves its task blocked and the run goes on."""
-        store = await Store.open(settings.db_path, settings.project)
-        return cls(settings, store, model, sink, people_present=people_present, answerer=answerer)
+        run's answers file. With neither, a SYNC question leaves its task blocked and the run goes on.
+
+        Takes the project's run lock (ProjectBusy names the pid holding it), then mends what a dead
+        run left: half-applied change sets, stray test processes, tasks left running. `interrupted`
+        then says whether there is a run to resume."""
+        lock = RunLock(settings.state_dir)
+        lock.acquire()
+        try:
+            store = await Store.open(settings.db_path, settings.project)
+            try:
+                engine = cls(settings, store, model, sink, people_present=people_present, answerer=answerer)
+                engine.lock = lock
+                engine.ctx.processes = ProcessLog(settings.state_dir / "processes")
+                engine.interrupted = await recover(engine.ctx)
+                engine.lead.interrupted = engine.interrupted
+            except BaseException:
+                await asyncio.shield(store.close())
+                raise
+        except BaseException:
+            lock.release()
+            raise
+        return engine
+
+    @classmethod
+    async def open_read_only(cls, settings: Settings, sink: EventSink) -> ReadOnlyEngine:
+        """For a second process while a run is live, and for `status`: reads, never writes."""
+        store = await Store.open(settings.db_path, settings.project, read_only=True)
+        return ReadOnlyEngine(settings, store, NoModel(), sink)
 
     def set_sink(self, sink: EventSink) -> None:
         self.ctx.sink = sink
@@ -205,4 +237,46 @@ class Engine:
         try:
             await self.model.close()
         finally:
-            await self.store.close()
+            try:
+                await self.store.close()
+            finally:
+                if self.lock is not None:
+                    self.lock.release()  # last: nothing of ours writes after it
+
+
+class NoModel:
+    """For engines that call no model (read-only, `undo`): they still want one they can close."""
+
+    async def close(self) -> None:
+        return None
+
+
+class ReadOnlyEngine(Engine):
+    """Another process runs the project: every command is refused with that process named."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_only = True
+        self.holder = RunLock(self.settings.state_dir).holder()
+
+    def refusal(self) -> CommandRefused:
+        who = f"pid {self.holder}" if self.holder else "another process"
+        return CommandRefused(f"read-only: {who} runs this project; only it can change anything")
+
+
+# Every command that changes something, refused on the read-only engine (a test walks them all).
+_READS = {"inbox", "rejection_impact", "task_diff", "undo_plan", "workspace_problem", "worktree_bytes", "close",
+          "open", "open_read_only", "set_sink", "refusal"}
+
+
+def _refuse(name: str):
+    async def refused(self, *args, **kwargs):
+        raise self.refusal()
+
+    refused.__name__ = name
+    return refused
+
+
+for _name, _member in list(vars(Engine).items()):
+    if not _name.startswith("_") and _name not in _READS and asyncio.iscoroutinefunction(_member):
+        setattr(ReadOnlyEngine, _name, _refuse(_name))

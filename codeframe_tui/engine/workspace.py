@@ -15,6 +15,7 @@ from pathlib import Path
 
 from codeframe_tui.config import Settings
 from codeframe_tui.runner import run_command
+from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,9 @@ class RepoState:
 class Workspace:
     """One per engine. `root_for` gives a task's working folder; the main tree is the person's."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, processes: ProcessLog | None = None) -> None:
         self.settings = settings
+        self.processes = processes  # the setup command's process group is recorded like a test's
         self.project = settings.project
         self.git = Git(self.project)
         self.base = ""
@@ -167,7 +169,7 @@ class Workspace:
                 log.warning("worktree_copy: %s is not a file in %s; not copied", name, self.project)
         if self.settings.worktree_setup:
             argv = shlex.split(self.settings.worktree_setup)
-            result = await run_command(argv, path, timeout=self.settings.test_timeout)
+            result = await run_command(argv, path, timeout=self.settings.test_timeout, processes=self.processes)
             if result.exit_code != 0:
                 raise WorkspaceError(
                     f"the worktree setup command `{self.settings.worktree_setup}` failed "
@@ -220,7 +222,7 @@ def _share_envs(project: Path, path: Path) -> None:
 async def open_workspace(ctx, *, init: bool = False) -> tuple[RepoState, tuple[str, ...]]:
     """Check the repository, and find the task worktrees of an earlier run again (their tasks keep
     working in them). Returns the repository's state and the branches found."""
-    workspace = ctx.workspace or Workspace(ctx.settings)
+    workspace = ctx.workspace or Workspace(ctx.settings, ctx.processes)
     state = await workspace.prepare(init=init)
     ctx.workspace = workspace
     found = await workspace.known()

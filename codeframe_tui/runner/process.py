@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeframe_tui.runner.strays import ProcessLog, group_members
 from codeframe_tui.runner.stream import LineSplitter, OutputTail
 
 logger = logging.getLogger(__name__)
@@ -41,13 +42,15 @@ async def run_command(
     timeout: float,
     on_line: Callable[[str], None] | None = None,
     env: Mapping[str, str] | None = None,
+    processes: ProcessLog | None = None,
 ) -> ProcessResult:
     """Run `argv` in `cwd`, calling `on_line` for every output line as it arrives.
 
     The command runs in a new session, so it and everything it spawns share one process
     group; that whole group is terminated on timeout, killed on cancellation (the
     CancelledError is re-raised) and also cleaned up after a normal exit, so no test
-    server or grandchild outlives the run. `env` is laid over os.environ. A command that
+    server or grandchild outlives the run. `processes` records the group while it lives, so a
+    crash of this process cannot orphan it for good. `env` is laid over os.environ. A command that
     cannot be started is not an exception: it returns exit code 127 (not found) or 126
     with the reason as the output. An exception raised by `on_line` kills the group and
     propagates.
@@ -83,6 +86,8 @@ async def run_command(
 
     # start_new_session made the child a session and group leader: its pid is the group id.
     pgid = proc.pid
+    if processes is not None:
+        processes.record(pgid)
     logger.info("started %s in %s (pid %d, timeout %.0fs)", argv, cwd, pgid, timeout)
     splitter = LineSplitter()
     reader = asyncio.create_task(_pump(proc.stdout, splitter, emit))
@@ -115,6 +120,9 @@ async def run_command(
         exited.cancel()
         logger.info("%s stopped early; killed process group %d", argv, pgid)
         raise
+    finally:
+        if processes is not None and not _group_alive(pgid):
+            processes.forget(pgid)  # a group that would not die stays recorded, for the next start
     for line in splitter.flush():
         emit(line)
     duration = time.monotonic() - start
@@ -187,7 +195,7 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 
 def _group_alive(pgid: int) -> bool:
     """Whether a live (non-zombie) process is still in the group."""
-    members = _live_members_from_proc(pgid)
+    members = group_members(pgid)
     if members is not None:
         return bool(members)
     # Without /proc, zombies count as alive: the caller then waits the grace and kills.
@@ -198,26 +206,3 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _live_members_from_proc(pgid: int) -> list[int] | None:
-    # Orphaned zombies stay in the group until init reaps them, and some container
-    # inits never do; reading states from /proc keeps us from waiting on corpses.
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return None
-    members = []
-    for name in names:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-            members.append(int(name))
-    return members

@@ -10,6 +10,7 @@ from codeframe_tui.domain.results import TestRun
 from codeframe_tui.runner.detect import TestCommand
 from codeframe_tui.runner.parse import decide_status, parse_summary, read_junit
 from codeframe_tui.runner.process import run_command
+from codeframe_tui.runner.strays import ProcessLog
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ async def run_tests(
     *,
     timeout: float = 300.0,
     on_line: Callable[[str], None] | None = None,
+    processes: ProcessLog | None = None,
 ) -> TestRun:
     """Run the tests once and report them; cancellation kills the run and propagates.
 
@@ -33,7 +35,7 @@ async def run_tests(
         junit.unlink(missing_ok=True)
     start = time.monotonic()
     result = await run_command(
-        cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None
+        cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None, processes=processes
     )
     duration = time.monotonic() - start
 

@@ -99,12 +99,33 @@ def _split_sql(sql: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-async def open_database(path: Path) -> Database:
-    """Open (creating if needed) the database at `path` and bring its schema up to date."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(str(path), isolation_level="DEFERRED")
+def _read_only_uri(path: Path) -> str:
+    if not path.is_file():
+        raise StoreError(f"{path} does not exist")
+    return path.resolve().as_uri() + "?mode=ro"  # as_uri escapes '?', '#' and '%' in the path
+
+
+async def open_database(path: Path, *, read_only: bool = False) -> Database:
+    """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+    `read_only`: for a second process while a run is live. SQLite itself refuses every write
+    (mode=ro, query_only), the schema must already be current, and WAL lets it read while the
+    run writes."""
+    if read_only:
+        conn = await aiosqlite.connect(_read_only_uri(path), uri=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level="DEFERRED")
     conn.row_factory = aiosqlite.Row
     try:
+        if read_only:
+            await conn.execute("PRAGMA query_only=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            db = Database(conn, path)
+            latest = max(m[0] for m in _migrations())
+            if await db.user_version() != latest:
+                raise StoreError(f"{path} has schema {await db.user_version()}, this version reads {latest}")
+            return db
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")

@@ -163,3 +163,14 @@ class RecordsMixin:
             "SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,)
         )
         return [json.loads(r[0]) for r in reversed(rows)]
+
+    async def events_after(self, after_id: int, limit: int = 500) -> list[tuple[int, dict]]:
+        """The event log from `after_id` on, oldest first: what a read-only follower has not seen."""
+        rows = await self.db.fetchall(
+            "SELECT id, payload FROM events WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        )
+        return [(int(r[0]), json.loads(r[1])) for r in rows]
+
+    async def last_event_id(self) -> int:
+        row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM events")
+        return int(row[0]) if row else 0

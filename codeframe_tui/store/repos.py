@@ -19,6 +19,7 @@ from codeframe_tui.domain.graph import validate_dependencies
 from codeframe_tui.store.db import Database, StoreError, open_database
 from codeframe_tui.store.human import HumanMixin
 from codeframe_tui.store.records import RecordsMixin
+from codeframe_tui.store.runs import RunsMixin
 
 
 def _now() -> str:
@@ -73,7 +74,7 @@ _TASK_COLUMNS = (
 )
 
 
-class Store(RecordsMixin, HumanMixin):
+class Store(RecordsMixin, HumanMixin, RunsMixin):
     """All durable state of one project. Every write commits before it returns."""
 
     def __init__(self, db: Database, project_id: int, project_root: Path | None = None) -> None:
@@ -82,10 +83,12 @@ class Store(RecordsMixin, HumanMixin):
         self.project_root = project_root
 
     @classmethod
-    async def open(cls, db_path: Path, project_root: Path) -> Store:
-        db = await open_database(db_path)
+    async def open(cls, db_path: Path, project_root: Path, *, read_only: bool = False) -> Store:
+        db = await open_database(db_path, read_only=read_only)
         try:
             row = await db.fetchone("SELECT id FROM projects WHERE root = ?", (str(project_root),))
+            if row is None and read_only:
+                raise StoreError(f"{db_path} holds no project at {project_root}")
             if row is None:
                 async with db.transaction() as conn:
                     cur = await conn.execute(

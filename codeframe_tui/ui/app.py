@@ -34,6 +34,7 @@ from codeframe_tui.engine.session import CommandRefused, Engine
 from codeframe_tui.engine.waiting import InboxItem
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
+from codeframe_tui.ui.follow import follow_run
 from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.discovery import DiscoveryScreen
@@ -70,6 +71,7 @@ class CodeframeApp(App[int]):
         self.engine_error: str | None = None
         self._engine_worker: Worker | None = None
         self._quitting = False
+        self._awaiting_start = False  # `s` starts the run (after "not now" on the resume offer)
         self.inbox_items: list[InboxItem] = []
         self.inbox_clock = None  # the inbox's "now"; fixed only in snapshot scenes
         self.attention = Attention(self)
@@ -106,10 +108,21 @@ class CodeframeApp(App[int]):
         settings = self.engine.settings
         self.attention = Attention(self, bell=settings.notify_bell, desktop=settings.notify_desktop,
                                    toast=settings.notify_toast)
+        if self.engine.read_only:
+            await follow_run(self, self.engine)
+            return
         await self.refresh_inbox()  # questions and reviews left from an earlier session
         if self.inbox_items:
             self.attention.alert(f"{len(self.inbox_items)} item(s) wait for you in the inbox (b)")
         tasks = await self.engine.store.list_tasks()
+        if self.engine.interrupted is not None and self.auto_run:
+            self.main.load_tasks(tasks)
+            answer = await self.push_screen_wait(confirm(
+                "Resume the interrupted run?", self.engine.interrupted.describe(),
+                yes="Resume", no="Not now",
+            ))
+            if answer != "yes":
+                await self._wait_for_start("not resumed: press s to start the run")
         if self.discover and not tasks:
             # No plan yet: discovery, then the PRD, then its decomposition lead into plan review.
             await self.push_screen(DiscoveryScreen(self.engine))
@@ -148,6 +161,23 @@ class CodeframeApp(App[int]):
             self.engine_error = f"The run stopped on an error: {exc}"
             self.attention.alert(self.engine_error, severity="error", timeout=30)
             self.sub_title = "stopped on an error (see .codeframe/codeframe.log)"
+
+    async def _wait_for_start(self, why: str) -> None:
+        self._start_requested.clear()
+        self._awaiting_start = True
+        self.refresh_bindings()
+        self.sub_title = why
+        await self._start_requested.wait()
+        self._awaiting_start = False
+        self.refresh_bindings()
+
+    def action_start(self) -> None:
+        self._start_requested.set()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return self._awaiting_start
+        return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the main screen is in the command palette too (ctrl+p)."""
@@ -275,6 +305,8 @@ class CodeframeApp(App[int]):
     async def action_quit(self) -> None:
         """With agents at work, ask first (q or ctrl+c again, or y, quits); otherwise quit now."""
         running = sum(1 for s in self.main.tasks_table.display_status.values() if s == "running")
+        if self.engine is not None and self.engine.read_only:
+            running = 0  # those agents belong to the other process: quitting here stops nothing
         if running and not isinstance(self.screen, ChoiceScreen):
             self.push_screen(confirm(
                 "Stop the agents and quit?",

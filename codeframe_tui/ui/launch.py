@@ -8,25 +8,35 @@ from pathlib import Path
 
 from codeframe_tui.config import Settings
 from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.runlock import ProjectBusy
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.app import CodeframeApp
 
 OFFLINE_BANNER = "OFFLINE DEMO · scripted model, no network · {root}"
 
 
-def demo_app(root: Path, latency: float, *, approve_all: bool = False) -> CodeframeApp:
-    """The demo opens on plan review; with `approve_all` it skips review and runs at once."""
+async def open_or_follow(settings: Settings, model, sink: EventSink) -> Engine:
+    """The engine for the TUI; read-only, following the live run, when another process holds the project."""
+    try:
+        return await Engine.open(settings, model, sink, people_present=True)
+    except ProjectBusy:
+        await model.close()
+        return await Engine.open_read_only(settings, sink)
+
+
+def demo_app(root: Path, latency: float, *, approve_all: bool = False, review: str | None = None) -> CodeframeApp:
+    """The demo opens on plan review; with `approve_all` it skips review and runs at once. A folder
+    holding a demo made before is reopened as it was left (an interrupted run is offered to resume)."""
     async def opener(sink: EventSink) -> Engine:
         from codeframe_tui.demo.setup import prepare_demo
         from codeframe_tui.llm.offline import scripted_model_client
         from codeframe_tui.logs import configure_logging
 
-        setup = await prepare_demo(root, latency=latency)
+        setup = await prepare_demo(root, latency=latency, review=review)
         configure_logging(setup.settings.log_path)
-        engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink,
-                                   people_present=True)
+        engine = await open_or_follow(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
         try:
-            if approve_all:
+            if approve_all and not engine.read_only:
                 await engine.approve_all()
         except BaseException:
             # Quit while opening: the app never sees this engine, so close it here, or its
@@ -42,8 +52,7 @@ def project_app(settings: Settings, *, discover: bool = False) -> CodeframeApp:
     async def opener(sink: EventSink) -> Engine:
         from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 
-        return await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink,
-                                 people_present=True)
+        return await open_or_follow(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
 
     banner = f"{settings.project} · model {settings.model}"
     return CodeframeApp(opener, banner=banner, offline=False, review=True, discover=discover)
@@ -56,8 +65,8 @@ def _run(app: CodeframeApp) -> int:
     return int(result or 0)
 
 
-def run_demo_tui(root: Path, latency: float, *, approve_all: bool = False) -> int:
-    return _run(demo_app(root, latency, approve_all=approve_all))
+def run_demo_tui(root: Path, latency: float, *, approve_all: bool = False, review: str | None = None) -> int:
+    return _run(demo_app(root, latency, approve_all=approve_all, review=review))
 
 
 def run_project_tui(settings: Settings, *, discover: bool = False) -> int:

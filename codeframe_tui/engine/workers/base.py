@@ -115,7 +115,7 @@ class WorkerAgent(AskingMixin):
                 continue
             await self.set_step(f"applying {len(reply.change_set.changes)} file change(s)")
             try:
-                applied = await apply_changes(reply.change_set, self.root)
+                applied = await apply_changes(reply.change_set, self.root, journal=self.ctx.journal_dir)
             except ChangeError as exc:
                 await self.ctx.publish(ChangesRejected(task_id=task.key, agent_id=self.agent_id, reason=str(exc)))
                 run = None
@@ -257,7 +257,8 @@ class WorkerAgent(AskingMixin):
                 lambda lines: self.ctx.emit(TestOutput(task_id=task.key, lines=tuple(lines)))
             )
             try:
-                run = await run_tests(command, timeout=self.ctx.settings.test_timeout, on_line=batcher.add)
+                run = await run_tests(command, timeout=self.ctx.settings.test_timeout, on_line=batcher.add,
+                                      processes=self.ctx.processes)
             finally:
                 batcher.flush()
         await self.ctx.store.add_test_run(task.key, attempt, run)

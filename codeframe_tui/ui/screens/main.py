@@ -42,6 +42,7 @@ class MainScreen(Screen):
         Binding("t", "show_tests", "Task's tests"),
         Binding("f", "follow_tests", "Follow tests"),
         Binding("b", "app.open_inbox", "Inbox"),
+        Binding("s", "app.start", "Start"),  # shown only while a run waits to be started
         Binding("u", "app.undo", "Undo", show=False),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Prev pane", show=False),
@@ -89,6 +90,11 @@ class MainScreen(Screen):
     @property
     def activity(self) -> Log:
         return self.query_one("#activity", Log)
+
+    def set_banner(self, text: str, *, read_only: bool = False) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(literal(text))
+        banner.set_class(read_only, "readonly")
 
     def load_tasks(self, tasks: list[Task]) -> None:
         self.tasks_table.load(tasks)

@@ -1,0 +1,70 @@
+"""Reading the event log back into events: how a read-only second process follows a live run."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import typing
+from datetime import datetime
+from typing import Any
+
+from codeframe_tui.engine import events as events_module
+from codeframe_tui.engine.events import Event, TaskInfo
+from codeframe_tui.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _event_classes() -> dict[str, type[Event]]:
+    found: dict[str, type[Event]] = {}
+    for value in vars(events_module).values():
+        if isinstance(value, type) and issubclass(value, Event) and value is not Event:
+            found[value.type] = value
+    return found
+
+
+_CLASSES = _event_classes()
+
+
+def decode(payload: dict[str, Any]) -> Event | None:
+    """An event from its logged JSON form; None for a type or shape this version does not know."""
+    cls = _CLASSES.get(str(payload.get("type")))
+    if cls is None:
+        return None
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in payload:
+            continue
+        raw = payload[f.name]
+        if f.name == "ts":
+            try:
+                values["ts"] = datetime.fromisoformat(raw)
+            except (TypeError, ValueError):
+                pass
+            continue
+        values[f.name] = _shape(raw, hints.get(f.name))
+    try:
+        return cls(**values)
+    except TypeError as exc:  # a required field missing: logged by an older or newer version
+        log.warning("event %s not shown: %s", cls.type, exc)
+        return None
+
+
+def _shape(raw: Any, hint: Any) -> Any:
+    # JSON has lists where the events hold tuples (hashable, frozen), and dicts for TaskInfo.
+    if isinstance(raw, list):
+        args = typing.get_args(hint)
+        item = args[0] if args else None
+        if item is TaskInfo:
+            return tuple(TaskInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()})
+                         for r in raw if isinstance(r, dict))
+        return tuple(_shape(r, item) for r in raw)
+    return raw
+
+
+async def read_new(store: Store, after_id: int) -> tuple[list[Event], int]:
+    """Events logged after `after_id`, and the id to read after next time."""
+    rows = await store.events_after(after_id)
+    found = [e for _, payload in rows if (e := decode(payload)) is not None]
+    return found, rows[-1][0] if rows else after_id

@@ -1,0 +1,135 @@
+"""The change-set journal: a crash half-way through applying one set is finished or undone at start."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeframe_tui.engine.atomic import fsync_dirs, is_staged_temp, write_atomically
+
+log = logging.getLogger(__name__)
+
+# Two phases. While `staging`, only temp files and new folders exist: the project's files are
+# untouched, so recovery removes them (roll back). Once `replacing` is on disk, every temp is
+# complete and fsynced, so recovery renames the rest into place (roll forward): each step is
+# idempotent, and a set is never left half old, half new.
+STAGING, REPLACING = "staging", "replacing"
+
+
+@dataclass(frozen=True)
+class RecoveredChangeSet:
+    root: str
+    outcome: str  # "finished" (rolled forward) or "rolled back"
+    paths: tuple[str, ...]  # relative to root
+
+
+class ChangeJournal:
+    """One journal file per change set, in the project's .codeframe/journal/; None turns it off."""
+
+    def __init__(self, directory: Path | None, root: Path) -> None:
+        self.directory = directory
+        self.root = Path(root).resolve()  # the targets are resolved paths: compared against this
+        self.path: Path | None = None
+
+    def staging(self, targets: Iterable[Path], new_dirs: Iterable[Path]) -> None:
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / f"{secrets.token_hex(8)}.json"
+        self._write({"phase": STAGING, "root": str(self.root), "targets": [str(t) for t in targets],
+                     "new_dirs": [str(d) for d in new_dirs]})
+
+    def replacing(self, steps: list[tuple[str, Path, Path | None]]) -> None:
+        """`steps`: (action, target, staged temp or None for a delete), in the order they run."""
+        if self.path is None:
+            return
+        self._write({"phase": REPLACING, "root": str(self.root),
+                     "steps": [[a, str(t), str(tmp) if tmp else None] for a, t, tmp in steps]})
+
+    def close(self) -> None:
+        """The set is whole (or wholly undone): the journal goes."""
+        if self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            self.path = None
+
+    def _write(self, data: dict) -> None:
+        assert self.path is not None
+        write_atomically(self.path, json.dumps(data).encode("utf-8"))
+        fsync_dirs({self.path.parent})
+
+
+def recover_journals(directory: Path) -> list[RecoveredChangeSet]:
+    """Finish or undo every change set a dead process left half-applied; then drop its journal."""
+    if not directory.is_dir():
+        return []
+    recovered = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            root = Path(data["root"])
+            if data["phase"] == REPLACING:
+                paths = _roll_forward(root, data["steps"])
+                outcome = "finished"
+            else:
+                paths = _roll_back(root, data.get("targets", []), data.get("new_dirs", []))
+                outcome = "rolled back"
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # A journal cut short by the crash itself was written before any file changed.
+            log.warning("journal %s unreadable (%s); nothing of its change set was applied", path, exc)
+            recovered.append(RecoveredChangeSet(str(path), "unreadable journal dropped", ()))
+        else:
+            log.warning("change set under %s %s after a crash: %s", root, outcome, paths)
+            recovered.append(RecoveredChangeSet(str(root), outcome, paths))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        for tmp in directory.iterdir():  # the journal's own staged temp, if the crash hit its write
+            if is_staged_temp(tmp.name):
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+    return recovered
+
+
+def _inside(root: Path, raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_absolute() or ".." in path.parts or not path.is_relative_to(root):
+        raise ValueError(f"journal names {raw!r}, outside {root}")
+    return path
+
+
+def _roll_forward(root: Path, steps: list) -> tuple[str, ...]:
+    touched = []
+    for action, raw_target, raw_temp in steps:
+        target = _inside(root, raw_target)
+        if action == "write":
+            temp = _inside(root, raw_temp)
+            if temp.exists():  # else it was already renamed into place before the crash
+                os.replace(temp, target)
+        elif action == "delete":
+            if target.is_file() and not target.is_symlink():
+                os.unlink(target)
+        else:
+            raise ValueError(f"unknown journal action {action!r}")
+        touched.append(str(target.relative_to(root)))
+    fsync_dirs({_inside(root, t).parent for _, t, _ in steps})
+    return tuple(touched)
+
+
+def _roll_back(root: Path, targets: list, new_dirs: list) -> tuple[str, ...]:
+    # Only our own temps (`.cf-<hex>.tmp`) beside the targets, and only folders the set created.
+    for parent in {_inside(root, t).parent for t in targets}:
+        if parent.is_dir():
+            for entry in parent.iterdir():
+                if is_staged_temp(entry.name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry)
+    for raw in sorted(new_dirs, key=len, reverse=True):
+        with contextlib.suppress(OSError):  # not empty (the person put something there): kept
+            os.rmdir(_inside(root, raw))
+    return tuple(str(_inside(root, t).relative_to(root)) for t in targets)
