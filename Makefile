@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo demo-headless test snapshots screenshots lint clean
+.PHONY: demo demo-headless test crash-test snapshots screenshots lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo-headless: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# SIGKILL the headless demo at 20 random moments, resume each run, check nothing was lost (~5 min).
+crash-test: $(STAMP)
+	$(BIN)/python tests/crash_harness.py --kills $(or $(KILLS),20) $(if $(SEED),--seed $(SEED))
 
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
