@@ -12,6 +12,7 @@ from codeframe_tui.engine.events import (
     BlockerResolved,
     CorrectionAttempted,
     Event,
+    InterruptedRunRecovered,
     ReviewDecided,
     ReviewRequested,
     RunFinished,
@@ -95,6 +96,14 @@ def describe(event: Event) -> str | None:
         case ReviewDecided():
             why = f": {event.feedback}" if event.feedback else ""
             return f"task {event.task_id} review {event.decision}{why}"
+        case InterruptedRunRecovered():
+            parts = [f"resuming the run that was {event.how} (pid {event.pid})"]
+            if event.restarted:
+                parts.append(f"restarting {', '.join(event.restarted)}")
+            if event.processes_ended:
+                parts.append(f"ended {len(event.processes_ended)} stray process(es)")
+            parts += event.change_sets
+            return "; ".join(parts)
         case RunFinished():
             return (
                 f"run finished: {event.done} done, {event.failed} failed, {event.blocked} blocked "

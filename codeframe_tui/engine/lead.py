@@ -80,20 +80,20 @@ class LeadAgent:
             tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
         ))
+        await self.open_workspace(init_git)  # a refusal here (not a repository) is no run to resume
         run_id = await store.begin_run(os.getpid())
         if self.interrupted is not None:
             await self.ctx.publish(self.interrupted.event())
             self.interrupted = None
         try:
-            return await self._run(approve_all, init_git, tasks, started)
+            return await self._run(approve_all, tasks, started)
         except BaseException:
             await asyncio.shield(store.end_run(run_id, "stopped"))
             raise
         finally:
             await asyncio.shield(store.end_run(run_id, "finished"))  # no-op when already ended
 
-    async def _run(self, approve_all: bool, init_git: bool, tasks: list[Task], started: float) -> RunSummary:
-        await self.open_workspace(init_git)
+    async def _run(self, approve_all: bool, tasks: list[Task], started: float) -> RunSummary:
         await self._recover_interrupted()
         await answer_pending_from_book(self.ctx)
         if approve_all:

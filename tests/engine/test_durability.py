@@ -176,7 +176,7 @@ def test_headless_run_on_an_interrupted_project_wants_resume_then_finishes_it(tm
     resumed = cli("demo", "--headless", "--dir", str(demo), "--latency", "0", "--resume", "--json", home=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     kinds = [json.loads(line)["type"] for line in resumed.stdout.splitlines()]
-    assert kinds[:2] == ["run_started", "interrupted_run_recovered"]
+    assert kinds[:3] == ["run_started", "workspace_checked", "interrupted_run_recovered"]
     status = json.loads(cli("status", str(demo), "--json", home=tmp_path).stdout)
     assert status["counts"] == {"done": 8} and status["run"]["state"] == "finished"
 
@@ -361,3 +361,24 @@ def test_status_tells_a_live_run_by_its_pid(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+async def test_a_run_refused_before_it_starts_leaves_no_run_to_resume(tmp_path):
+    import shutil
+
+    from codeframe_tui.engine.workspace import WorkspaceError
+
+    project = make_project(tmp_path / "p")
+    shutil.rmtree(project / ".git")  # not a repository: the run is refused until `git init`
+    engine, _, _ = await open_engine(project, passing_responder, tasks(("1", "backend")))
+    try:
+        with pytest.raises(WorkspaceError):
+            await engine.run()
+        assert await engine.store.runs() == []
+    finally:
+        await engine.close()
+    again, _, _ = await open_engine(project, passing_responder, [], approve=False)
+    try:
+        assert again.interrupted is None
+    finally:
+        await again.close()
