@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from crash_harness import processes_under
 
 from .sshd import LocalSshd, remote_command
 from .test_terminal_flow import status
@@ -18,24 +19,6 @@ from .test_terminal_smoke import APP, app_env
 from .tmux import TmuxSession
 
 pytestmark = pytest.mark.terminal
-
-
-def processes_of(folder: Path) -> list[int]:
-    """Live processes that run in `folder` or name it on their command line: the app and its tests."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if (entry / "stat").read_text().split(")")[-1].split()[0] in ("Z", "X"):
-                continue
-            cwd = os.readlink(entry / "cwd")
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if cwd == str(folder) or cwd.startswith(f"{folder}/") or str(folder) in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def test_killing_the_ssh_client_mid_run_loses_nothing_and_the_run_resumes(sshd: LocalSshd, tmp_path):
@@ -64,9 +47,9 @@ def test_killing_the_ssh_client_mid_run_loses_nothing_and_the_run_resumes(sshd: 
 
     # sshd hangs up the remote terminal: the app stops its agents and exits on SIGHUP.
     deadline = time.monotonic() + 30
-    while processes_of(demo) and time.monotonic() < deadline:
+    while processes_under(demo) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert processes_of(demo) == [], f"left running after the SSH drop\n{sshd.log()}"
+    assert processes_under(demo) == [], f"left running after the SSH drop\n{sshd.log()}"
     left = status(demo, home)
     assert left["run"]["state"] == "stopped", left["run"]  # stopped cleanly, not killed
     assert "running" not in left["counts"]
@@ -74,7 +57,8 @@ def test_killing_the_ssh_client_mid_run_loses_nothing_and_the_run_resumes(sshd: 
 
     resumed = subprocess.run(
         [sys.executable, "-m", "codeframe_tui", "demo", "--dir", str(demo), "--headless", "--resume",
-         "--latency", "0"], capture_output=True, text=True, timeout=180, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+         "--latency", "0"],
+        capture_output=True, text=True, timeout=180, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     final = status(demo, home)
     assert final["counts"] == {"done": 8} and final["run"]["state"] == "finished"

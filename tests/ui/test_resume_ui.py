@@ -38,7 +38,8 @@ async def test_an_interrupted_run_is_offered_and_not_now_waits_for_s(tmp_path):
         assert app.main.tasks_table.display_status["1.1"] == "approved"  # back from running, not lost
         assert app.summary is None
         await pilot.press("s")
-        await wait_for(pilot, lambda: any(s in ("running", "done") for s in app.main.tasks_table.display_status.values()))
+        started = lambda: {"running", "done"} & set(app.main.tasks_table.display_status.values())  # noqa: E731
+        await wait_for(pilot, started)
         await pilot.press("q")
         if isinstance(app.screen, ChoiceScreen):
             await pilot.press("y")
