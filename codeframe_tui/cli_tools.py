@@ -64,13 +64,23 @@ async def import_plan(args: argparse.Namespace) -> int:
 
         paths = [str(p) for p in plan.context_files]
         tasks = tuple(replace(t, extra={**t.extra, "context_files": paths}) for t in tasks)
-    store = await Store.open(project / CONFIG_DIR / "state.db", project)
+    from codeframe_tui.engine.runlock import ProjectBusy, RunLock
+
+    lock = RunLock(project / CONFIG_DIR)  # a live run owns the store: no plan changes under it
     try:
-        await store.add_plan(plan.issues, tasks)  # one transaction: all or nothing
-    except (PlanError, StoreError) as exc:
-        raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
+        lock.acquire()
+    except ProjectBusy as exc:
+        raise _UsageError(f"{exc}; import when it has finished") from exc
+    try:
+        store = await Store.open(project / CONFIG_DIR / "state.db", project)
+        try:
+            await store.add_plan(plan.issues, tasks)  # one transaction: all or nothing
+        except (PlanError, StoreError) as exc:
+            raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
+        finally:
+            await store.close()
     finally:
-        await store.close()
+        lock.release()
     if not args.json:
         print(f"imported into {project}; the tasks start proposed (approve them, or run with --approve-all)")
     return EXIT_OK

@@ -263,6 +263,7 @@ async def apply_changes(
                 os.unlink(target)
             done.append(target)
     except BaseException as exc:
+        book.rolling_back()
         problems = _rollback(done, originals, list(temps.values()), created)
         if not problems:
             book.close()  # undone here and now: nothing is left for recovery to do

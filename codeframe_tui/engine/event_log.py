@@ -27,28 +27,28 @@ _CLASSES = _event_classes()
 
 
 def decode(payload: dict[str, Any]) -> Event | None:
-    """An event from its logged JSON form; None for a type or shape this version does not know."""
+    """An event from its logged JSON form; None for a type or shape this version does not know
+    (the log may have been written by an older or newer version of the tool)."""
     cls = _CLASSES.get(str(payload.get("type")))
     if cls is None:
         return None
-    hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in payload:
-            continue
-        raw = payload[f.name]
-        if f.name == "ts":
-            try:
-                values["ts"] = datetime.fromisoformat(raw)
-            except (TypeError, ValueError):
-                pass
-            continue
-        values[f.name] = _shape(raw, hints.get(f.name))
     try:
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in payload:
+                continue
+            if f.name == "ts":
+                values["ts"] = datetime.fromisoformat(payload["ts"])
+            else:
+                values[f.name] = _shape(payload[f.name], hints.get(f.name))
         return cls(**values)
-    except TypeError as exc:  # a required field missing: logged by an older or newer version
+    except (TypeError, ValueError, AttributeError) as exc:
         log.warning("event %s not shown: %s", cls.type, exc)
         return None
+
+
+_TASK_INFO_FIELDS = {f.name for f in dataclasses.fields(TaskInfo)}
 
 
 def _shape(raw: Any, hint: Any) -> Any:
@@ -57,7 +57,8 @@ def _shape(raw: Any, hint: Any) -> Any:
         args = typing.get_args(hint)
         item = args[0] if args else None
         if item is TaskInfo:
-            return tuple(TaskInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()})
+            return tuple(TaskInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()
+                                     if k in _TASK_INFO_FIELDS})
                          for r in raw if isinstance(r, dict))
         return tuple(_shape(r, item) for r in raw)
     return raw

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,27 +37,41 @@ class ChangeJournal:
         self.directory = directory
         self.root = Path(root).resolve()  # the targets are resolved paths: compared against this
         self.path: Path | None = None
+        self._staging: dict = {}
 
     def staging(self, targets: Iterable[Path], new_dirs: Iterable[Path]) -> None:
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / f"{secrets.token_hex(8)}.json"
-        self._write({"phase": STAGING, "root": str(self.root), "targets": [str(t) for t in targets],
-                     "new_dirs": [str(d) for d in new_dirs]})
+        # Named by time, so that recovery replays sets in the order they were made.
+        self.path = self.directory / f"{time.time_ns():020d}-{secrets.token_hex(4)}.json"
+        self._staging = {"phase": STAGING, "root": str(self.root), "targets": [str(t) for t in targets],
+                         "new_dirs": [str(d) for d in new_dirs]}
+        self._write(self._staging)
 
     def replacing(self, steps: list[tuple[str, Path, Path | None]]) -> None:
         """`steps`: (action, target, staged temp or None for a delete), in the order they run."""
         if self.path is None:
             return
+        fsync_dirs({t.parent for _, t, _ in steps})  # the temps' names are durable before we rely on them
         self._write({"phase": REPLACING, "root": str(self.root),
                      "steps": [[a, str(t), str(tmp) if tmp else None] for a, t, tmp in steps]})
+
+    def rolling_back(self) -> None:
+        """The set failed and is being undone here: recovery must then never finish it, only clear
+        its temps (the undo restores the files in place)."""
+        if self.path is not None:
+            try:
+                self._write(self._staging)
+            except OSError as exc:
+                log.error("could not mark the change set as rolling back: %s", exc)
 
     def close(self) -> None:
         """The set is whole (or wholly undone): the journal goes."""
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
+            fsync_dirs({self.path.parent})
             self.path = None
 
     def _write(self, data: dict) -> None:
@@ -65,41 +80,73 @@ class ChangeJournal:
         fsync_dirs({self.path.parent})
 
 
-def recover_journals(directory: Path) -> list[RecoveredChangeSet]:
-    """Finish or undo every change set a dead process left half-applied; then drop its journal."""
+def recover_journals(directory: Path, within: Path) -> list[RecoveredChangeSet]:
+    """Finish or undo every change set a dead process left half-applied; then drop its journal.
+
+    `within` is the project: every root a journal names is the project or one of its worktrees.
+    A journal that cannot be acted on (a file that cannot be renamed now) is kept for the next start.
+    """
     if not directory.is_dir():
         return []
     recovered = []
     for path in sorted(directory.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            root = Path(data["root"])
-            if data["phase"] == REPLACING:
-                paths = _roll_forward(root, data["steps"])
-                outcome = "finished"
-            else:
-                paths = _roll_back(root, data.get("targets", []), data.get("new_dirs", []))
-                outcome = "rolled back"
+            data = _read(path, within.resolve())
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            # A journal cut short by the crash itself was written before any file changed.
+            # Cut short by the crash while being written: no file had changed yet.
             log.warning("journal %s unreadable (%s); nothing of its change set was applied", path, exc)
             recovered.append(RecoveredChangeSet(str(path), "unreadable journal dropped", ()))
         else:
+            root = Path(data["root"])
+            try:
+                if data["phase"] == REPLACING:
+                    paths, outcome = _roll_forward(root, data["steps"]), "finished"
+                else:
+                    paths, outcome = _roll_back(root, data["targets"], data.get("new_dirs", [])), "rolled back"
+            except (OSError, ValueError) as exc:
+                log.error("change set under %s not recovered (%s); its journal %s is kept", root, exc, path)
+                recovered.append(RecoveredChangeSet(str(root), f"not recovered ({exc}); retried at next start", ()))
+                continue
             log.warning("change set under %s %s after a crash: %s", root, outcome, paths)
             recovered.append(RecoveredChangeSet(str(root), outcome, paths))
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        for tmp in directory.iterdir():  # the journal's own staged temp, if the crash hit its write
-            if is_staged_temp(tmp.name):
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+    for tmp in directory.iterdir():  # a journal's own staged temp, if the crash hit its write
+        if is_staged_temp(tmp.name):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    fsync_dirs({directory})
     return recovered
+
+
+def _read(path: Path, within: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    root = Path(data["root"])
+    if not root.is_absolute() or ".." in root.parts or not root.is_relative_to(within):
+        raise ValueError(f"journal root {root} is outside the project {within}")
+    if data["phase"] == REPLACING:
+        for action, target, temp in data["steps"]:
+            _inside(root, target)
+            if action == "write":
+                _inside(root, temp)
+            elif action != "delete":
+                raise ValueError(f"unknown journal action {action!r}")
+    elif data["phase"] == STAGING:
+        for raw in [*data["targets"], *data.get("new_dirs", [])]:
+            _inside(root, raw)
+    else:
+        raise ValueError(f"unknown journal phase {data['phase']!r}")
+    return data
 
 
 def _inside(root: Path, raw: str) -> Path:
     path = Path(raw)
     if not path.is_absolute() or ".." in path.parts or not path.is_relative_to(root):
         raise ValueError(f"journal names {raw!r}, outside {root}")
+    # The folders on the way must still be real folders inside the root: one swapped for a
+    # symlink since the crash must not lead a rename or a delete elsewhere.
+    if path.parent.exists() and not path.parent.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{raw!r} now leads outside {root} through a symlink")
     return path
 
 
@@ -111,13 +158,10 @@ def _roll_forward(root: Path, steps: list) -> tuple[str, ...]:
             temp = _inside(root, raw_temp)
             if temp.exists():  # else it was already renamed into place before the crash
                 os.replace(temp, target)
-        elif action == "delete":
-            if target.is_file() and not target.is_symlink():
-                os.unlink(target)
-        else:
-            raise ValueError(f"unknown journal action {action!r}")
+        elif target.is_file() and not target.is_symlink():
+            os.unlink(target)
         touched.append(str(target.relative_to(root)))
-    fsync_dirs({_inside(root, t).parent for _, t, _ in steps})
+    fsync_dirs({Path(t).parent for _, t, _ in steps})
     return tuple(touched)
 
 
@@ -127,8 +171,7 @@ def _roll_back(root: Path, targets: list, new_dirs: list) -> tuple[str, ...]:
         if parent.is_dir():
             for entry in parent.iterdir():
                 if is_staged_temp(entry.name):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry)
+                    os.unlink(entry)
     for raw in sorted(new_dirs, key=len, reverse=True):
         with contextlib.suppress(OSError):  # not empty (the person put something there): kept
             os.rmdir(_inside(root, raw))

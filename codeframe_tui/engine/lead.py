@@ -82,10 +82,10 @@ class LeadAgent:
         ))
         await self.open_workspace(init_git)  # a refusal here (not a repository) is no run to resume
         run_id = await store.begin_run(os.getpid())
-        if self.interrupted is not None:
-            await self.ctx.publish(self.interrupted.event())
-            self.interrupted = None
         try:
+            if self.interrupted is not None:
+                await self.ctx.publish(self.interrupted.event())
+                self.interrupted = None
             return await self._run(approve_all, tasks, started)
         except BaseException:
             await asyncio.shield(store.end_run(run_id, "stopped"))

@@ -53,8 +53,10 @@ class Interrupted:
 
 async def recover(ctx: EngineContext) -> Interrupted | None:
     """Only with the run lock held: no process of ours can be running, so what looks live is left over."""
-    change_sets = tuple(f"{c.outcome}: {', '.join(c.paths) or c.root}" for c in recover_journals(ctx.journal_dir))
+    # Strays first: a test of the dead run still at work could change the files being mended.
     ended = tuple(ctx.processes.end_strays()) if ctx.processes is not None else ()
+    change_sets = tuple(f"{c.outcome}: {', '.join(c.paths) or c.root}"
+                        for c in recover_journals(ctx.journal_dir, ctx.project))
     await ctx.store.mark_killed_runs()
     restarted = []
     for task in await ctx.store.list_tasks():

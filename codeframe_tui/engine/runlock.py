@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from pathlib import Path
+
+ACQUIRE_TRIES = 10
+ACQUIRE_PAUSE = 0.01  # seconds: at most 0.1 s blocked, once, when the project really is busy
 
 
 class ProjectBusy(RuntimeError):
@@ -30,11 +34,17 @@ class RunLock:
         """Take the lock or raise ProjectBusy. The holder's pid is written into the file for others."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise ProjectBusy(self.path.parent.parent, self.holder()) from None
+        for attempt in range(ACQUIRE_TRIES):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                # `holder()` (status, a follower) holds a shared lock for a moment: try again briefly
+                # before calling the project busy.
+                if attempt == ACQUIRE_TRIES - 1:
+                    os.close(fd)
+                    raise ProjectBusy(self.path.parent.parent, self.holder()) from None
+                time.sleep(ACQUIRE_PAUSE)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd

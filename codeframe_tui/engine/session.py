@@ -19,7 +19,7 @@ from codeframe_tui.engine.inbox import Answerer, Inbox
 from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.recovery import Interrupted, recover
-from codeframe_tui.engine.runlock import RunLock
+from codeframe_tui.engine.runlock import ProjectBusy, RunLock
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.engine.workspace import WorkspaceError
@@ -81,7 +81,19 @@ class Engine:
 
     @classmethod
     async def open_read_only(cls, settings: Settings, sink: EventSink) -> ReadOnlyEngine:
-        """For a second process while a run is live, and for `status`: reads, never writes."""
+        """For a second process while a run is live, and for `status`: reads, never writes. With no
+        run live, a store of an older schema is brought up to date first (under the lock), so that
+        `status` after an upgrade works; a live run of an older version cannot be followed."""
+        lock = RunLock(settings.state_dir)
+        try:
+            lock.acquire()
+        except ProjectBusy:
+            pass
+        else:
+            try:
+                await (await Store.open(settings.db_path, settings.project)).close()
+            finally:
+                lock.release()
         store = await Store.open(settings.db_path, settings.project, read_only=True)
         return ReadOnlyEngine(settings, store, NoModel(), sink)
 
@@ -265,7 +277,8 @@ class ReadOnlyEngine(Engine):
 
 
 # Every command that changes something, refused on the read-only engine (a test walks them all).
-_READS = {"inbox", "rejection_impact", "task_diff", "undo_plan", "workspace_problem", "worktree_bytes", "close",
+# (`undo_plan` is not among them: it prepares the repository, which writes.)
+_READS = {"inbox", "rejection_impact", "task_diff", "workspace_problem", "worktree_bytes", "close",
           "open", "open_read_only", "set_sink", "refusal"}
 
 

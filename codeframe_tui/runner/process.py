@@ -68,6 +68,8 @@ async def run_command(
             on_line(line)
 
     start = time.monotonic()
+    if processes is not None:
+        env = {**(env or {}), **processes.child_env()}
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import signal
 from pathlib import Path
 
@@ -19,23 +20,33 @@ def _boot_id() -> str:
         return ""
 
 
+TOKEN_VARIABLE = "CODEFRAME_PROCESS_TOKEN"
+
+
 class ProcessLog:
-    """One small file per live process group, `<dir>/<pgid>`, holding the boot it started in.
+    """One small file per live process group, `<dir>/<pgid>`, holding the boot it started in and
+    a token that every process of the group carries in its environment.
 
     Written when a command starts and removed once its group is gone. No fsync: the files only
     need to outlive our process (kill -9 keeps the page cache); a power cut ends the groups too.
-    Safe against pid reuse: Linux never hands out a pid that is still some group's id, so while
-    any process of the group lives, that group id is still ours.
+    A group id alone proves nothing (ids are reused, and other PID namespaces share the boot), so
+    `end_strays` kills a group only when one of its live processes carries the token: a group the
+    dead run started, and no one else's.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._boot = _boot_id()
+        self.token = secrets.token_hex(16)
+
+    def child_env(self) -> dict[str, str]:
+        """Laid over a command's environment: how its processes are told apart later."""
+        return {TOKEN_VARIABLE: self.token}
 
     def record(self, pgid: int) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / str(pgid)).write_text(self._boot, encoding="ascii")
+            (self.directory / str(pgid)).write_text(f"{self._boot} {self.token}", encoding="ascii")
         except OSError as exc:  # the test still runs; only crash clean-up would miss it
             log.warning("could not record process group %d: %s", pgid, exc)
 
@@ -49,25 +60,32 @@ class ProcessLog:
         return sorted(int(p.name) for p in self.directory.iterdir() if p.name.isdigit())
 
     def end_strays(self) -> list[int]:
-        """SIGKILL every recorded group that still has a live process; returns their pids."""
+        """SIGKILL every recorded group that still has a live process of ours; returns their pids."""
         ended: list[int] = []
         for pgid in self.recorded():
             path = self.directory / str(pgid)
             try:
-                boot = path.read_text(encoding="ascii").strip()
-            except OSError:
-                boot = ""
-            if boot == self._boot:
-                members = group_members(pgid)
-                try:
-                    os.killpg(pgid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass  # the group is gone: nothing was left
-                else:
-                    log.warning("ended process group %d left by an earlier run: pids %s", pgid, members)
-                    ended.extend(members or [pgid])
+                boot, token = path.read_text(encoding="ascii").split()
+            except (OSError, ValueError):
+                boot, token = "", ""
+            if boot == self._boot and token:
+                marker = f"{TOKEN_VARIABLE}={token}".encode()
+                ours = [pid for pid in group_members(pgid) or [] if marker in _environ(pid)]
+                if ours:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(pgid, signal.SIGKILL)
+                    log.warning("ended process group %d left by an earlier run: pids %s", pgid, ours)
+                    ended.extend(ours)
             self.forget(pgid)
         return ended
+
+
+def _environ(pid: int) -> list[bytes]:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            return fh.read().split(b"\0")
+    except OSError:
+        return []
 
 
 def group_members(pgid: int) -> list[int] | None:

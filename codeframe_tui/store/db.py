@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -99,6 +100,23 @@ def _split_sql(sql: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+async def _open_read_only(path: Path) -> Database:
+    conn = await aiosqlite.connect(_read_only_uri(path), uri=True)
+    conn.row_factory = aiosqlite.Row
+    try:
+        await conn.execute("PRAGMA query_only=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = Database(conn, path)
+        latest = max(m[0] for m in _migrations())
+        if await db.user_version() != latest:
+            raise StoreError(f"{path} has schema {await db.user_version()}; this version reads {latest} "
+                             "(the process running it is another version of codeframe-tui)")
+    except BaseException:
+        await conn.close()
+        raise
+    return db
+
+
 def _read_only_uri(path: Path) -> str:
     if not path.is_file():
         raise StoreError(f"{path} does not exist")
@@ -112,20 +130,14 @@ async def open_database(path: Path, *, read_only: bool = False) -> Database:
     (mode=ro, query_only), the schema must already be current, and WAL lets it read while the
     run writes."""
     if read_only:
-        conn = await aiosqlite.connect(_read_only_uri(path), uri=True)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level="DEFERRED")
+        try:
+            return await _open_read_only(path)
+        except sqlite3.Error as exc:  # e.g. no right to make the -shm file beside a live run's database
+            raise StoreError(f"cannot read {path}: {exc}") from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(str(path), isolation_level="DEFERRED")
     conn.row_factory = aiosqlite.Row
     try:
-        if read_only:
-            await conn.execute("PRAGMA query_only=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            db = Database(conn, path)
-            latest = max(m[0] for m in _migrations())
-            if await db.user_version() != latest:
-                raise StoreError(f"{path} has schema {await db.user_version()}, this version reads {latest}")
-            return db
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")

@@ -168,6 +168,7 @@ class CodeframeApp(App[int]):
         self.refresh_bindings()
         self.sub_title = why
         await self._start_requested.wait()
+        self._start_requested.clear()  # plan review, if tasks are still proposed, waits for its own `s`
         self._awaiting_start = False
         self.refresh_bindings()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from codeframe_tui.engine.event_log import read_new
@@ -13,6 +14,7 @@ from codeframe_tui.ui.bridge import EngineEvent
 if TYPE_CHECKING:
     from codeframe_tui.ui.app import CodeframeApp
 
+log = logging.getLogger(__name__)
 FOLLOW_INTERVAL = 0.5  # seconds between reads of the live run's event log
 
 
@@ -29,7 +31,11 @@ async def follow_run(app: CodeframeApp, engine: ReadOnlyEngine) -> None:
     await app.refresh_inbox()
     lock = RunLock(engine.settings.state_dir)
     while True:
-        found, after = await read_new(engine.store, after)
+        try:
+            found, after = await read_new(engine.store, after)
+        except Exception:  # a busy or briefly unreadable store: try again next time, keep following
+            log.exception("could not read the event log")
+            found = []
         for event in found:
             app.post_message(EngineEvent(event))
         if engine.holder is not None and lock.holder() is None:

@@ -18,7 +18,7 @@ from support import make_project, module_answer, open_engine, passing_responder,
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import TaskStatus
-from codeframe_tui.engine.changes import ChangeSet, apply_changes
+from codeframe_tui.engine.changes import ChangeError, ChangeSet, apply_changes
 from codeframe_tui.engine.event_log import decode, read_new
 from codeframe_tui.engine.journal import recover_journals
 from codeframe_tui.engine.runlock import ProjectBusy, RunLock
@@ -232,7 +232,7 @@ def _litter(root: Path) -> list[str]:
 def test_a_crash_between_the_renames_is_finished_at_start(tmp_path):
     root, journal = _crash_apply(tmp_path, "rename")
     assert (root / "a.py").read_text() == "A = 2\n" and not (root / "new/deep/b.py").exists()  # half applied
-    [found] = recover_journals(journal)
+    [found] = recover_journals(journal, tmp_path)
     assert found.outcome == "finished" and set(found.paths) == {"a.py", "new/deep/b.py", "c.py"}
     assert (root / "a.py").read_text() == "A = 2\n" and (root / "new/deep/b.py").read_text() == "B = 2\n"
     assert not (root / "c.py").exists() and not _litter(root) and not list(journal.iterdir())
@@ -241,7 +241,7 @@ def test_a_crash_between_the_renames_is_finished_at_start(tmp_path):
 def test_a_crash_while_staging_is_rolled_back_at_start(tmp_path):
     root, journal = _crash_apply(tmp_path, "stage")
     assert _litter(root)  # one staged temp was left
-    [found] = recover_journals(journal)
+    [found] = recover_journals(journal, tmp_path)
     assert found.outcome == "rolled back"
     assert (root / "a.py").read_text() == "A = 1\n" and (root / "c.py").read_text() == "C = 1\n"
     assert not (root / "new").exists() and not _litter(root) and not list(journal.iterdir())
@@ -254,7 +254,53 @@ async def test_a_whole_apply_leaves_no_journal(tmp_path):
         {"path": "a.py", "action": "write", "content": "A = 1\n"}]})
     await apply_changes(change, root, journal=journal)
     assert (root / "a.py").read_text() == "A = 1\n" and not list(journal.iterdir())
-    assert recover_journals(journal) == []
+    assert recover_journals(journal, tmp_path) == []
+
+
+async def test_a_journal_that_cannot_be_acted_on_now_is_kept_for_the_next_start(tmp_path, monkeypatch):
+    import codeframe_tui.engine.journal as journal_module
+
+    root, journal = _crash_apply(tmp_path, "rename")
+    real = os.replace
+    monkeypatch.setattr(journal_module.os, "replace", lambda *a: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    [found] = recover_journals(journal, tmp_path)
+    assert found.outcome.startswith("not recovered") and len(list(journal.glob("*.json"))) == 1
+    monkeypatch.setattr(journal_module.os, "replace", real)
+    [found] = recover_journals(journal, tmp_path)
+    assert found.outcome == "finished" and (root / "new/deep/b.py").read_text() == "B = 2\n"
+
+
+async def test_a_set_that_failed_and_was_only_partly_undone_is_never_finished_later(tmp_path, monkeypatch):
+    from codeframe_tui.engine import changes as changes_module
+
+    root, journal = tmp_path / "root", tmp_path / "journal"
+    root.mkdir()
+    (root / "a.py").write_text("A = 1\n")
+    (root / "c.py").write_text("C = 1\n")
+    calls = []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(5, "I/O error")
+        return os.replace(src, dst)
+
+    def failing_restore(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(changes_module, "os", type("os", (), {
+        **{k: getattr(os, k) for k in dir(os) if not k.startswith("__")}, "replace": staticmethod(failing_replace)}))
+    monkeypatch.setattr(changes_module, "write_fd", failing_restore)
+    change = ChangeSet.from_tool_input({"summary": "s", "files": [
+        {"path": "a.py", "action": "write", "content": "A = 2\n"},
+        {"path": "b.py", "action": "write", "content": "B = 2\n"},
+        {"path": "c.py", "action": "delete"}]})
+    with pytest.raises(ChangeError, match="rollback incomplete"):
+        await apply_changes(change, root, journal=journal)
+    monkeypatch.undo()
+    [found] = recover_journals(journal, tmp_path)
+    assert found.outcome == "rolled back"
+    assert (root / "c.py").read_text() == "C = 1\n" and not (root / "b.py").exists() and not _litter(root)
 
 
 async def test_a_journal_that_names_a_path_outside_its_root_is_refused(tmp_path):
@@ -264,23 +310,38 @@ async def test_a_journal_that_names_a_path_outside_its_root_is_refused(tmp_path)
     outside.write_text("keep")
     (journal / "0123456789abcdef.json").write_text(json.dumps({
         "phase": "replacing", "root": str(tmp_path / "root"), "steps": [["delete", str(outside), None]]}))
-    [found] = recover_journals(journal)
-    assert found.outcome == "unreadable journal dropped" and outside.read_text() == "keep"
+    (journal / "1-whole-disk.json").write_text(json.dumps({
+        "phase": "replacing", "root": "/", "steps": [["delete", str(outside), None]]}))
+    assert [f.outcome for f in recover_journals(journal, tmp_path / "root")] == ["unreadable journal dropped"] * 2
+    assert outside.read_text() == "keep"
 
 
 # ---- stray processes -------------------------------------------------------------------------
 
+def _group(env: dict | None = None) -> subprocess.Popen:
+    """A shell and its background child in a new process group, as a test command would be."""
+    proc = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60"], start_new_session=True,
+                            env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + 5
+    while len(group_members(proc.pid) or []) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(group_members(proc.pid)) >= 2
+    return proc
+
+
+def _end(proc: subprocess.Popen) -> None:
+    if group_members(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def test_strays_of_a_dead_run_are_ended_by_their_recorded_group(tmp_path):
     log = ProcessLog(tmp_path / "processes")
-    proc = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60"], start_new_session=True)
+    proc = _group(log.child_env())
     try:
         log.record(proc.pid)
-        deadline = time.monotonic() + 5
-        while len(group_members(proc.pid) or []) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(group_members(proc.pid)) >= 2  # the shell and its background child
         ended = ProcessLog(tmp_path / "processes").end_strays()  # as the next start sees it
-        assert proc.pid in ended
+        assert proc.pid in ended and len(ended) >= 2
         proc.wait(timeout=5)
         deadline = time.monotonic() + 5
         while group_members(proc.pid) and time.monotonic() < deadline:
@@ -288,16 +349,32 @@ def test_strays_of_a_dead_run_are_ended_by_their_recorded_group(tmp_path):
         assert group_members(proc.pid) == []
         assert log.recorded() == []
     finally:
-        if group_members(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _end(proc)
+
+
+def test_a_recorded_group_id_now_used_by_someone_else_is_left_alone(tmp_path):
+    """Group ids are reused, and another PID namespace shares the boot: without our token, no kill."""
+    log = ProcessLog(tmp_path / "processes")
+    stranger = _group()  # not started by us: no token in its environment
+    try:
+        log.record(stranger.pid)
+        assert ProcessLog(tmp_path / "processes").end_strays() == []
+        assert stranger.poll() is None and len(group_members(stranger.pid)) >= 2
+        assert log.recorded() == []
+    finally:
+        _end(stranger)
 
 
 def test_a_record_from_an_earlier_boot_kills_nothing(tmp_path):
     log = ProcessLog(tmp_path / "processes")
-    (tmp_path / "processes").mkdir()
-    (tmp_path / "processes" / str(os.getpgrp())).write_text("another-boot")
-    assert log.end_strays() == [] and log.recorded() == []
+    proc = _group(log.child_env())
+    try:
+        (tmp_path / "processes").mkdir()
+        (tmp_path / "processes" / str(proc.pid)).write_text(f"another-boot {log.token}")
+        assert log.end_strays() == [] and log.recorded() == []
+        assert proc.poll() is None
+    finally:
+        _end(proc)
 
 
 async def test_a_command_is_recorded_while_it_runs_and_forgotten_after(tmp_path):
@@ -356,8 +433,10 @@ def test_status_tells_a_live_run_by_its_pid(tmp_path):
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["run"]["state"] == "live"
         assert f"pid {holder.pid}" in json.loads(status.stdout)["run"]["text"]
-        busy = cli("run", str(project), "--headless", home=tmp_path)
-        assert busy.returncode == 2  # no API key here either; the busy check is the TUI's and the engine's
+        busy = subprocess.run([sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless"],
+                              capture_output=True, text=True, timeout=60,  # a key, so the lock is what refuses
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"})
+        assert busy.returncode == 2 and f"(pid {holder.pid}) is running" in busy.stderr, busy.stderr
     finally:
         holder.kill()
         holder.wait()

@@ -67,3 +67,29 @@ async def test_a_second_window_follows_the_live_run_read_only(tmp_path):
         assert app.return_code == 0
     finally:
         await live.close()
+
+
+async def test_not_now_then_s_still_opens_plan_review_when_tasks_are_proposed(tmp_path):
+    from codeframe_tui.ui.screens.review import PlanReviewScreen
+
+    root = tmp_path / "demo"
+    setup = await prepare_demo(root, latency=0.05)
+    engine = await Engine.open(setup.settings, scripted_model_client(setup.settings, setup.scripted),
+                               lambda event: None)
+    await engine.approve(["1.1"])  # the person approved one task; the rest are still proposed
+    await engine.store.begin_run(4242)
+    await engine.ctx.move(await engine.store.get_task("1.1"), TaskStatus.RUNNING)
+    await engine.close()
+
+    app = demo_app(root, latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "press s" in app.sub_title)
+        await pilot.press("s")
+        # Plan review comes next and waits for its own `s`: nothing runs behind it.
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen))
+        await pilot.pause(0.5)
+        assert set(app.main.tasks_table.display_status.values()) <= {"approved", "proposed"}
+        assert app.summary is None
+        await pilot.press("q")
