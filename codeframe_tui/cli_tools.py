@@ -139,13 +139,16 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
 async def status(args: argparse.Namespace) -> int:
     """The project's tasks, what waits for a person, and usage, read from the store: nothing starts."""
 
+    from codeframe_tui.engine.usage import totals, totals_by
+
     async def read(engine):
         tasks = await engine.store.list_tasks()
-        return tasks, await engine.inbox(), await engine.store.usage_totals(), await engine.store.last_run(), \
-            engine.holder
+        usage = await totals(engine.store, engine.ctx.prices)
+        per_task = await totals_by(engine.store, engine.ctx.prices, "task")
+        return tasks, await engine.inbox(), usage, per_task, await engine.store.last_run(), engine.holder
 
-    tasks, waiting, (calls, tokens_in, tokens_out), last, holder = await _with_engine(
-        args.path, read, workspace=False, read_only=True)
+    tasks, waiting, usage, per_task, last, holder = await _with_engine(args.path, read, workspace=False,
+                                                                       read_only=True)
     run = _run_state(last, holder)
     counts: dict[str, int] = {}
     for task in tasks:
@@ -154,11 +157,12 @@ async def status(args: argparse.Namespace) -> int:
         print(json.dumps({
             "tasks": [{"task_id": t.key, "title": t.title, "status": str(t.status), "agent_type": str(t.agent_type),
                        "agent_id": t.agent_id, "depends_on": list(t.depends_on), "retries": t.retries,
-                       "reason": t.reason, "landed_commit": t.extra.get("landed_commit", "")} for t in tasks],
+                       "reason": t.reason, "landed_commit": t.extra.get("landed_commit", ""),
+                       "usage": per_task[t.key].as_dict() if t.key in per_task else None} for t in tasks],
             "counts": counts,
             "waiting": [{"kind": i.kind, "task_id": i.task_key, "blocker_id": i.blocker_id, "text": i.text,
                          "since": i.since.isoformat()} for i in waiting],
-            "usage": {"calls": calls, "input_tokens": tokens_in, "output_tokens": tokens_out},
+            "usage": usage.as_dict(),
             "run": run,
         }, ensure_ascii=False))
         return EXIT_OK
@@ -172,7 +176,9 @@ async def status(args: argparse.Namespace) -> int:
         for item in waiting:
             what = "review" if item.kind == "review" else f"question {item.blocker_id}"
             print(f"  {what} on task {item.task_key}: {item.text[:100]}")
-    print(f"model: {calls} calls, {tokens_in} tokens in, {tokens_out} tokens out")
+    hit = f", {usage.cache_hit:.0%} from the cache" if usage.cache_hit is not None else ""
+    print(f"model: {usage.calls} calls, {usage.input_total} tokens in{hit}, {usage.output_tokens} out, "
+          f"{usage.cost_text()}")
     return EXIT_OK
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from codeframe_tui.config_costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CONFIG_DIR = ".codeframe"
 CONFIG_FILE = "config.toml"
@@ -51,9 +53,22 @@ class Settings:
     notify_bell: bool = True
     notify_desktop: bool = True
     notify_toast: bool = True
+    # A model per role (lead, backend, frontend, test); a role not named uses `model`.
+    models: Mapping[str, str] = field(default_factory=dict)
+    # Caps: reaching one asks the person (the task waits); 0 turns a cap off.
+    budget_task_usd: float = 2.0
+    budget_task_tokens: int = 2_000_000
+    budget_task_minutes: float = 60.0
+    budget_run_usd: float = 20.0
+    max_calls_per_attempt: int = 12  # model calls in one attempt at a task, a guard against loops
+    # USD per million tokens (input, output, cache write, cache read), over the built-in table.
+    pricing: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     # Never written anywhere: repr=False keeps it out of logs and error messages.
     api_key: str | None = field(default=None, repr=False)
     offline: bool = False
+
+    def model_for(self, role: str) -> str:
+        return self.models.get(role, self.model)
 
     @property
     def state_dir(self) -> Path:
@@ -74,6 +89,7 @@ _FLOAT_KEYS = {"model_timeout", "test_timeout", "worktree_disk_limit_gb"}
 _STR_KEYS = {"model", "base_url", "worktree_setup"}
 REVIEW_MODES = ("review", "auto")
 _NOTIFY_KEYS = {"bell": "notify_bell", "desktop": "notify_desktop", "toast": "notify_toast"}
+_COST_TABLES = {"models": parse_models, "budget": parse_budget, "pricing": parse_pricing}
 
 
 def load_settings(project: Path, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -99,15 +115,20 @@ def _parse_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands",
-                                                  *_NOTIFY_KEYS.values()}
+                                                  *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values()}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tests":
             out["test_commands"] = _parse_tests(path, value)
         elif key == "notify":
             out.update(_parse_notify(path, value))
-        elif key not in known:
-            tables = {"tests", "notify"}
+        elif key in _COST_TABLES:
+            try:
+                out.update(_COST_TABLES[key](path, value))
+            except CostConfigError as exc:
+                raise ConfigError(str(exc)) from exc
+        elif key not in known or key in _COST_TABLES.values():
+            tables = {"tests", "notify", *_COST_TABLES}
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known | tables))})")
         elif key == "review":
             if value not in REVIEW_MODES:

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from codeframe_tui.domain import Usage
 from codeframe_tui.engine.events import (
     AgentStatusChanged,
     CorrectionAttempted,
     Event,
+    ModelCalled,
     RunFinished,
+    RunStarted,
     TaskStatusChanged,
     TestOutput,
     TestResult,
     TestStarted,
 )
+from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import OFFLINE_BANNER, demo_app
@@ -45,6 +49,20 @@ def _agent(clock, agent, kind, status, task, step):
     return AgentStatusChanged(ts=clock(0.1), agent_id=agent, agent_type=kind, status=status, task_id=task, step=step)
 
 
+PRICES = PriceTable()
+MODEL = "claude-sonnet-5-5"
+
+
+def _called(clock, key, agent, *, first: bool):
+    """A model call as a worker reports it: the first reads the project once, later ones hit the cache."""
+    usage = Usage(input_tokens=900, output_tokens=1400, cache_creation_input_tokens=5200 if first else 0,
+                  cache_read_input_tokens=0 if first else 5200)
+    return ModelCalled(ts=clock(1.2), task_id=key, agent_id=agent, model=MODEL, input_tokens=usage.input_tokens,
+                       output_tokens=usage.output_tokens, cache_write_tokens=usage.cache_creation_input_tokens,
+                       cache_read_tokens=usage.cache_read_input_tokens, cost_usd=PRICES.cost(MODEL, usage),
+                       latency=1.2, stop_reason="tool_use")
+
+
 def _tests(clock, key, passed, failed=0, names=()):
     lines = tuple(f"tests/{n} PASSED" for n in names)
     total = passed + failed
@@ -61,8 +79,10 @@ def mid_run_story() -> list[Event]:
     """1.1 done; 1.2, 1.3 and 2.1 running at once; 2.1's tests streaming."""
     c = _Clock()
     story: list[Event] = [
+        RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True),
         _status(c, "1.1", "running", "backend-1", "approved"),
         _agent(c, "backend-1", "backend", "busy", "1.1", "asking the model"),
+        _called(c, "1.1", "backend-1", first=True),
         _agent(c, "backend-1", "backend", "busy", "1.1", "running tests"),
         *_tests(c, "1.1", 5, names=("test_models.py::test_book_keeps_its_fields",)),
         _status(c, "1.1", "done", "backend-1", "running"),
@@ -72,6 +92,8 @@ def mid_run_story() -> list[Event]:
                              ("2.1", "frontend-1", "frontend")):
         story.append(_status(c, key, "running", agent, "approved"))
         story.append(_agent(c, agent, kind, "busy", key, "asking the model"))
+    story.append(_called(c, "1.2", "backend-1", first=False))
+    story.append(_called(c, "2.1", "frontend-1", first=False))
     story.append(_agent(c, "backend-1", "backend", "busy", "1.2", "applying 2 file change(s)"))
     story.append(_agent(c, "frontend-1", "frontend", "busy", "2.1", "running tests"))
     story.append(TestStarted(ts=c(), task_id="2.1", command=PYTEST, attempt=0))
@@ -86,15 +108,17 @@ def mid_run_story() -> list[Event]:
 def finished_story() -> list[Event]:
     """The whole plan done, with 3.2's first test run failing and its correction succeeding."""
     c = _Clock()
-    story: list[Event] = []
+    story: list[Event] = [RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True)]
     agents = {"1.1": "backend-1", "1.2": "backend-1", "1.3": "backend-2", "1.4": "backend-1",
               "2.1": "frontend-1", "2.2": "frontend-1", "3.1": "test-1", "3.2": "test-1"}
     for key, agent in agents.items():
         story.append(_status(c, key, "running", agent, "approved"))
+        story.append(_called(c, key, agent, first=key == "1.1"))
         story.append(_agent(c, agent, agent.split("-")[0], "busy", key, "running tests"))
         if key == "3.2":
             story += _tests(c, key, 18, failed=1)
             story.append(CorrectionAttempted(ts=c(), task_id=key, attempt_number=1, max_attempts=3, status="started"))
+            story.append(_called(c, key, agent, first=False))
             story += _tests(c, key, 19)
             story.append(CorrectionAttempted(ts=c(), task_id=key, attempt_number=1, max_attempts=3, status="success"))
         else:

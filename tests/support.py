@@ -68,9 +68,7 @@ def module_answer(key: str, body: str = "VALUE = 1\n", test: str | None = None) 
 
 
 def task_key_of(request) -> str:
-    first = request.messages[0]["content"]
-    text = first if isinstance(first, str) else first[0]["text"]
-    return text.split(":", 1)[0].removeprefix("Task ").strip()
+    return request.first_user_text().split(":", 1)[0].removeprefix("Task ").strip()
 
 
 def passing_responder(request):

@@ -12,17 +12,10 @@ from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
 _TASK_LINE = re.compile(r"^Task (\S+):", re.MULTILINE)
 
 
-def _first_user_text(request: ScriptedRequest) -> str:
-    content = request.messages[0]["content"]
-    if isinstance(content, str):
-        return content
-    return "\n".join(b.get("text", "") for b in content if isinstance(b, dict))
-
-
 def demo_responder(request: ScriptedRequest):
     """Answer by task key. A task with a wrong first answer gets its fix only when the correction
     request really carries the failing test's name: the proof that the failure reached the model."""
-    match = _TASK_LINE.search(_first_user_text(request))
+    match = _TASK_LINE.search(request.first_user_text())
     if match is None or match.group(1) not in ANSWERS:
         return TextReply("I can only work on the demo plan's tasks.")
     key = match.group(1)
@@ -41,7 +34,7 @@ _ANSWER = re.compile(r"^(?:Answer|A): (.*)$", re.MULTILINE)
 def _asking_task(request: ScriptedRequest):
     """Ask first; then write the statistics the way the answer says. The answer is looked for in
     the request itself (the tool_result, or the first prompt after a restart): the proof it arrived."""
-    texts = [_first_user_text(request), request.last_user_text()]
+    texts = [request.first_user_text(), request.last_user_text()]
     answers = [m.group(1) for text in texts for m in _ANSWER.finditer(text)]
     if not answers:
         return ToolUseReply(ASK_HUMAN, {"question": STATS_QUESTION, "blocking": True, "yes_no": True})

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from codeframe_tui.domain import MAX_ANSWER_CHARS, Blocker, BlockerKind, Task, TaskStatus
+from codeframe_tui.engine import budget
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import AgentResumed, BlockerCreated, BlockerExpired, BlockerResolved
 
@@ -92,7 +93,28 @@ async def _record_answer(ctx: EngineContext, blocker_id: int, text: str) -> Bloc
             raise AnswerRefused(f"there is no blocker {blocker_id}")
         raise AnswerRefused(f"blocker {blocker_id} is already {existing.status}; the first answer stands")
     await ctx.publish(BlockerResolved(blocker_id=blocker_id, task_id=resolved.task_key, answer=text))
+    await _apply_budget_answer(ctx, resolved, text)
     return resolved
+
+
+async def _apply_budget_answer(ctx: EngineContext, blocker: Blocker, text: str) -> None:
+    """A cap's question: a raise is kept on the task (or the run), so it holds whether the agent still
+    waits or the task starts again later; a "no" is kept too, so the task is not asked again."""
+    kind = budget.kind_of(blocker)
+    if kind is None:
+        return
+    new = budget.parse_raise(text, kind, budget.suggested_from(blocker.question))
+    if kind == "run_usd":
+        if new is not None:
+            ctx.run_usd_cap = new
+        else:
+            ctx.run_declined = True
+        return
+    task = await ctx.store.get_task(blocker.task_key)
+    if new is None:
+        await ctx.store.set_extra(task.key, budget_declined=kind)
+    elif kind != "loop":
+        await ctx.store.set_extra(task.key, budget={**task.extra.get("budget", {}), kind: new}, budget_declined="")
 
 
 async def answer_blocker(ctx: EngineContext, blocker_id: int, text: str) -> Blocker:
@@ -105,6 +127,9 @@ async def answer_blocker(ctx: EngineContext, blocker_id: int, text: str) -> Bloc
     task = await ctx.store.get_task(blocker.task_key)
     if blocker.kind != BlockerKind.SYNC:
         return blocker  # an ASYNC answer joins the task's next step or its next attempt's prompt
+    if task.extra.get("budget_declined") and task.status == TaskStatus.BLOCKED:
+        await ctx.move(task, TaskStatus.FAILED, reason="stopped at its cap, as the person answered")
+        return blocker
     others = [b for b in await ctx.store.blockers(task.key, pending_only=True) if b.kind == BlockerKind.SYNC]
     if others:
         return blocker  # still waits for its other questions

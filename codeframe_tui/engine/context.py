@@ -14,6 +14,7 @@ from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
 from codeframe_tui.engine.inbox import Inbox
 from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.client import ModelClient
+from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store
@@ -32,6 +33,11 @@ class EngineContext:
     roots: dict[str, Path] = field(default_factory=dict)  # task key -> the folder it works in
     landing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one merge into the base at a time
     processes: ProcessLog | None = None  # test process groups, recorded for the next start to end
+    run_id: int | None = None  # the run in progress: its model calls count against run_usd_cap
+    run_usd_cap: float = 0.0  # set from config at the run's start; raised by the person's answer
+    run_declined: bool = False  # the person said no to raising the run's cap: no more model calls
+    budget_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one cap question for the run at a time
+    prices: PriceTable = field(default_factory=PriceTable)
 
     @property
     def journal_dir(self) -> Path:

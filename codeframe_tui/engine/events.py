@@ -115,6 +115,9 @@ class ModelCalled(Event):
     output_tokens: int
     latency: float
     stop_reason: str
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float | None = None  # None: the model has no price (unknown, not free)
 
 
 @dataclass(frozen=True, kw_only=True)

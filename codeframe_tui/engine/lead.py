@@ -82,6 +82,7 @@ class LeadAgent:
         ))
         await self.open_workspace(init_git)  # a refusal here (not a repository) is no run to resume
         run_id = await store.begin_run(os.getpid())
+        self.ctx.run_id, self.ctx.run_usd_cap, self.ctx.run_declined = run_id, self.ctx.settings.budget_run_usd, False
         try:
             if self.interrupted is not None:
                 await self.ctx.publish(self.interrupted.event())

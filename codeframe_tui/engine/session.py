@@ -24,6 +24,7 @@ from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm.client import ModelClient
+from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.repos import NewTask
@@ -46,7 +47,8 @@ class Engine:
         self.store = store
         self.model = model
         inbox = Inbox(people_present=people_present, answerer=answerer)
-        self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink, inbox=inbox)
+        self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink, inbox=inbox,
+                                 prices=PriceTable(settings.pricing))
         self.lead = LeadAgent(self.ctx)
         self.lock: RunLock | None = None
         self.interrupted: Interrupted | None = None  # the last run died or was stopped with work left

@@ -106,15 +106,35 @@ class RecordsMixin:
         task_id = await self._task_id(key) if key else None
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO model_calls (task_id, agent_id, model, input_tokens, output_tokens, latency,"
-                " stop_reason, prompt_summary, answer_summary, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO model_calls (task_id, agent_id, model, input_tokens, output_tokens, cache_creation_tokens,"
+                " cache_read_tokens, latency, stop_reason, prompt_summary, answer_summary, created_at, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     task_id, record.agent_id, record.model, record.input_tokens, record.output_tokens,
-                    record.latency, record.stop_reason, record.prompt_summary[:4000],
-                    record.answer_summary[:4000], record.created_at,
+                    record.cache_creation_tokens, record.cache_read_tokens, record.latency, record.stop_reason,
+                    record.prompt_summary[:4000], record.answer_summary[:4000], record.created_at, record.run_id,
                 ),
             )
+
+    async def usage_rows(self, *, by: str = "", task_key: str | None = None,
+                         run_id: int | None = None) -> list[tuple[str, str, int, int, int, int, int]]:
+        """Model usage summed per model (and per task key or agent id when `by` says so):
+        (group, model, calls, input, output, cache write, cache read)."""
+        group = {"": "''", "task": "t.key", "agent": "m.agent_id"}[by]
+        where, params = ["t.project_id = ?"], [self.project_id]
+        if task_key is not None:
+            where.append("t.key = ?")
+            params.append(task_key)
+        if run_id is not None:
+            where.append("m.run_id = ?")
+            params.append(run_id)
+        rows = await self.db.fetchall(
+            f"SELECT {group}, m.model, COUNT(*), SUM(m.input_tokens), SUM(m.output_tokens),"
+            " SUM(m.cache_creation_tokens), SUM(m.cache_read_tokens)"
+            " FROM model_calls m JOIN tasks t ON t.id = m.task_id"
+            f" WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 1, 2", tuple(params),
+        )
+        return [(str(r[0] or ""), r[1], *(int(v or 0) for v in tuple(r)[2:])) for r in rows]
 
     async def model_calls(self, key: str) -> list[ModelCallRecord]:
         from codeframe_tui.store.repos import ModelCallRecord
@@ -126,18 +146,10 @@ class RecordsMixin:
             ModelCallRecord(
                 r["model"], r["agent_id"] or "", r["input_tokens"], r["output_tokens"], r["latency"],
                 r["stop_reason"], r["prompt_summary"], r["answer_summary"], r["created_at"],
+                r["cache_creation_tokens"], r["cache_read_tokens"], r["run_id"],
             )
             for r in rows
         ]
-
-    async def usage_totals(self) -> tuple[int, int, int]:
-        """(calls, input tokens, output tokens) over the whole project."""
-        row = await self.db.fetchone(
-            "SELECT COUNT(*), COALESCE(SUM(m.input_tokens), 0), COALESCE(SUM(m.output_tokens), 0)"
-            " FROM model_calls m JOIN tasks t ON t.id = m.task_id WHERE t.project_id = ?",
-            (self.project_id,),
-        )
-        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
 
     # ---- agents and the event log ------------------------------------------------------
 

@@ -66,6 +66,9 @@ class ModelCallRecord:
     prompt_summary: str
     answer_summary: str
     created_at: str
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    run_id: int | None = None
 
 
 _TASK_COLUMNS = (

@@ -301,7 +301,7 @@ class CodeframeApp(App[int]):
 
     def open_task_detail(self, key: str) -> None:
         if self.engine is not None:
-            self.push_screen(TaskDetailScreen(self.engine.store, key))
+            self.push_screen(TaskDetailScreen(self.engine.store, key, self.engine.ctx.prices))
 
     async def action_quit(self) -> None:
         """With agents at work, ask first (q or ctrl+c again, or y, quits); otherwise quit now."""

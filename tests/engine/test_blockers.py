@@ -29,7 +29,7 @@ def asking(key: str, *, blocking: bool = True, assumption: str = "", question: s
     """A responder: task `key` asks first, then submits; every other task just submits."""
 
     def responder(request):
-        asked = any(m["role"] == "assistant" for m in request.messages) or "A: " in request.messages[0]["content"]
+        asked = any(m["role"] == "assistant" for m in request.messages) or "A: " in request.first_user_text()
         if task_key_of(request) == key and not asked:
             return ToolUseReply(ASK_HUMAN, {"question": question, "blocking": blocking, "yes_no": True,
                                             "assumption": assumption})
@@ -127,7 +127,7 @@ async def test_an_answer_after_a_restart_goes_into_the_first_prompt(tmp_path):
     finally:
         await engine.close()
     assert second.all_done
-    prompt = model.requests[-1].messages[0]["content"]
+    prompt = model.requests[-1].first_user_text()
     assert f"Q: {QUESTION}\nA: yes" in prompt
     assert rec.of(AgentResumed)[-1].blocker_id == blocker_id
 
@@ -214,7 +214,7 @@ async def test_failed_dependency_asks_the_person_and_the_answer_retries_it(tmp_p
     def responder(request):
         if task_key_of(request) == "1":
             attempts["n"] += 1
-            if "A: try a smaller change" not in request.messages[0]["content"]:
+            if "A: try a smaller change" not in request.first_user_text():
                 return TextReply("I would rather not.")  # no tool call: the task fails
         return passing_responder(request)
 
@@ -309,7 +309,7 @@ async def test_an_answers_file_answers_questions_left_by_an_earlier_run(tmp_path
     finally:
         await engine.close()
     assert second.all_done
-    assert f"Q: {QUESTION}\nA: yes" in model.requests[0].messages[0]["content"]
+    assert f"Q: {QUESTION}\nA: yes" in model.requests[0].first_user_text()
 
 
 async def test_a_question_answered_while_no_engine_ran_is_picked_up_at_the_next_start(tmp_path):
@@ -323,7 +323,7 @@ async def test_a_question_answered_while_no_engine_ran_is_picked_up_at_the_next_
         summary = await engine.run()
     finally:
         await engine.close()
-    assert summary.all_done and f"Q: {QUESTION}\nA: no" in model.requests[-1].messages[0]["content"]
+    assert summary.all_done and f"Q: {QUESTION}\nA: no" in model.requests[-1].first_user_text()
 
 
 async def test_a_late_async_answer_joins_the_next_request(tmp_path):

@@ -52,9 +52,16 @@ async def test_self_correction_sends_the_failure_and_succeeds(project):
     assert agent_runs[-1].passed == 2
 
 
+def broken_differently(request):
+    """A new wrong answer each time: trying, not looping (the same answer again is the loop guard's)."""
+    tries = sum(1 for m in request.messages if m["role"] == "assistant")
+    wrong = "z" * (tries + 1)  # letters: the loop guard does not tell numbers apart
+    return ToolUseReply(SUBMIT_CHANGES, module_answer("1", body=f"VALUE = {wrong!r}\n"))
+
+
 async def test_exhausted_correction_blocks_the_task_with_a_question(project):
     engine, model, rec = await open_engine(
-        project, lambda request: ToolUseReply(SUBMIT_CHANGES, BROKEN), tasks(("1", "backend"), ("2", "test", ("1",)))
+        project, broken_differently, tasks(("1", "backend"), ("2", "test", ("1",)))
     )
     try:
         summary = await engine.run()
@@ -83,7 +90,7 @@ async def test_no_tests_is_done_for_code_work_but_corrected_for_test_work(tmp_pa
     calls: list[str] = []
 
     def responder(request):
-        calls.append(request.messages[0]["content"][:8])
+        calls.append(request.first_user_text()[:8])
         return ToolUseReply(SUBMIT_CHANGES, module_answer("x"))
 
     engine, model, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "test")),

@@ -77,9 +77,9 @@ async def test_reject_with_feedback_gives_a_new_attempt_whose_prompt_holds_it(tm
     finally:
         await engine.close()
     assert status == "review"
-    prompt = model.requests[-1].messages[0]["content"]
+    prompt = model.requests[-1].first_user_text()
     assert "A reviewer rejected attempt 1" in prompt and "Name the constant ANSWER, not VALUE." in prompt
-    assert "reviewer" not in model.requests[0].messages[0]["content"]
+    assert "reviewer" not in model.requests[0].first_user_text()
 
 
 async def test_reject_for_good_reverts_untouched_files_and_holds_dependents(tmp_path):

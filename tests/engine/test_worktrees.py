@@ -86,7 +86,7 @@ async def test_a_conflicted_task_answered_resolves_the_markers_and_lands(tmp_pat
 
     def responder(request):
         key = task_key_of(request)
-        if "conflict markers" in request.messages[0]["content"]:
+        if "conflict markers" in request.first_user_text():
             return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", "OWNER = 'both'\n"))
         return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", f"OWNER = {key!r}\n"))
 
@@ -112,7 +112,7 @@ async def test_merges_follow_dependency_order_and_a_dependent_starts_from_landed
     landed = git(project, "log", "--first-parent", "--reverse", "--format=%s", "main").splitlines()
     assert [s for s in landed if s.startswith("Land")] == ["Land 1: Task 1", "Land 2: Task 2"]
     second = next(r for r in model.requests if task_key_of(r) == "2")
-    assert "--- pkg/m_1.py ---" in second.messages[0]["content"]  # 1's work was in 2's worktree
+    assert "--- pkg/m_1.py ---" in second.first_user_text()  # 1's work was in 2's worktree
 
 
 async def test_the_tools_own_rerun_catches_a_false_success(tmp_path):
@@ -206,7 +206,7 @@ async def test_a_restart_finds_the_worktrees_again_and_keeps_their_work(tmp_path
     project = make_project(tmp_path / "p")
 
     def asks(request):
-        if len(request.messages) == 1 and "A: " not in request.messages[0]["content"]:
+        if len(request.messages) == 1 and "A: " not in request.first_user_text():
             return ToolUseReply(ASK_HUMAN, {"question": "Which name?", "blocking": True})
         return submit(request)
 

@@ -162,7 +162,7 @@ async def test_a_database_of_the_first_schema_keeps_every_row_through_the_review
 
     store = await Store.open(tmp_path / "s.db", tmp_path)
     try:
-        assert await store.db.user_version() == 3  # the latest; 002 rebuilt tasks on the way
+        assert await store.db.user_version() == max(m[0] for m in _migrations())  # 002 rebuilt tasks on the way
         tasks = await store.list_tasks()
         assert [(t.key, t.depends_on, t.issue_key) for t in tasks] == [("1.1", (), "1"), ("1.2", ("1.1",), "1")]
         assert len(await store.test_runs("1.1")) == 1

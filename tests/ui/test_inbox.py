@@ -63,7 +63,7 @@ async def test_reject_with_feedback_then_reject_for_good(tmp_path):
         await pilot.press(*"Call it ANSWER", "ctrl+s")
         # The agent tries again with the feedback, and the work comes back for review.
         await wait_for(pilot, lambda: len(seen["model"].requests) == 2 and app.inbox_items)
-        assert "Call it ANSWER" in seen["model"].requests[1].messages[0]["content"]
+        assert "Call it ANSWER" in seen["model"].requests[1].first_user_text()
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, RejectScreen))
         await pilot.press("enter")

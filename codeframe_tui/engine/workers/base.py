@@ -13,9 +13,11 @@ from codeframe_tui.domain import (
     Task,
     TestRun,
     TestStatus,
+    Usage,
     WorkerOutcome,
     WorkerResult,
 )
+from codeframe_tui.engine import budget
 from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, engine_questions
 from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.changes import ChangeError, apply_changes
@@ -34,6 +36,7 @@ from codeframe_tui.engine.events import (
 from codeframe_tui.engine.inbox import BlockerExpiredError
 from codeframe_tui.engine.landing import run_suite
 from codeframe_tui.engine.workers.asking import AskingMixin
+from codeframe_tui.engine.workers.budget import BudgetMixin, BudgetStop
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm import prompts
 from codeframe_tui.llm.client import HumanQuestion, ModelReply, ModelReplyError
@@ -44,7 +47,7 @@ from codeframe_tui.vcs import GitError
 log = logging.getLogger(__name__)
 
 
-class WorkerAgent(AskingMixin):
+class WorkerAgent(AskingMixin, BudgetMixin):
     """One agent. `execute_task` runs the whole pipeline for a task and returns what happened."""
 
     agent_type: ClassVar[AgentType]
@@ -72,8 +75,11 @@ class WorkerAgent(AskingMixin):
 
     async def execute_task(self, task: Task) -> WorkerResult:
         self.task_key = task.key
+        self._start_budget()
         try:
             return await self._pipeline(task)
+        except BudgetStop as exc:
+            return exc.result
         except BlockerExpiredError as exc:
             # Nobody answered in time: another attempt would only ask again.
             return WorkerResult(WorkerOutcome.FAILED, reason=str(exc), retryable=False)
@@ -206,7 +212,9 @@ class WorkerAgent(AskingMixin):
         store = self.ctx.store
         deps = [await store.get_task(k) for k in task.depends_on]
         notes = [prompts.DependencyNote(d.key, d.title) for d in deps]
-        answers = [(b.question, b.answer) for b in await store.blockers(task.key) if b.answer]
+        # A cap's question and its answer are for the person and the engine, not the model.
+        answers = [(b.question, b.answer) for b in await store.blockers(task.key)
+                   if b.answer and not (b.source or "").startswith(budget.SOURCE)]
         feedback = [r.feedback for r in await store.reviews(task.key) if r.decision == "rejected"]
         context = prompts.project_context(self.root, task.files)
         prompt = prompts.task_prompt(task, notes, context, answers, feedback)
@@ -216,34 +224,37 @@ class WorkerAgent(AskingMixin):
         batcher: Batcher[str] = Batcher(lambda parts: self.ctx.emit(ModelTextStreamed(
             task_id=task.key, agent_id=self.agent_id, text="".join(parts),
         )))
+        await self._guard(task, messages)  # caps first: a call over a cap is never made
+        model = self.ctx.settings.model_for(str(self.agent_type))
         try:
             reply = await self.ctx.model.work_step(system=system, messages=messages, on_text=batcher.add,
-                                                   may_ask=may_ask)
+                                                   may_ask=may_ask, model=model)
         except ModelReplyError as exc:
-            await self._record_call(task, messages, exc.usage.input_tokens, exc.usage.output_tokens,
-                                    0.0, exc.kind, str(exc))
+            await self._record_call(task, messages, model, exc.usage, 0.0, exc.kind, str(exc))
             raise
         finally:
             batcher.flush()
         said = reply.question if isinstance(reply, HumanQuestion) else reply.change_set.summary
-        await self._record_call(task, messages, reply.usage.input_tokens, reply.usage.output_tokens,
-                                reply.latency, reply.stop_reason, said)
+        await self._record_call(task, messages, reply.model, reply.usage, reply.latency, reply.stop_reason, said)
+        usage = reply.usage
         await self.ctx.publish(ModelCalled(
             task_id=task.key, agent_id=self.agent_id, model=reply.model,
-            input_tokens=reply.usage.input_tokens, output_tokens=reply.usage.output_tokens,
-            latency=reply.latency, stop_reason=reply.stop_reason,
+            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+            cache_write_tokens=usage.cache_creation_input_tokens, cache_read_tokens=usage.cache_read_input_tokens,
+            cost_usd=self.ctx.prices.cost(reply.model, usage), latency=reply.latency, stop_reason=reply.stop_reason,
         ))
         return reply
 
-    async def _record_call(self, task: Task, messages: list[dict], tokens_in: int, tokens_out: int,
-                           latency: float, stop_reason: str, answer: str) -> None:
+    async def _record_call(self, task: Task, messages: list[dict], model: str, usage: Usage, latency: float,
+                           stop_reason: str, answer: str) -> None:
         last = messages[-1]["content"]
         prompt = last if isinstance(last, str) else str(last[0].get("content", ""))
         await self.ctx.store.record_model_call(task.key, ModelCallRecord(
-            model=self.ctx.settings.model, agent_id=self.agent_id, input_tokens=tokens_in,
-            output_tokens=tokens_out, latency=latency, stop_reason=stop_reason,
+            model=model, agent_id=self.agent_id, input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens, latency=latency, stop_reason=stop_reason,
             prompt_summary=prompt[:2000], answer_summary=answer[:2000],
-            created_at=datetime.now(UTC).isoformat(),
+            created_at=datetime.now(UTC).isoformat(), cache_creation_tokens=usage.cache_creation_input_tokens,
+            cache_read_tokens=usage.cache_read_input_tokens, run_id=self.ctx.run_id,
         ))
 
     async def _run_tests(self, task: Task, attempt: int) -> TestRun:

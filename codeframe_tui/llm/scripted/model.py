@@ -6,9 +6,11 @@ import asyncio
 import inspect
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .cache import PromptCache
 from .errors import InvalidRequest
 from .render import Renderer, ScriptedResponse, error_response
 from .replies import ALL_REPLIES, Reply, StallReply
@@ -36,14 +38,24 @@ class ScriptedTimeout(TimeoutError):
 class ScriptedModel:
     """A fake Messages API endpoint; plug it in with `transport()` / `client()` or serve it with ScriptedServer."""
 
-    def __init__(self, responder: Responder, *, latency: float = 0.0, chunk_size: int = 40) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        *,
+        latency: float = 0.0,
+        chunk_size: int = 40,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`clock` (monotonic seconds) times prompt-cache expiry; tests pass a fake one to skip ahead."""
         self.responder = responder
         self.latency = latency
         self.requests: list[ScriptedRequest] = []
         self.rejected: list[tuple[dict[str, Any] | None, str]] = []
         # A script that raises is a bug in the test, kept here so the test can show it.
         self.responder_errors: list[BaseException] = []
-        self._renderer = Renderer(chunk_size)
+        # Prefixes this model has cached, so usage reports cache writes and reads as the API does.
+        self.prompt_cache = PromptCache(clock)
+        self._renderer = Renderer(chunk_size, self.prompt_cache)
 
     async def handle(
         self,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import CHARS_PER_TOKEN, PromptCache
 from .errors import STATUS_FOR_ERROR_TYPE, error_body
 from .replies import (
     ContentReply,
@@ -63,10 +65,11 @@ class _Block:
 class Renderer:
     """Renders replies for one ScriptedModel; it numbers message and tool ids so runs are reproducible."""
 
-    def __init__(self, chunk_size: int) -> None:
+    def __init__(self, chunk_size: int, cache: PromptCache | None = None) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         self._chunk_size = chunk_size
+        self._cache = cache
         self._ids = itertools.count(1)
 
     def _next_id(self, prefix: str) -> str:
@@ -93,16 +96,16 @@ class Renderer:
     def _message(self, reply: ContentReply, request: ScriptedRequest) -> ScriptedResponse:
         blocks, stop_reason = self._blocks(reply)
         message = self._envelope(request, [b.final for b in blocks], stop_reason)
-        message["usage"] = _usage(reply, request, blocks)
+        message["usage"] = self._usage(reply, request, blocks)
         body = json.dumps(message).encode()
         headers = {"content-type": "application/json", "content-length": str(len(body)), "request-id": message["id"]}
         return ScriptedResponse(200, headers, body)
 
     def _stream(self, reply: ContentReply, request: ScriptedRequest, error: tuple[str, str] | None) -> ScriptedResponse:
         blocks, stop_reason = self._blocks(reply)
-        usage = _usage(reply, request, blocks)
+        usage = self._usage(reply, request, blocks)
         start = self._envelope(request, [], None)
-        # Like the API: message_start carries the input tokens, message_delta the output total.
+        # Like the API: message_start carries the input and cache tokens, message_delta the output total.
         start["usage"] = {**usage, "output_tokens": 1}
         events: list[tuple[str, dict[str, Any]]] = [("message_start", {"message": start}), ("ping", {})]
         for index, block in enumerate(blocks):
@@ -121,6 +124,26 @@ class Renderer:
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
         headers["request-id"] = start["id"]
         return ScriptedResponse(200, headers, stream=_sse(events))
+
+    def _usage(self, reply: ContentReply, request: ScriptedRequest, blocks: list[_Block]) -> dict[str, int]:
+        # Only answers that get under way reach here, so an error reply never warms the cache, as with the API.
+        cached = self._cache.account(request) if self._cache is not None else None
+        usage_in = getattr(reply, "usage_in", None)
+        usage_out = getattr(reply, "usage_out", None)
+        output = "".join(b.final["text"] if b.final["type"] == "text" else json.dumps(b.final["input"]) for b in blocks)
+        # About four characters per token: close enough for budgets and the usage pane.
+        usage = {
+            "input_tokens": max(1, len(request.all_text()) // CHARS_PER_TOKEN),
+            "output_tokens": usage_out if usage_out is not None else max(1, len(output) // CHARS_PER_TOKEN),
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        }
+        if usage_in is not None:
+            # A pinned figure is reported as scripted, cache counts 0 as ever; the cache still saw the prompt.
+            usage["input_tokens"] = usage_in
+        elif cached is not None:
+            usage.update(dataclasses.asdict(cached))
+        return usage
 
     def _envelope(self, request: ScriptedRequest, content: list[Any], stop: str | None) -> dict[str, Any]:
         return {
@@ -156,19 +179,6 @@ class Renderer:
         start = {"type": "tool_use", "id": tool_id, "name": name, "input": {}}
         deltas = [{"type": "input_json_delta", "partial_json": p} for p in _chunks(wire_json, self._chunk_size)]
         return _Block({**start, "input": final_input}, start, deltas)
-
-
-def _usage(reply: ContentReply, request: ScriptedRequest, blocks: list[_Block]) -> dict[str, int]:
-    # About four characters per token: close enough for budgets and the usage pane.
-    usage_in = getattr(reply, "usage_in", None)
-    usage_out = getattr(reply, "usage_out", None)
-    output = "".join(b.final["text"] if b.final["type"] == "text" else json.dumps(b.final["input"]) for b in blocks)
-    return {
-        "input_tokens": usage_in if usage_in is not None else max(1, len(request.all_text()) // 4),
-        "output_tokens": usage_out if usage_out is not None else max(1, len(output) // 4),
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-    }
 
 
 def _chunks(text: str, size: int) -> Iterable[str]:

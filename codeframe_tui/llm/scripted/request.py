@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["ScriptedRequest"]
+__all__ = ["ScriptedRequest", "content_texts"]
 
 
 class ScriptedRequest:
@@ -75,18 +75,23 @@ class ScriptedRequest:
         except ValueError:
             return 0
 
+    def first_user_text(self) -> str:
+        """The text of the first user message (the task), whether sent as a string or as blocks."""
+        messages = self._body["messages"]
+        return "\n".join(content_texts(messages[0]["content"], include_tool_input=False)) if messages else ""
+
     def last_user_text(self) -> str:
         """All text of the last user message, including text inside its tool_result blocks."""
         for message in reversed(self._body["messages"]):
             if message["role"] == "user":
-                return "\n".join(_texts(message["content"], include_tool_input=False))
+                return "\n".join(content_texts(message["content"], include_tool_input=False))
         return ""
 
     def all_text(self) -> str:
         """Every text in the system prompt and the messages (tool_use inputs as JSON)."""
         parts = [self.system_text] if self.system_text else []
         for message in self._body["messages"]:
-            parts.extend(_texts(message["content"], include_tool_input=True))
+            parts.extend(content_texts(message["content"], include_tool_input=True))
         return "\n".join(parts)
 
     def tool_results(self) -> list[dict[str, Any]]:
@@ -99,7 +104,8 @@ class ScriptedRequest:
         return []
 
 
-def _texts(content: str | list[dict[str, Any]], *, include_tool_input: bool) -> list[str]:
+def content_texts(content: str | list[dict[str, Any]], *, include_tool_input: bool) -> list[str]:
+    """The texts of a message's content (a string or a list of blocks), in order."""
     if isinstance(content, str):
         return [content]
     texts: list[str] = []

@@ -11,8 +11,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from codeframe_tui.engine.usage import totals
+from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.store import Store
 from codeframe_tui.ui.text import literal, one_line, plain
+from codeframe_tui.ui.widgets.usage import tokens
 
 
 class TaskDetailScreen(ModalScreen[None]):
@@ -24,10 +27,11 @@ class TaskDetailScreen(ModalScreen[None]):
         Binding("k", "scroll_up", "Up", show=False),
     ]
 
-    def __init__(self, store: Store, task_key: str) -> None:
+    def __init__(self, store: Store, task_key: str, prices: PriceTable | None = None) -> None:
         super().__init__()
         self.store = store
         self.task_key = task_key
+        self.prices = prices or PriceTable()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail") as scroll:
@@ -66,9 +70,13 @@ class TaskDetailScreen(ModalScreen[None]):
             line("Description", "bold")
             line(task.description)
         calls = await s.model_calls(task.key)
-        line(f"Model calls ({len(calls)})", "bold")
+        used = await totals(s, self.prices, task_key=task.key)
+        hit = f" (cache {used.cache_hit:.0%})" if used.cache_hit is not None else ""
+        line(f"Model calls ({len(calls)}) · in {tokens(used.input_total)}{hit} · out {tokens(used.output_tokens)}"
+             f" · {used.cost_text()}", "bold")
         for i, call in enumerate(calls, 1):
-            line(f"{i}. {call.model} · {call.input_tokens} in / {call.output_tokens} out · "
+            cached = f" (+{call.cache_read_tokens} cached)" if call.cache_read_tokens else ""
+            line(f"{i}. {call.model} · {call.input_tokens}{cached} in / {call.output_tokens} out · "
                  f"{call.latency:.1f}s · {call.stop_reason}")
             line(f"   asked: {one_line(call.prompt_summary, 160)}", "dim")
             line(f"   answer: {one_line(call.answer_summary, 160)}", "dim")

@@ -14,6 +14,7 @@ from codeframe_tui.domain import Task
 from codeframe_tui.engine.events import (
     AgentStatusChanged,
     Event,
+    ModelCalled,
     ModelTextStreamed,
     RunFinished,
     RunStarted,
@@ -29,6 +30,7 @@ from codeframe_tui.ui.text import literal, one_line
 from codeframe_tui.ui.widgets.agents import AgentsTable
 from codeframe_tui.ui.widgets.tasks import TasksTable
 from codeframe_tui.ui.widgets.test_output import TestOutputLog
+from codeframe_tui.ui.widgets.usage import UsageBar
 
 ACTIVITY_LINES = 1_000
 
@@ -73,6 +75,7 @@ class MainScreen(Screen):
         activity = Log(id="activity", classes="pane", max_lines=ACTIVITY_LINES)
         activity.border_title = "Activity"
         yield activity
+        yield UsageBar(id="usage")
         yield Footer()
 
     @property
@@ -116,6 +119,9 @@ class MainScreen(Screen):
                 self.agents_table.set_agent(event.agent_id, event.status, event.task_id, event.step)
             case ModelTextStreamed():
                 self.agents_table.add_streamed(event.agent_id, len(event.text))
+            case ModelCalled():
+                self.agents_table.add_cost(event.agent_id, event.cost_usd)
+                self.query_one(UsageBar).record(event)
             case TestStarted():
                 self.test_log.run_started(event.task_id, " ".join(event.command))
             case TestOutput():
@@ -124,6 +130,7 @@ class MainScreen(Screen):
                 self.test_log.add_lines(event.task_id, (f"→ {describe(event)}",))
             case RunStarted():
                 self.finished = None
+                self.query_one(UsageBar).start(event.ts)
             case RunFinished():
                 self.finished = event
                 self._update_summary()

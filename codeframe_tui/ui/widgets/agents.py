@@ -13,24 +13,37 @@ class AgentsTable(DataTable):
         super().__init__(cursor_type="row", show_cursor=False, cell_padding=0, **kwargs)
         self.streamed: dict[str, int] = {}
         self.steps: dict[str, str] = {}
+        self.costs: dict[str, float | None] = {}
 
     def on_mount(self) -> None:
         # Busy or idle shows in the colour of the name; no State column, so the step has room.
         self.add_column(" Agent", key="agent", width=13)
-        self.add_column("Task", key="task", width=6)
-        self.add_column("Step", key="step")
+        self.add_column("Task", key="task", width=5)
+        self.add_column("Cost", key="cost", width=6)  # this run's spend by the agent; $? when unpriced
+        self.add_column(" Step", key="step")
 
     def set_agent(self, agent_id: str, status: str, task_id: str | None, step: str) -> None:
         busy = status == "busy"
         name = Text(f"{'●' if busy else '○'} {agent_id}", style="bold cyan" if busy else "dim")
         self.steps[agent_id] = step
         self.streamed[agent_id] = 0
-        cells = (name, Text(task_id or ""), Text(one_line(step, 60), style="" if busy else "dim"))
+        cells = (name, Text(task_id or ""), Text(" " + one_line(step, 60), style="" if busy else "dim"))
         if agent_id in self.rows:
             for column, value in zip(("agent", "task", "step"), cells, strict=True):
                 self.update_cell(agent_id, column, value)
         else:
-            self.add_row(*cells, key=agent_id)
+            self.add_row(cells[0], cells[1], self._cost_cell(agent_id), cells[2], key=agent_id)
+
+    def add_cost(self, agent_id: str, cost: float | None) -> None:
+        """A model call's cost; once a call is unpriced the agent's total is unknown."""
+        known = self.costs.get(agent_id, 0.0)
+        self.costs[agent_id] = None if known is None or cost is None else known + cost
+        if agent_id in self.rows:
+            self.update_cell(agent_id, "cost", self._cost_cell(agent_id))
+
+    def _cost_cell(self, agent_id: str) -> Text:
+        cost = self.costs.get(agent_id, 0.0)
+        return Text("$?" if cost is None else f"${cost:.2f}", justify="right", style="dim" if not cost else "")
 
     def add_streamed(self, agent_id: str, chars: int) -> None:
         """Show how much of the model's answer has arrived, without flooding the screen with JSON."""
@@ -39,4 +52,4 @@ class AgentsTable(DataTable):
         self.streamed[agent_id] = self.streamed.get(agent_id, 0) + chars
         count = self.streamed[agent_id]
         size = f"{count / 1000:.1f}k" if count >= 1000 else str(count)
-        self.update_cell(agent_id, "step", Text(one_line(f"{self.steps.get(agent_id, '')} · {size} chars", 60)))
+        self.update_cell(agent_id, "step", Text(" " + one_line(f"{self.steps.get(agent_id, '')} · {size} chars", 60)))

@@ -1,0 +1,102 @@
+"""The worker's side of the caps: checked before every model call; a cap reached asks the person."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from typing import TYPE_CHECKING
+
+from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
+from codeframe_tui.engine import budget
+from codeframe_tui.engine.budget import Reached
+from codeframe_tui.engine.usage import totals
+
+if TYPE_CHECKING:
+    from codeframe_tui.engine.context import EngineContext
+
+LOOP_REPEATS = 3  # the same request this many times in a row is a loop
+
+
+class BudgetStop(Exception):
+    """The task stops here: a cap was reached and not raised (or nobody could be asked)."""
+
+    def __init__(self, result: WorkerResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+class BudgetMixin:
+    """Mixed into WorkerAgent. State per execution of a task: start time, calls, recent requests."""
+
+    ctx: EngineContext
+    agent_id: str
+
+    def _start_budget(self) -> None:
+        self._budget_started = time.monotonic()
+        self._budget_calls = 0
+        self._budget_recent: list[str] = []
+
+    async def _guard(self, task: Task, messages: list[dict]) -> None:
+        """Before a model call: the run's cap, the task's caps, the call count and the loop guard.
+        Returns when the call may go ahead; raises BudgetStop when it may not."""
+        await self._guard_run(task)
+        current = await self.ctx.store.get_task(task.key)
+        if current.extra.get("budget_declined"):
+            raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False,
+                                          reason=f"stopped at its {current.extra['budget_declined']} cap"))
+        while (reached := await self._task_cap_reached(current)) is not None:
+            await self._ask_cap(current, reached)
+            current = await self.ctx.store.get_task(task.key)
+        self._budget_recent = [*self._budget_recent[-(LOOP_REPEATS - 1):], _turn_signature(messages)]
+        if len(self._budget_recent) == LOOP_REPEATS and len(set(self._budget_recent)) == 1:
+            await self._ask_cap(current, budget.loop_question(current, LOOP_REPEATS))
+            self._budget_recent = []
+        self._budget_calls += 1
+
+    async def _task_cap_reached(self, task: Task) -> Reached | None:
+        caps = budget.task_caps(self.ctx.settings, task)
+        used = await totals(self.ctx.store, self.ctx.prices, task_key=task.key)
+        checks = [
+            ("usd", used.cost if used.cost_known else 0.0),  # an unpriced model's cost cannot be capped
+            ("tokens", float(used.tokens)),
+            ("minutes", (time.monotonic() - self._budget_started) / 60),
+            ("calls", float(self._budget_calls)),
+        ]
+        for kind, value in checks:
+            if caps[kind] > 0 and value >= caps[kind]:
+                return budget.reached_question(task, kind, caps[kind], value)
+        return None
+
+    async def _guard_run(self, task: Task) -> None:
+        # One question for the whole run: the others wait on the lock, then look again.
+        async with self.ctx.budget_lock:
+            while True:
+                if self.ctx.run_declined:
+                    raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False,
+                                                  reason="the run's cost cap was reached and not raised"))
+                cap = self.ctx.run_usd_cap
+                if cap <= 0 or self.ctx.run_id is None:
+                    return
+                spent = await totals(self.ctx.store, self.ctx.prices, run_id=self.ctx.run_id)
+                if not spent.cost_known or spent.cost < cap:
+                    return
+                await self._ask_cap(task, budget.reached_question(task, "run_usd", cap, spent.cost))
+
+    async def _ask_cap(self, task: Task, reached: Reached) -> None:
+        await self.set_step(f"waiting: {reached.kind} cap")  # type: ignore[attr-defined]
+        blocker, answer = await self._ask_person(  # type: ignore[attr-defined]
+            task, reached.question, source=budget.SOURCE + reached.kind, yes_no=True)
+        if answer is None:
+            raise BudgetStop(WorkerResult(WorkerOutcome.BLOCKED, reason=reached.question, blocker_id=blocker.id))
+        if budget.parse_raise(answer, reached.kind, reached.suggested) is None:
+            raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False,
+                                          reason=f"stopped at its {reached.kind} cap: {answer[:200]}"))
+
+
+def _turn_signature(messages: list[dict]) -> str:
+    """The model's last answer and what it was told back, numbers left out: the same change and the
+    same failure again differ only in attempt counts and timings, and that is the loop to catch."""
+    turn = json.dumps(messages[-2:], sort_keys=True, default=str)
+    return hashlib.sha256(re.sub(r"\d+", "#", turn).encode()).hexdigest()
