@@ -21,6 +21,7 @@ from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.recovery import Interrupted, recover
 from codeframe_tui.engine.runlock import ProjectBusy, RunLock
 from codeframe_tui.engine.scheduler import blocked_forever_by
+from codeframe_tui.engine.usage import record_lead_call
 from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm.client import ModelClient
@@ -50,6 +51,8 @@ class Engine:
         self.ctx = EngineContext(settings=settings, store=store, model=model, sink=sink, inbox=inbox,
                                  prices=PriceTable(settings.pricing))
         self.lead = LeadAgent(self.ctx)
+        if isinstance(model, ModelClient):
+            model.on_lead_call = lambda call: record_lead_call(self.ctx, call)
         self.lock: RunLock | None = None
         self.interrupted: Interrupted | None = None  # the last run died or was stopped with work left
         self.read_only = False

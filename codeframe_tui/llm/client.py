@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -80,6 +80,16 @@ class ModelClient:
     def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic) -> None:
         self.settings = settings
         self._client = client
+        # Set by the engine: records the lead's calls (discovery, the PRD, the plan), which no
+        # worker records, so that every token is counted.
+        self.on_lead_call: Callable[[ToolCall], Awaitable[None]] | None = None
+
+    async def lead_call(self, **kwargs: Any) -> ToolCall:
+        """A call for the lead agent's work, on the lead's model (config [models] lead)."""
+        call = await self.call_tool(model=self.settings.model_for("lead"), **kwargs)
+        if self.on_lead_call is not None:
+            await self.on_lead_call(call)
+        return call
 
     async def close(self) -> None:
         await self._client.close()

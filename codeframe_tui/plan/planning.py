@@ -62,7 +62,7 @@ async def next_question(model: ModelClient | None, goal: str, answers: list[QA])
         return None
     if model is not None:
         try:
-            call = await model.call_tool(system=SYSTEM, tool=ASK_QUESTION_TOOL, messages=[{
+            call = await model.lead_call(system=SYSTEM, tool=ASK_QUESTION_TOOL, messages=[{
                 "role": "user",
                 "content": transcript(goal, answers) + "\n\nAsk the next question, or say it is enough.",
             }])
@@ -86,7 +86,7 @@ async def write_prd(model: ModelClient | None, goal: str, answers: list[QA]) -> 
     """The PRD in markdown: by the model, or assembled from the answers when it cannot be reached."""
     if model is not None:
         try:
-            call = await model.call_tool(system=SYSTEM, tool=WRITE_PRD_TOOL, messages=[{
+            call = await model.lead_call(system=SYSTEM, tool=WRITE_PRD_TOOL, messages=[{
                 "role": "user",
                 "content": transcript(goal, answers) + "\n\nWrite the PRD: overview, users, must-have "
                            "features, constraints, tech stack, out of scope.",
@@ -122,7 +122,7 @@ def save_prd(project: Path, markdown: str) -> Path:
 
 async def decompose(model: ModelClient, prd: str) -> tuple[list[tuple[str, str]], list[NewTask]]:
     """Issues and tasks from the PRD, through structured output, checked before anything is stored."""
-    call = await model.call_tool(system=SYSTEM, tool=SUBMIT_PLAN_TOOL, messages=[{
+    call = await model.lead_call(system=SYSTEM, tool=SUBMIT_PLAN_TOOL, messages=[{
         "role": "user",
         "content": f"PRD:\n\n{prd}\n\nDecompose it into issues and small tasks with dependencies, "
                    "acceptance criteria and a test strategy each.",

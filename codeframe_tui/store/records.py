@@ -120,8 +120,9 @@ class RecordsMixin:
                          run_id: int | None = None) -> list[tuple[str, str, int, int, int, int, int]]:
         """Model usage summed per model (and per task key or agent id when `by` says so):
         (group, model, calls, input, output, cache write, cache read)."""
-        group = {"": "''", "task": "t.key", "agent": "m.agent_id"}[by]
-        where, params = ["t.project_id = ?"], [self.project_id]
+        group = {"": "''", "task": "COALESCE(t.key, '')", "agent": "m.agent_id"}[by]
+        # The lead's calls (planning) belong to no task: counted with the project's all the same.
+        where, params = ["(t.project_id = ? OR m.task_id IS NULL)"], [self.project_id]
         if task_key is not None:
             where.append("t.key = ?")
             params.append(task_key)
@@ -131,7 +132,7 @@ class RecordsMixin:
         rows = await self.db.fetchall(
             f"SELECT {group}, m.model, COUNT(*), SUM(m.input_tokens), SUM(m.output_tokens),"
             " SUM(m.cache_creation_tokens), SUM(m.cache_read_tokens)"
-            " FROM model_calls m JOIN tasks t ON t.id = m.task_id"
+            " FROM model_calls m LEFT JOIN tasks t ON t.id = m.task_id"
             f" WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 1, 2", tuple(params),
         )
         return [(str(r[0] or ""), r[1], *(int(v or 0) for v in tuple(r)[2:])) for r in rows]

@@ -223,3 +223,24 @@ async def test_model_calls_per_attempt_are_capped(tmp_path):
 ])
 def test_answers_to_a_cap(answer, kind, expected):
     assert budget.parse_raise(answer, kind, 1.0) == expected
+
+
+async def test_the_lead_agents_planning_calls_are_counted_on_the_leads_model(tmp_path):
+    from codeframe_tui.plan.planning import next_question
+
+    def lead(request):
+        return ToolUseReply("ask_question", {"question": "Who uses it?", "topic": "users", "enough": False},
+                            usage_in=700, usage_out=40)
+
+    project = make_project(tmp_path / "p")
+    engine, model, recorder = await open_engine(project, lead, [], models={"lead": "claude-opus-5"})
+    try:
+        question = await next_question(engine.model, "a shelf of books", [])
+        assert question is not None and question.text == "Who uses it?"
+        assert model.requests[0].model == "claude-opus-5"
+        [called] = recorder.of(ModelCalled)
+        assert called.agent_id == "lead" and called.task_id == "" and called.cost_usd is not None
+        used = await totals_by(engine.store, engine.ctx.prices, "agent")
+        assert used["lead"].calls == 1 and used["lead"].input_tokens == 700
+    finally:
+        await engine.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support import make_project, open_engine, passing_responder, tasks, wait_for
 
 from codeframe_tui.domain import TaskStatus
@@ -14,6 +15,7 @@ from codeframe_tui.ui.launch import demo_app
 from codeframe_tui.ui.screens.confirm import ChoiceScreen
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
+from codeframe_tui.ui.widgets.usage import UsageBar
 
 
 async def test_panes_receive_engine_events_as_messages(tmp_path):
@@ -38,6 +40,14 @@ async def test_panes_receive_engine_events_as_messages(tmp_path):
         assert screen.test_log.line_count > 5
         assert any("run finished: 8 done" in line for line in screen.activity.lines)
         assert "8 done" in app.sub_title
+        # The usage line and the Agents pane's costs add up what the model calls reported.
+        usage = screen.query_one(UsageBar)
+        called = [e for e in posted if type(e).__name__ == "ModelCalled"]
+        assert usage.calls == len(called) > 0 and usage.output == sum(e.output_tokens for e in called)
+        assert usage.cost == pytest.approx(sum(e.cost_usd for e in called)) and usage.cost > 0
+        assert "cache" in usage.text() and usage.text().count("$") == 1
+        spent = {a: c for a, c in screen.agents_table.costs.items()}
+        assert sum(spent.values()) == pytest.approx(usage.cost)
         await pilot.press("q")
     kinds = {type(e).__name__ for e in posted}
     assert {"RunStarted", "TaskStatusChanged", "AgentStatusChanged", "TestOutput", "TestResult",

@@ -118,7 +118,7 @@ class MainScreen(Screen):
             case AgentStatusChanged():
                 self.agents_table.set_agent(event.agent_id, event.status, event.task_id, event.step)
             case ModelTextStreamed():
-                self.agents_table.add_streamed(event.agent_id, len(event.text))
+                self.agents_table.add_streamed(event.agent_id, event.text)
             case ModelCalled():
                 self.agents_table.add_cost(event.agent_id, event.cost_usd)
                 self.query_one(UsageBar).record(event)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.widgets import DataTable
 
 from codeframe_tui.ui.text import one_line
+
+TAIL_CHARS = 2000
+_PATH = re.compile(r'"path"\s*:\s*"([^"\\]{1,200})"')
 
 
 class AgentsTable(DataTable):
@@ -14,6 +19,7 @@ class AgentsTable(DataTable):
         self.streamed: dict[str, int] = {}
         self.steps: dict[str, str] = {}
         self.costs: dict[str, float | None] = {}
+        self.tails: dict[str, str] = {}  # the end of what streamed, to find the file being written
 
     def on_mount(self) -> None:
         # Busy or idle shows in the colour of the name; no State column, so the step has room.
@@ -27,6 +33,7 @@ class AgentsTable(DataTable):
         name = Text(f"{'●' if busy else '○'} {agent_id}", style="bold cyan" if busy else "dim")
         self.steps[agent_id] = step
         self.streamed[agent_id] = 0
+        self.tails[agent_id] = ""
         cells = (name, Text(task_id or ""), Text(" " + one_line(step, 60), style="" if busy else "dim"))
         if agent_id in self.rows:
             for column, value in zip(("agent", "task", "step"), cells, strict=True):
@@ -45,11 +52,17 @@ class AgentsTable(DataTable):
         cost = self.costs.get(agent_id, 0.0)
         return Text("$?" if cost is None else f"${cost:.2f}", justify="right", style="dim" if not cost else "")
 
-    def add_streamed(self, agent_id: str, chars: int) -> None:
-        """Show how much of the model's answer has arrived, without flooding the screen with JSON."""
+    def add_streamed(self, agent_id: str, text: str) -> None:
+        """Show the model's answer arriving in a form a person can read at 80 columns: how much has
+        come, and the file it is writing now (the answer is a tool call's JSON, streamed in pieces)."""
         if agent_id not in self.rows:
             return
-        self.streamed[agent_id] = self.streamed.get(agent_id, 0) + chars
+        self.streamed[agent_id] = self.streamed.get(agent_id, 0) + len(text)
+        tail = (self.tails.get(agent_id, "") + text)[-TAIL_CHARS:]
+        self.tails[agent_id] = tail
         count = self.streamed[agent_id]
         size = f"{count / 1000:.1f}k" if count >= 1000 else str(count)
-        self.update_cell(agent_id, "step", Text(" " + one_line(f"{self.steps.get(agent_id, '')} · {size} chars", 60)))
+        paths = _PATH.findall(tail)
+        now = f" · {paths[-1]}" if paths else ""
+        step = one_line(f"{self.steps.get(agent_id, '')} · {size} chars{now}", 60)
+        self.update_cell(agent_id, "step", Text(" " + step))
