@@ -244,3 +244,16 @@ async def test_the_lead_agents_planning_calls_are_counted_on_the_leads_model(tmp
         assert used["lead"].calls == 1 and used["lead"].input_tokens == 700
     finally:
         await engine.close()
+
+
+async def test_the_time_cap_asks_too(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, model, recorder = await open_engine(project, two_calls, tasks(("1", "backend")),
+                                                budget_task_minutes=1e-6)
+    try:
+        summary = await engine.run()
+        [asked] = recorder.of(BlockerCreated)
+        assert summary.blocked == 1 and asked.source == "budget:minutes" and "time cap" in asked.question
+        assert model.requests == []  # the cap is checked before the call, not after
+    finally:
+        await engine.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ class AskingMixin:
     task_key: str | None
     test_part: str
     _unanswered: dict[int, str]
+    _budget_waited: float  # seconds spent waiting for the person (BudgetMixin)
 
     async def _user_turn(self, reply: ToolCall, text: str, *, is_error: bool = False) -> dict:
         """The tool_result for the model's call (and for any extra calls), then late answers to its
@@ -91,4 +93,9 @@ class AskingMixin:
 
     async def _ask_person(self, task: Task, question: str, **kwargs) -> tuple[Blocker, str | None]:
         current = await self.ctx.store.get_task(task.key)
-        return await ask_person(self.ctx, current, question[:MAX_QUESTION_CHARS], agent_id=self.agent_id, **kwargs)
+        asked = time.monotonic()
+        try:
+            return await ask_person(self.ctx, current, question[:MAX_QUESTION_CHARS], agent_id=self.agent_id,
+                                    **kwargs)
+        finally:
+            self._budget_waited += time.monotonic() - asked  # a person's time is not the task's

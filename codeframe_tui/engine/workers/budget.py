@@ -32,9 +32,14 @@ class BudgetMixin:
 
     ctx: EngineContext
     agent_id: str
+    _budget_started = 0.0
+    _budget_waited = 0.0
+    _budget_calls = 0
+    _budget_recent: list[str] = []  # noqa: RUF012 (replaced, never mutated: see _guard)
 
     def _start_budget(self) -> None:
         self._budget_started = time.monotonic()
+        self._budget_waited = 0.0  # time waiting for the person does not count against the time cap
         self._budget_calls = 0
         self._budget_recent: list[str] = []
 
@@ -61,7 +66,7 @@ class BudgetMixin:
         checks = [
             ("usd", used.cost if used.cost_known else 0.0),  # an unpriced model's cost cannot be capped
             ("tokens", float(used.tokens)),
-            ("minutes", (time.monotonic() - self._budget_started) / 60),
+            ("minutes", (time.monotonic() - self._budget_started - self._budget_waited) / 60),
             ("calls", float(self._budget_calls)),
         ]
         for kind, value in checks:
