@@ -99,22 +99,29 @@ async def _record_answer(ctx: EngineContext, blocker_id: int, text: str) -> Bloc
 
 async def _apply_budget_answer(ctx: EngineContext, blocker: Blocker, text: str) -> None:
     """A cap's question: a raise is kept on the task (or the run), so it holds whether the agent still
-    waits or the task starts again later; a "no" is kept too, so the task is not asked again."""
-    kind = budget.kind_of(blocker)
-    if kind is None:
+    waits or the task starts again later; a "no" is kept too, so the task is not asked again. An
+    unclear answer changes nothing (a waiting agent asks again)."""
+    cap = budget.cap_of(blocker)
+    if cap is None:
         return
-    new = budget.parse_raise(text, kind, budget.suggested_from(blocker.question))
-    if kind == "run_usd":
+    try:
+        new = budget.parse_raise(text, cap.kind, cap.suggested)
+    except budget.Unclear:
+        return
+    if cap.kind == "run_usd" and cap.run_id is not None and cap.run_id == ctx.run_id:
         if new is not None:
             ctx.run_usd_cap = new
         else:
             ctx.run_declined = True
+        if ctx.run_cap_pending is not None:
+            ctx.run_cap_pending.set()  # the agents waiting on this question look again now
         return
     task = await ctx.store.get_task(blocker.task_key)
     if new is None:
-        await ctx.store.set_extra(task.key, budget_declined=kind)
-    elif kind != "loop":
-        await ctx.store.set_extra(task.key, budget={**task.extra.get("budget", {}), kind: new}, budget_declined="")
+        await ctx.store.set_extra(task.key, budget_declined=cap.kind)
+    elif cap.kind not in ("loop", "run_usd"):  # an old run's cap: the next run has its own
+        await ctx.store.set_extra(task.key, budget={**task.extra.get("budget", {}), cap.kind: new},
+                                  budget_declined="")
 
 
 async def answer_blocker(ctx: EngineContext, blocker_id: int, text: str) -> Blocker:
@@ -130,6 +137,9 @@ async def answer_blocker(ctx: EngineContext, blocker_id: int, text: str) -> Bloc
     if task.extra.get("budget_declined") and task.status == TaskStatus.BLOCKED:
         await ctx.move(task, TaskStatus.FAILED, reason="stopped at its cap, as the person answered")
         return blocker
+    if budget.cap_of(blocker) is None and task.extra.get("budget_declined"):
+        # Guidance after a stop at a cap re-approves the task: the person wants it to go on.
+        task = await ctx.store.set_extra(task.key, budget_declined="")
     others = [b for b in await ctx.store.blockers(task.key, pending_only=True) if b.kind == BlockerKind.SYNC]
     if others:
         return blocker  # still waits for its other questions

@@ -11,10 +11,17 @@ from dataclasses import dataclass
 
 from codeframe_tui.domain import Blocker, Task
 
-SOURCE = "budget:"  # blocker source prefix, then the cap's kind
+SOURCE = "budget:"  # blocker source: budget:<kind>:<suggested raise>[:<run id>]
 KINDS = ("usd", "tokens", "minutes", "calls", "loop", "run_usd")
-_YES = re.compile(r"^\s*(y|yes|ok|okay|raise|sure|go on|continue)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\$?\s*(\d+(?:\.\d+)?)\s*([kKmM]?)")
+MAX_CAP_QUESTIONS = 4  # per task and go: answers that do not lift the cap stop it after this many
+_YES = re.compile(r"^\s*(y|yes|yeah|yep|ok|okay|sure|raise|double|go|continue|keep going|let it)\b", re.IGNORECASE)
+_NO = re.compile(r"^\s*(n|no|nope|stop|don'?t|do not|never|cancel)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?(?![a-z])", re.IGNORECASE)
+_SCALE = {"": 1, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
+
+
+class Unclear(ValueError):
+    """An answer that neither raises a cap nor says no: the person is asked again."""
 
 
 @dataclass(frozen=True)
@@ -24,14 +31,23 @@ class Reached:
     kind: str
     question: str
     suggested: float
+    run_id: int | None = None
+
+    @property
+    def source(self) -> str:
+        tail = f":{self.run_id}" if self.run_id is not None else ""
+        return f"{SOURCE}{self.kind}:{self.suggested!r}{tail}"
 
 
 def task_caps(settings, task: Task) -> dict[str, float]:
-    """The task's caps: config first, then what the person raised them to (kept in its extra)."""
+    """The task's caps: the config's, or what the person raised them to (kept in its extra), whichever
+    is higher; a cap the config turns off (0) stays off."""
     caps = {"usd": settings.budget_task_usd, "tokens": float(settings.budget_task_tokens),
             "minutes": settings.budget_task_minutes, "calls": float(settings.max_calls_per_attempt)}
     raised = task.extra.get("budget", {})
-    caps.update({k: float(v) for k, v in raised.items() if k in caps and isinstance(v, (int, float))})
+    for kind, value in raised.items():
+        if kind in caps and caps[kind] > 0 and isinstance(value, (int, float)):
+            caps[kind] = max(caps[kind], float(value))
     return caps
 
 
@@ -47,44 +63,69 @@ def amount(kind: str, value: float) -> str:
     return f"{int(value):,}"
 
 
-def reached_question(task: Task, kind: str, cap: float, used: float) -> Reached:
-    suggested = cap * 2 if cap > 0 else 1.0
+def reached_question(task: Task, kind: str, cap: float, used: float, run_id: int | None = None) -> Reached:
+    # From what is used, not only the cap: one call can overshoot, and "yes" must then be enough.
+    suggested = round(max(cap, used) * 2, 2) if max(cap, used) > 0 else 1.0
     what = {"usd": "cost cap", "tokens": "token cap", "minutes": "time cap", "calls": "cap on model calls per attempt",
             "run_usd": "run's cost cap (every agent has stopped calling the model)"}[kind]
-    question = (f"Task {task.key} '{task.title}' reached its {what} of {amount(kind, cap)} "
+    question = (f"Task {task.key} '{task.title[:200]}' reached its {what} of {amount(kind, cap)} "
                 f"({amount(kind, used)} used). Raise it to {amount(kind, suggested)}? Answer yes, or a new cap "
                 f"such as {amount(kind, suggested * 1.5)}; no stops the task.")
     if kind == "run_usd":
         question = (f"The run reached its cost cap of {money(cap)} ({money(used)} spent), at task {task.key}. "
                     f"Every agent has stopped calling the model. Raise it to {money(suggested)}? Answer yes, or a "
                     "new cap; no stops the run's model calls.")
-    return Reached(kind, question, suggested)
+    return Reached(kind, question, suggested, run_id)
 
 
 def loop_question(task: Task, repeats: int) -> Reached:
     return Reached("loop", (
-        f"Task {task.key} '{task.title}' sent the model the same request {repeats} times in a row: the agent "
-        "may be stuck in a loop. Let it go on? (yes goes on; no stops the task)"), 0.0)
+        f"Task {task.key} '{task.title[:200]}' gave the model's same answer {repeats} times in a row, with the "
+        "same result: the agent may be stuck in a loop. Let it go on? (yes goes on; no stops the task)"), 0.0)
 
 
 def parse_raise(answer: str, kind: str, suggested: float) -> float | None:
-    """The new cap the answer gives: "yes" takes the suggested one, a number is the new cap (k and m
-    scale token counts); anything else (no) is None, and the task stops."""
+    """The new cap the answer gives, or None for no (the task stops); raises Unclear otherwise.
+
+    "yes" takes the suggested raise; a number is the new cap ("$1,000", "2.50", and for tokens
+    "500k" or "2m"). A number with a no ("no, 5 is too much") is a no.
+    """
+    if _NO.match(answer):
+        return None
     if kind == "loop":
-        return 1.0 if _YES.match(answer) else None
+        if _YES.match(answer):
+            return 1.0
+        raise Unclear("answer yes or no")
     found = _NUMBER.search(answer)
-    if found and not answer.strip().lower().startswith("no"):
-        value = float(found.group(1)) * {"": 1, "k": 1e3, "m": 1e6}[found.group(2).lower()]
-        return value if value > 0 else None
-    return suggested if _YES.match(answer) else None
+    if found:
+        scale = found.group(2) or ""
+        if scale and kind != "tokens":
+            raise Unclear(f"'{found.group(0).strip()}' is not an amount for a {kind} cap")
+        value = float(found.group(1).replace(",", "")) * _SCALE[scale.lower()]
+        if value <= 0:
+            raise Unclear("a cap must be above zero")
+        return value
+    if _YES.match(answer):
+        return suggested
+    raise Unclear("answer yes, a new cap, or no")
 
 
-def kind_of(blocker: Blocker) -> str | None:
+@dataclass(frozen=True)
+class CapBlocker:
+    kind: str
+    suggested: float
+    run_id: int | None
+
+
+def cap_of(blocker: Blocker) -> CapBlocker | None:
+    """What a cap's question asked, from its blocker's source (None for any other question)."""
     source = blocker.source or ""
-    return source[len(SOURCE):] if source.startswith(SOURCE) else None
-
-
-def suggested_from(question: str) -> float:
-    """The raise the question offered (its "Raise it to X?"), for an answer given after a restart."""
-    found = re.search(r"Raise it to \$?([\d,]+(?:\.\d+)?)", question)
-    return float(found.group(1).replace(",", "")) if found else 0.0
+    if not source.startswith(SOURCE):
+        return None
+    parts = source[len(SOURCE):].split(":")
+    try:
+        suggested = float(parts[1]) if len(parts) > 1 else 0.0
+        run_id = int(parts[2]) if len(parts) > 2 else None
+    except ValueError:
+        suggested, run_id = 0.0, None
+    return CapBlocker(parts[0], suggested, run_id)

@@ -36,7 +36,7 @@ class EngineContext:
     run_id: int | None = None  # the run in progress: its model calls count against run_usd_cap
     run_usd_cap: float = 0.0  # set from config at the run's start; raised by the person's answer
     run_declined: bool = False  # the person said no to raising the run's cap: no more model calls
-    budget_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one cap question for the run at a time
+    run_cap_pending: asyncio.Event | None = None  # set once the run-cap question in flight is answered
     prices: PriceTable = field(default_factory=PriceTable)
 
     @property

@@ -14,6 +14,7 @@ import httpx2
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
 from codeframe_tui.engine.changes import ChangeError, ChangeSet
+from codeframe_tui.llm.models import refuses_forced_tool_choice
 from codeframe_tui.llm.tools import ASK_HUMAN, ASK_HUMAN_TOOL, SUBMIT_CHANGES_TOOL
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,14 @@ class ModelClient:
 
     async def lead_call(self, **kwargs: Any) -> ToolCall:
         """A call for the lead agent's work, on the lead's model (config [models] lead)."""
-        call = await self.call_tool(model=self.settings.model_for("lead"), **kwargs)
+        model = self.settings.model_for("lead")
+        try:
+            call = await self.call_tool(model=model, **kwargs)
+        except ModelReplyError as exc:
+            if self.on_lead_call is not None and (exc.usage.input_tokens or exc.usage.output_tokens):
+                await self.on_lead_call(ToolCall(input={}, tool_use_id="", assistant_content=[], other_tool_use_ids=(),
+                                                 usage=exc.usage, stop_reason=exc.kind, latency=0.0, model=model))
+            raise
         if self.on_lead_call is not None:
             await self.on_lead_call(call)
         return call
@@ -147,51 +155,38 @@ class ModelClient:
         started = time.monotonic()
         offered = tools if tools is not None else [tool]
         names = [t["name"] for t in offered]
+        model = model or self.settings.model
+        forced = not refuses_forced_tool_choice(model)
         # One answer per turn: a second tool_use would need its own tool_result.
         choice = (
-            {"type": "tool", "name": names[0], "disable_parallel_tool_use": True}
-            if len(offered) == 1
+            {"type": "auto", "disable_parallel_tool_use": True} if not forced
+            else {"type": "tool", "name": names[0], "disable_parallel_tool_use": True} if len(offered) == 1
             else {"type": "any", "disable_parallel_tool_use": True}
         )
-        params = dict(
-            model=model or self.settings.model,
-            max_tokens=self.settings.max_tokens,
-            system=[{"type": "text", "text": system, "cache_control": CACHE}],
-            messages=cached_prefix(messages),
-            tools=offered,
-            tool_choice=choice,
-        )
-        try:
-            async with self._client.messages.stream(**params) as stream:
-                async for event in stream:
-                    if on_text is None or event.type != "content_block_delta":
-                        continue
-                    delta = event.delta
-                    if delta.type == "text_delta":
-                        on_text(delta.text)
-                    elif delta.type == "input_json_delta":
-                        on_text(delta.partial_json)
-                message = await stream.get_final_message()
-        except anthropic.APIStatusError as exc:
-            raise ModelReplyError("api", f"model API error {exc.status_code}: {_api_message(exc)}") from exc
-        except anthropic.APITimeoutError as exc:
-            raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s") from exc
-        except anthropic.APIConnectionError as exc:
-            raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}") from exc
-        except httpx2.TransportError as exc:
-            # The SDK does not wrap a connection dropped mid-stream, nor retry it.
-            raise ModelReplyError("connection", f"connection to the model dropped: {type(exc).__name__}") from exc
-        except ValueError as exc:  # the SDK raises it on tool input that is not valid JSON
-            raise ModelReplyError("malformed", f"model sent malformed tool input: {exc}") from exc
+        conversation, usage = list(messages), Usage()
+        for nudge in range(NUDGES + 1):
+            message = await self._stream(on_text, model=model, max_tokens=self.settings.max_tokens,
+                                         system=[{"type": "text", "text": system, "cache_control": CACHE}],
+                                         messages=cached_prefix(conversation), tools=offered, tool_choice=choice)
+            usage = usage + _usage(message.usage)
+            if message.stop_reason == "max_tokens":
+                raise ModelReplyError(
+                    "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
+                )
+            block = next((b for b in message.content if b.type == "tool_use" and b.name in names), None)
+            if block is not None:
+                break
+            if forced or nudge == NUDGES:
+                raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
+            # Not forced (the model refuses that): say once more how the answer must come.
+            said = [_clean_block(b.model_dump(mode="json", exclude_none=True)) for b in message.content
+                    if b.type != "text" or b.text.strip()]
+            conversation += [
+                {"role": "assistant", "content": said or [{"type": "text", "text": "(no tool call)"}]},
+                {"role": "user", "content": f"Answer by calling {' or '.join(names)}: a reply without that "
+                                            "tool call cannot be used."},
+            ]
         latency = time.monotonic() - started
-        usage = _usage(message.usage)
-        if message.stop_reason == "max_tokens":
-            raise ModelReplyError(
-                "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
-            )
-        block = next((b for b in message.content if b.type == "tool_use" and b.name in names), None)
-        if block is None:
-            raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
         if not isinstance(block.input, dict):
             raise ModelReplyError("malformed", f"model's {block.name} input is not a JSON object", usage)
         content = [b.model_dump(mode="json", exclude_none=True) for b in message.content]
@@ -212,6 +207,33 @@ class ModelClient:
         )
 
 
+    async def _stream(self, on_text: Callable[[str], None] | None, **params: Any) -> Any:
+        """One streamed request; every way it can fail becomes a ModelReplyError that says which."""
+        try:
+            async with self._client.messages.stream(**params) as stream:
+                async for event in stream:
+                    if on_text is None or event.type != "content_block_delta":
+                        continue
+                    delta = event.delta
+                    if delta.type == "text_delta":
+                        on_text(delta.text)
+                    elif delta.type == "input_json_delta":
+                        on_text(delta.partial_json)
+                return await stream.get_final_message()
+        except anthropic.APIStatusError as exc:
+            raise ModelReplyError("api", f"model API error {exc.status_code}: {_api_message(exc)}") from exc
+        except anthropic.APITimeoutError as exc:
+            raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s") from exc
+        except anthropic.APIConnectionError as exc:
+            raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}") from exc
+        except httpx2.TransportError as exc:
+            # The SDK does not wrap a connection dropped mid-stream, nor retry it.
+            raise ModelReplyError("connection", f"connection to the model dropped: {type(exc).__name__}") from exc
+        except ValueError as exc:  # the SDK raises it on tool input that is not valid JSON
+            raise ModelReplyError("malformed", f"model sent malformed tool input: {exc}") from exc
+
+
+NUDGES = 2  # times a model asked without forcing is told again to answer through the tool
 CACHE = {"type": "ephemeral"}
 
 

@@ -119,9 +119,9 @@ async def test_a_task_cap_asks_and_raising_it_resumes_with_nothing_lost(tmp_path
         summary = await run
         assert summary.all_done and len(model.requests) == 2
         assert asked.question.startswith("Task 1 'Task 1' reached its token cap of 1,000 (1,545 used). "
-                                         "Raise it to 2,000?")
-        assert asked.source == "budget:tokens" and asked.yes_no
-        assert (await engine.store.get_task("1")).extra["budget"] == {"tokens": 2000.0}
+                                         "Raise it to 3,090?")  # twice what is used: one yes is enough
+        assert asked.source.startswith("budget:tokens:") and asked.yes_no
+        assert (await engine.store.get_task("1")).extra["budget"] == {"tokens": 3090.0}
         # The cap's question is the person's and the engine's business, not the model's.
         assert "token cap" not in model.requests[-1].all_text()
     finally:
@@ -175,7 +175,8 @@ async def test_the_run_cap_stops_every_agent_until_it_is_raised(tmp_path):
         await asyncio.sleep(0.5)
         assert 1 <= sent <= 3 and len(model.requests) == sent and len(recorder.of(BlockerCreated)) == 1
         asked = recorder.of(BlockerCreated)[0]
-        assert asked.source == "budget:run_usd" and "Every agent has stopped calling the model" in asked.question
+        assert asked.source.startswith("budget:run_usd:")
+        assert "Every agent has stopped calling the model" in asked.question
         await engine.answer_blocker(asked.blocker_id, "10")
         summary = await run
         assert summary.all_done and len(model.requests) == 4 and engine.ctx.run_usd_cap == 10.0
@@ -195,8 +196,8 @@ async def test_the_same_request_three_times_in_a_row_is_a_loop_and_asks(tmp_path
         run = asyncio.ensure_future(engine.run())
         asked = await _answer_each(engine, recorder, "no", until=run.done)
         await run
-        loops = [b for b in asked if b.source == "budget:loop"]
-        assert len(loops) == 1 and "same request 3 times in a row" in loops[0].question
+        loops = [b for b in asked if b.source.startswith("budget:loop")]
+        assert len(loops) == 1 and "same answer 3 times in a row" in loops[0].question
         # First try, then corrections: the loop is seen on the fourth request, before it is sent.
         assert len(model.requests) == 3
         assert (await engine.store.get_task("1")).status == TaskStatus.FAILED
@@ -211,18 +212,57 @@ async def test_model_calls_per_attempt_are_capped(tmp_path):
     try:
         summary = await engine.run()
         [asked] = recorder.of(BlockerCreated)
-        assert summary.blocked == 1 and asked.source == "budget:calls" and len(model.requests) == 1
+        assert summary.blocked == 1 and asked.source.startswith("budget:calls") and len(model.requests) == 1
     finally:
         await engine.close()
 
 
 @pytest.mark.parametrize(("answer", "kind", "expected"), [
-    ("yes", "usd", 1.0), ("Yes, raise it", "usd", 1.0), ("$2.50", "usd", 2.5), ("make it 3", "usd", 3.0),
-    ("500k", "tokens", 500_000), ("2m", "tokens", 2_000_000), ("no", "usd", None), ("no, 5 is too much", "usd", None),
-    ("whatever", "usd", None), ("yes", "loop", 1.0), ("no", "loop", None),
+    ("yes", "usd", 1.0), ("Yes, raise it", "usd", 1.0), ("yeah", "usd", 1.0), ("$2.50", "usd", 2.5),
+    ("make it 3", "usd", 3.0), ("$1,000", "usd", 1000.0), ("raise it to 5", "usd", 5.0),
+    ("yes, 10 minutes", "minutes", 10.0), ("500k", "tokens", 500_000), ("2m", "tokens", 2_000_000),
+    ("6,000,000", "tokens", 6_000_000), ("1 million", "tokens", 1_000_000),
+    ("no", "usd", None), ("No thanks", "usd", None), ("nope", "usd", None), ("no, 5 is too much", "usd", None),
+    ("yes", "loop", 1.0), ("no", "loop", None),
 ])
 def test_answers_to_a_cap(answer, kind, expected):
     assert budget.parse_raise(answer, kind, 1.0) == expected
+
+
+@pytest.mark.parametrize(("answer", "kind"), [("whatever", "usd"), ("0", "usd"), ("-1", "usd"), ("5k", "usd"),
+                                              ("maybe", "loop")])
+def test_an_unclear_answer_to_a_cap_is_asked_again_not_taken_as_no(answer, kind):
+    with pytest.raises(budget.Unclear):
+        budget.parse_raise(answer, kind, 1.0)
+
+
+async def test_raising_the_run_cap_while_another_task_waits_for_a_slot_does_not_deadlock(tmp_path):
+    """The run-cap question is never awaited under a lock: the task that asked gives its slot to
+    a queued one, which waits for the answer; the answer lets both go on."""
+    project = make_project(tmp_path / "p")
+    engine, model, recorder = await open_engine(project, fixed_usage, tasks(("1", "backend"), ("2", "backend")),
+                                                people_present=True, budget_run_usd=1e-9, max_concurrent=1)
+    try:
+        run = asyncio.ensure_future(engine.run())
+        asked = await asyncio.wait_for(_answer_each(engine, recorder, "100", until=run.done), timeout=30)
+        summary = await run
+        assert summary.all_done and len(asked) == 1 and len(model.requests) == 2
+    finally:
+        await engine.close()
+
+
+async def test_an_answer_that_does_not_lift_the_cap_is_asked_again_a_few_times_then_stops(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, model, recorder = await open_engine(project, two_calls, tasks(("1", "backend")), people_present=True,
+                                                budget_task_tokens=1000)
+    try:
+        run = asyncio.ensure_future(engine.run())
+        asked = await asyncio.wait_for(_answer_each(engine, recorder, "500", until=run.done), timeout=30)
+        await run
+        assert len(asked) == budget.MAX_CAP_QUESTIONS and len(model.requests) == 1
+        assert "answers did not lift it" in (await engine.store.get_task("1")).reason
+    finally:
+        await engine.close()
 
 
 async def test_the_lead_agents_planning_calls_are_counted_on_the_leads_model(tmp_path):
@@ -253,7 +293,42 @@ async def test_the_time_cap_asks_too(tmp_path):
     try:
         summary = await engine.run()
         [asked] = recorder.of(BlockerCreated)
-        assert summary.blocked == 1 and asked.source == "budget:minutes" and "time cap" in asked.question
+        assert summary.blocked == 1 and asked.source.startswith("budget:minutes") and "time cap" in asked.question
         assert model.requests == []  # the cap is checked before the call, not after
+    finally:
+        await engine.close()
+
+
+async def test_a_model_that_refuses_forced_tools_is_asked_with_auto_and_told_again_once(tmp_path):
+    from codeframe_tui.llm.scripted import TextReply
+
+    def chatty_first(request):
+        if not any("a reply without that tool call cannot be used" in t for t in [request.last_user_text()]):
+            return TextReply("Let me think about the models first.")
+        return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)), usage_in=50, usage_out=5)
+
+    project = make_project(tmp_path / "p")
+    engine, model, recorder = await open_engine(project, chatty_first, tasks(("1", "backend")),
+                                                models={"backend": "claude-opus-5-5"})
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done and len(model.requests) == 2
+    assert all(r.body["tool_choice"]["type"] == "auto" for r in model.requests)
+    [called] = recorder.of(ModelCalled)  # one model call for the worker: both requests' usage in it
+    assert called.output_tokens > 5
+
+
+async def test_forcing_a_tool_on_a_model_that_refuses_it_is_a_400_in_the_scripted_model_too(tmp_path):
+    from codeframe_tui.llm.client import ModelReplyError
+
+    project = make_project(tmp_path / "p")
+    engine, model, _ = await open_engine(project, passing_responder, [], models={"backend": "claude-sonnet-5-5"})
+    try:
+        with pytest.raises(ModelReplyError, match="400.*forcing tool use is not supported"):
+            await engine.model._stream(None, model="claude-sonnet-5-5", max_tokens=10, messages=[
+                {"role": "user", "content": "hi"}], tools=[{"name": "t", "input_schema": {"type": "object"}}],
+                tool_choice={"type": "any"})
     finally:
         await engine.close()

@@ -87,7 +87,10 @@ async def test_failed_dependency_stops_its_dependents(project):
     assert held["3"].blocked_by == ("1",)
     assert "waits on 1 (failed)" in by_key["3"].reason  # the screen can say why
     assert rec.statuses("1") == ["approved", "running", "approved", "running", "failed"]
-    retry = [r for r in model.requests if r.first_user_text().startswith("Task 1:")][1]
+    # Each attempt's first request (the default model is not forced to a tool: it is told again twice).
+    firsts = [r for r in model.requests if r.first_user_text().startswith("Task 1:") and len(r.messages) == 1]
+    assert len(firsts) == 2
+    retry = firsts[1]
     assert "This is retry 1 of this task" in retry.first_user_text()
     assert "without calling submit_changes" in retry.first_user_text()
     finished = rec.of(RunFinished)[-1]

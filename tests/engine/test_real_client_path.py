@@ -47,8 +47,10 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
     # The SDK sends the key as x-api-key or as a bearer token, depending on its version.
     auth = first.headers.get("x-api-key") or first.headers.get("authorization", "")
     assert auth.removeprefix("Bearer ") == "sk-test-planted-key"
-    # The agent may answer with its work or with a question for the person, and with one call only.
-    assert first.body["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}
+    # The agent may answer with its work or with a question for the person, and with one call only;
+    # the default model refuses a forced tool choice (400), so it is asked with "auto".
+    assert settings.model == "claude-sonnet-5-5"
+    assert first.body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
     assert [t["name"] for t in first.body["tools"]] == [SUBMIT_CHANGES, ASK_HUMAN]
     assert first.body["max_tokens"] == settings.max_tokens and first.stream
     assert [e.task_id for e in recorder.of(ModelCalled)] == ["1", "2"]

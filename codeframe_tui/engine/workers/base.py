@@ -111,6 +111,10 @@ class WorkerAgent(AskingMixin, BudgetMixin):
                 if correction_id is not None:
                     await self._finish_correction(task, correction_id, attempt, max_attempts, False)
                 return WorkerResult(WorkerOutcome.FAILED, reason=str(exc))
+            except BudgetStop:
+                if correction_id is not None:  # a cap stopped it: the correction did not happen
+                    await self._finish_correction(task, correction_id, attempt, max_attempts, False)
+                raise
             messages.append({"role": "assistant", "content": reply.assistant_content})
             if isinstance(reply, HumanQuestion):
                 questions += 1
@@ -230,20 +234,24 @@ class WorkerAgent(AskingMixin, BudgetMixin):
             reply = await self.ctx.model.work_step(system=system, messages=messages, on_text=batcher.add,
                                                    may_ask=may_ask, model=model)
         except ModelReplyError as exc:
+            # A failed call costs too (a truncated one most of all): stored and shown like any other.
             await self._record_call(task, messages, model, exc.usage, 0.0, exc.kind, str(exc))
+            await self._announce_call(task, model, exc.usage, 0.0, exc.kind)
             raise
         finally:
             batcher.flush()
         said = reply.question if isinstance(reply, HumanQuestion) else reply.change_set.summary
         await self._record_call(task, messages, reply.model, reply.usage, reply.latency, reply.stop_reason, said)
-        usage = reply.usage
+        await self._announce_call(task, reply.model, reply.usage, reply.latency, reply.stop_reason)
+        return reply
+
+    async def _announce_call(self, task: Task, model: str, usage: Usage, latency: float, stop_reason: str) -> None:
         await self.ctx.publish(ModelCalled(
-            task_id=task.key, agent_id=self.agent_id, model=reply.model,
+            task_id=task.key, agent_id=self.agent_id, model=model,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
             cache_write_tokens=usage.cache_creation_input_tokens, cache_read_tokens=usage.cache_read_input_tokens,
-            cost_usd=self.ctx.prices.cost(reply.model, usage), latency=reply.latency, stop_reason=reply.stop_reason,
+            cost_usd=self.ctx.prices.cost(model, usage), latency=latency, stop_reason=stop_reason,
         ))
-        return reply
 
     async def _record_call(self, task: Task, messages: list[dict], model: str, usage: Usage, latency: float,
                            stop_reason: str, answer: str) -> None:

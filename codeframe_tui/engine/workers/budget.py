@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -35,12 +36,14 @@ class BudgetMixin:
     _budget_started = 0.0
     _budget_waited = 0.0
     _budget_calls = 0
+    _cap_questions = 0
     _budget_recent: list[str] = []  # noqa: RUF012 (replaced, never mutated: see _guard)
 
     def _start_budget(self) -> None:
         self._budget_started = time.monotonic()
         self._budget_waited = 0.0  # time waiting for the person does not count against the time cap
         self._budget_calls = 0
+        self._cap_questions = 0
         self._budget_recent: list[str] = []
 
     async def _guard(self, task: Task, messages: list[dict]) -> None:
@@ -55,7 +58,7 @@ class BudgetMixin:
             await self._ask_cap(current, reached)
             current = await self.ctx.store.get_task(task.key)
         self._budget_recent = [*self._budget_recent[-(LOOP_REPEATS - 1):], _turn_signature(messages)]
-        if len(self._budget_recent) == LOOP_REPEATS and len(set(self._budget_recent)) == 1:
+        if len(messages) > 1 and len(self._budget_recent) == LOOP_REPEATS and len(set(self._budget_recent)) == 1:
             await self._ask_cap(current, budget.loop_question(current, LOOP_REPEATS))
             self._budget_recent = []
         self._budget_calls += 1
@@ -64,7 +67,7 @@ class BudgetMixin:
         caps = budget.task_caps(self.ctx.settings, task)
         used = await totals(self.ctx.store, self.ctx.prices, task_key=task.key)
         checks = [
-            ("usd", used.cost if used.cost_known else 0.0),  # an unpriced model's cost cannot be capped
+            ("usd", used.cost),  # the priced calls' cost: a lower bound when some model has no price
             ("tokens", float(used.tokens)),
             ("minutes", (time.monotonic() - self._budget_started - self._budget_waited) / 60),
             ("calls", float(self._budget_calls)),
@@ -75,33 +78,67 @@ class BudgetMixin:
         return None
 
     async def _guard_run(self, task: Task) -> None:
-        # One question for the whole run: the others wait on the lock, then look again.
-        async with self.ctx.budget_lock:
-            while True:
-                if self.ctx.run_declined:
-                    raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False,
-                                                  reason="the run's cost cap was reached and not raised"))
-                cap = self.ctx.run_usd_cap
-                if cap <= 0 or self.ctx.run_id is None:
-                    return
-                spent = await totals(self.ctx.store, self.ctx.prices, run_id=self.ctx.run_id)
-                if not spent.cost_known or spent.cost < cap:
-                    return
-                await self._ask_cap(task, budget.reached_question(task, "run_usd", cap, spent.cost))
+        """One question for the whole run. It is never awaited under a lock: the asking task gives
+        its slot back while it waits, and the others wait on an event that the answer sets."""
+        ctx = self.ctx
+        while True:
+            if ctx.run_declined:
+                raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False,
+                                              reason="the run's cost cap was reached and not raised"))
+            cap = ctx.run_usd_cap
+            if cap <= 0 or ctx.run_id is None:
+                return
+            spent = await totals(ctx.store, ctx.prices, run_id=ctx.run_id)
+            if spent.cost < cap:
+                return
+            pending = ctx.run_cap_pending
+            if pending is not None and not pending.is_set():
+                waited = time.monotonic()
+                await pending.wait()
+                self._budget_waited += time.monotonic() - waited
+                continue
+            ctx.run_cap_pending = asyncio.Event()
+            try:
+                await self._ask_cap(task, budget.reached_question(task, "run_usd", cap, spent.cost, ctx.run_id))
+            finally:
+                ctx.run_cap_pending.set()
+                ctx.run_cap_pending = None
 
     async def _ask_cap(self, task: Task, reached: Reached) -> None:
         await self.set_step(f"waiting: {reached.kind} cap")  # type: ignore[attr-defined]
+        self._cap_questions += 1
+        if self._cap_questions > budget.MAX_CAP_QUESTIONS:
+            raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False, reason=(
+                f"stopped at its {reached.kind} cap: {budget.MAX_CAP_QUESTIONS} answers did not lift it")))
         blocker, answer = await self._ask_person(  # type: ignore[attr-defined]
-            task, reached.question, source=budget.SOURCE + reached.kind, yes_no=True)
+            task, reached.question, source=reached.source, yes_no=True)
         if answer is None:
             raise BudgetStop(WorkerResult(WorkerOutcome.BLOCKED, reason=reached.question, blocker_id=blocker.id))
-        if budget.parse_raise(answer, reached.kind, reached.suggested) is None:
+        try:
+            raised = budget.parse_raise(answer, reached.kind, reached.suggested)
+        except budget.Unclear:
+            return  # the cap is still reached: the caller asks again, saying so
+        if raised is None:
             raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False,
                                           reason=f"stopped at its {reached.kind} cap: {answer[:200]}"))
 
 
 def _turn_signature(messages: list[dict]) -> str:
-    """The model's last answer and what it was told back, numbers left out: the same change and the
-    same failure again differ only in attempt counts and timings, and that is the loop to catch."""
-    turn = json.dumps(messages[-2:], sort_keys=True, default=str)
-    return hashlib.sha256(re.sub(r"\d+", "#", turn).encode()).hexdigest()
+    """The model's last answer (its tool inputs, exactly) and what it was told back (numbers left
+    out: attempt counts and timings change every time). No ids: the API's are random."""
+    answer = [b.get("input") for m in messages[-2:-1] for b in _blocks(m) if b.get("type") == "tool_use"]
+    told = [_text(b) for m in messages[-1:] for b in _blocks(m)]
+    feedback = re.sub(r"\d+", "#", json.dumps(told, sort_keys=True, default=str))
+    return hashlib.sha256(json.dumps([answer, feedback], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _blocks(message: dict) -> list[dict]:
+    content = message.get("content")
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+
+
+def _text(block: dict) -> str:
+    content = block.get("content", block.get("text", ""))
+    if isinstance(content, list):
+        return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    return str(content)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..models import refuses_forced_tool_choice
 from .conversation import check_cache_control, check_messages
 from .errors import InvalidRequest
 from .schema import SchemaError, check_input_schema
@@ -39,6 +40,10 @@ def validate_body(body: Any) -> None:
     _check_system(body.get("system"))
     tool_names = _check_tools(body.get("tools"))
     _check_tool_choice(body.get("tool_choice"), tool_names, "tools" in body)
+    if isinstance(body.get("tool_choice"), dict) and body["tool_choice"].get("type") in ("any", "tool") \
+            and refuses_forced_tool_choice(str(body.get("model", ""))):
+        raise InvalidRequest(f"tool_choice: forcing tool use is not supported with {body['model']}; "
+                             "use tool_choice {\"type\": \"auto\"}")
     messages = _required(body, "messages")
     check_messages(messages, tools_defined="tools" in body)
     _check_cache_breakpoints(body)

@@ -56,7 +56,8 @@ class UsageBar(Horizontal):
         self.output += event.output_tokens
         self.cache_write += event.cache_write_tokens
         self.cache_read += event.cache_read_tokens
-        bucket = int((event.ts - self.started).total_seconds() // BUCKET_SECONDS)
+        # Clamped: a wall clock stepped back must not index before the first bucket.
+        bucket = max(0, int((event.ts - self.started).total_seconds() // BUCKET_SECONDS))
         self.buckets += [0.0] * (bucket + 1 - len(self.buckets))
         if event.cost_usd is None:
             self.unpriced.add(event.model)
@@ -71,7 +72,7 @@ class UsageBar(Horizontal):
         inputs = self.input + self.cache_write + self.cache_read
         hit = f"{100 * self.cache_read / inputs:.0f}%" if inputs else "–"
         cost = f"${self.cost:.2f}" + ("+?" if self.unpriced else "") if self.cost or not self.unpriced else "$?"
-        seconds = int((self.last - self.started).total_seconds()) if self.started and self.last else 0
+        seconds = max(0, int((self.last - self.started).total_seconds())) if self.started and self.last else 0
         return (f"in {tokens(inputs)} · out {tokens(self.output)} · cache {hit} · {cost} · "
                 f"{seconds // 60}:{seconds % 60:02d}")
 
