@@ -27,17 +27,6 @@ TOOL_RESULT = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "writ
 BASE = {"model": "claude-test", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}], "tools": [TOOL]}
 
 
-@pytest.fixture(autouse=True)
-def _offline_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    # The SDK may read credentials, profiles and proxies from the environment and the home folder.
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_CUSTOM_HEADERS",
-                 "ANTHROPIC_PROFILE", "ANTHROPIC_CONFIG_DIR", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                 "http_proxy", "https_proxy", "all_proxy"):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
-
-
 def body_with(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     body = copy.deepcopy(BASE)
     change(body)
