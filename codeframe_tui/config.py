@@ -48,6 +48,8 @@ class Settings:
     # Run in each new worktree (e.g. "pip install -e ."), and untracked files copied into it.
     worktree_setup: str = ""
     worktree_copy: tuple[str, ...] = ()
+    # File name or path globs the model never sees, over the built-in ones (*.pem, id_*, .env...).
+    secret_patterns: tuple[str, ...] = ()
     # New tasks wait while the worktrees take more than this many GiB.
     worktree_disk_limit_gb: float = 5.0
     notify_bell: bool = True
@@ -138,9 +140,9 @@ def _parse_file(path: Path) -> dict[str, Any]:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: worktrees must be true or false, got {value!r}")
             out[key] = value
-        elif key == "worktree_copy":
+        elif key in ("worktree_copy", "secret_patterns"):
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise ConfigError(f"{path}: worktree_copy must be a list of file names, like [\".env\"]")
+                raise ConfigError(f"{path}: {key} must be a list of file names or patterns, like [\".env\"]")
             out[key] = tuple(value)
         elif key == "blocker_expiry":
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:

@@ -53,16 +53,20 @@ class DependencyNote:
     title: str
 
 
-def project_files(root: Path) -> list[Path]:
+def project_files(root: Path, secret_patterns: Sequence[str] = ()) -> list[Path]:
     """Files the model may see. Tool folders, virtualenvs and dot-folders are pruned before they are
-    walked (a node_modules can hold 100k files), and dotfiles and secret-looking names are left out."""
+    walked (a node_modules can hold 100k files), and dotfiles (.env and its kind) and secret-looking
+    names (SECRET_PATTERNS, then the config's `secret_patterns`) are left out, by name and by path."""
+    patterns = tuple(p.lower() for p in (*SECRET_PATTERNS, *secret_patterns))
     out: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
-            if name.startswith(".") or any(fnmatch.fnmatch(name.lower(), pat) for pat in SECRET_PATTERNS):
-                continue
             path = Path(folder) / name
+            rel = path.relative_to(root).as_posix().lower()
+            if name.startswith(".") or any(fnmatch.fnmatch(name.lower(), pat) or fnmatch.fnmatch(rel, pat)
+                                           for pat in patterns):
+                continue
             if path.is_file() and not path.is_symlink():
                 out.append(path)
         if len(out) > MAX_LISTED_FILES:
@@ -70,10 +74,10 @@ def project_files(root: Path) -> list[Path]:
     return out
 
 
-def project_context(root: Path, first: Sequence[str] = ()) -> str:
+def project_context(root: Path, first: Sequence[str] = (), secret_patterns: Sequence[str] = ()) -> str:
     """The file listing and the contents of the files that matter most: `first` (the task's own
     files), then the rest in order, within a character budget. Sizes are checked before reading."""
-    files = project_files(root)
+    files = project_files(root, secret_patterns)
     rel = {p.relative_to(root).as_posix(): p for p in files}
     ordered = [rel[f] for f in first if f in rel] + [p for p in files if p.relative_to(root).as_posix() not in first]
     listing = "\n".join(f"- {name}" for name in list(rel)[:MAX_LISTED_FILES])

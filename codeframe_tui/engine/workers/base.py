@@ -220,7 +220,7 @@ class WorkerAgent(AskingMixin, BudgetMixin):
         answers = [(b.question, b.answer) for b in await store.blockers(task.key)
                    if b.answer and not (b.source or "").startswith(budget.SOURCE)]
         feedback = [r.feedback for r in await store.reviews(task.key) if r.decision == "rejected"]
-        context = prompts.project_context(self.root, task.files)
+        context = prompts.project_context(self.root, task.files, self.ctx.settings.secret_patterns)
         prompt = prompts.task_prompt(task, notes, context, answers, feedback)
         return prompt + (prompts.conflicts_note(conflicts) if conflicts else "")
 
