@@ -13,6 +13,7 @@ from codeframe_tui.engine.events import (
     CorrectionAttempted,
     Event,
     InterruptedRunRecovered,
+    ModelRetried,
     ReviewDecided,
     ReviewRequested,
     RunFinished,
@@ -96,6 +97,8 @@ def describe(event: Event) -> str | None:
         case ReviewDecided():
             why = f": {event.feedback}" if event.feedback else ""
             return f"task {event.task_id} review {event.decision}{why}"
+        case ModelRetried():
+            return f"task {event.task_id}: {event.reason[:160]}; retry {event.retry}/{event.of} in {event.wait:.1f}s"
         case InterruptedRunRecovered():
             parts = [f"resuming the run that was {event.how} (pid {event.pid})"]
             if event.restarted:

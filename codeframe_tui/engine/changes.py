@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,8 @@ def normalize_path(raw: object) -> str:
     parts = [p for p in raw.removesuffix("/").split("/") if p != "."]
     if not parts:
         raise ChangeError(f"{raw!r}: names no file", raw)
+    if any(not p.strip() for p in parts):  # " " names nothing visible; Windows strips it to ""
+        raise ChangeError(f"{raw!r}: blank path components are not allowed", raw)
     try:
         sizes = [len(p.encode("utf-8")) for p in parts]
     except UnicodeEncodeError:
@@ -144,25 +147,33 @@ def validate(
         raise ChangeError(f"project root {str(root)!r} is not usable: {exc}") from exc
     if not root_real.is_dir():
         raise ChangeError(f"project root {str(root)!r} is not a directory")
-    by_target: dict[Path, str] = {}
+    by_target: dict[str, str] = {}  # _same_file_key(target) -> the path as given
     out: list[tuple[FileChange, Path]] = []
     for change in items:
         # Comparing resolved targets also catches "a.py" vs "./a.py" and aliases via symlinks.
         target = _resolve_target(normalize_path(change.path), root_real, change.path)
-        if target in by_target:
-            msg = f"{change.path!r}: duplicate, the same file as {by_target[target]!r}"
+        key = _same_file_key(target)
+        if key in by_target:
+            msg = f"{change.path!r}: duplicate, the same file as {by_target[key]!r}"
             raise ChangeError(msg, change.path)
-        by_target[target] = change.path
+        by_target[key] = change.path
         _check_change(change, target, max_file_bytes)
         out.append((change, target))
     # A path that is also a folder of another path in the same set cannot be both.
-    for target, raw in by_target.items():
+    for change, target in out:
+        raw = change.path
         for parent in target.relative_to(root_real).parents:
-            other = by_target.get(root_real / parent)
+            other = by_target.get(_same_file_key(root_real / parent))
             if other is not None:
                 msg = f"{raw!r}: lies under {other!r}, which this set also changes"
                 raise ChangeError(msg, raw)
     return out
+
+
+def _same_file_key(target: Path) -> str:
+    # Case- and normalization-insensitive, as on macOS and Windows: there "A.py" and "a.py" (or an
+    # NFC and an NFD "café.py") are one file, and two writes to it would silently keep only one.
+    return unicodedata.normalize("NFC", str(target)).casefold()
 
 
 def resolve_target(raw: str, root_real: Path) -> Path:
@@ -200,6 +211,8 @@ def _check_change(change: FileChange, target: Path, max_file_bytes: int) -> None
         mode: int | None = os.lstat(target).st_mode
     except (FileNotFoundError, NotADirectoryError):
         mode = None
+    except OSError as exc:  # e.g. ENAMETOOLONG: short enough relative, too long under the root
+        raise ChangeError(f"{raw!r}: cannot use this path: {exc.strerror}", raw) from exc
     if mode is None:
         if change.action == "delete":
             raise ChangeError(f"{raw!r}: cannot delete, no such file", raw)

@@ -121,6 +121,20 @@ class ModelCalled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ModelRetried(Event):
+    """A model call failed in a way worth another try (overloaded, rate limited, dropped...): the
+    backoff before retry `retry` of `of`, and why."""
+
+    type: ClassVar[str] = "model_retried"
+    task_id: str
+    agent_id: str
+    retry: int
+    of: int
+    wait: float
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ModelTextStreamed(Event):
     """A coalesced batch of streamed model output for the activity pane."""
 

@@ -15,6 +15,14 @@ from codeframe_tui.config import Settings
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
 from codeframe_tui.engine.changes import ChangeError, ChangeSet
 from codeframe_tui.llm.models import refuses_forced_tool_choice
+from codeframe_tui.llm.retries import (
+    OnRetry,
+    api_error_type,
+    api_message,
+    retry_after,
+    status_retryable,
+    with_retries,
+)
 from codeframe_tui.llm.tools import ASK_HUMAN, ASK_HUMAN_TOOL, SUBMIT_CHANGES_TOOL
 
 log = logging.getLogger(__name__)
@@ -23,10 +31,13 @@ log = logging.getLogger(__name__)
 class ModelReplyError(RuntimeError):
     """The model call failed or its answer was unusable. `kind` says which, for the reason shown."""
 
-    def __init__(self, kind: str, message: str, usage: Usage | None = None) -> None:
+    def __init__(self, kind: str, message: str, usage: Usage | None = None, *, retryable: bool = False,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.usage = usage or Usage()
+        self.retryable = retryable  # worth another try (overloaded, rate limited, dropped...)
+        self.retry_after = retry_after  # seconds the server asked to wait
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.Async
         api_key=settings.api_key,
         base_url=settings.base_url,
         timeout=settings.model_timeout,
-        max_retries=settings.sdk_max_retries,
+        max_retries=0,  # ModelClient retries itself: bounded, mid-stream failures too, and announced
         **kwargs,
     )
 
@@ -84,6 +95,7 @@ class ModelClient:
         # Set by the engine: records the lead's calls (discovery, the PRD, the plan), which no
         # worker records, so that every token is counted.
         self.on_lead_call: Callable[[ToolCall], Awaitable[None]] | None = None
+        self.retry_base = 1.0  # seconds before the first retry, doubled after each (tests make it small)
 
     async def lead_call(self, **kwargs: Any) -> ToolCall:
         """A call for the lead agent's work, on the lead's model (config [models] lead)."""
@@ -122,10 +134,12 @@ class ModelClient:
         on_text: Callable[[str], None] | None = None,
         may_ask: bool = True,
         model: str | None = None,
+        on_retry: OnRetry | None = None,
     ) -> ModelReply | HumanQuestion:
         """A worker's next step: a change set, or (when `may_ask`) a question for the person."""
         tools = [SUBMIT_CHANGES_TOOL, ASK_HUMAN_TOOL] if may_ask else [SUBMIT_CHANGES_TOOL]
-        call = await self.call_tool(system=system, messages=messages, tools=tools, on_text=on_text, model=model)
+        call = await self.call_tool(system=system, messages=messages, tools=tools, on_text=on_text, model=model,
+                                    on_retry=on_retry)
         base = {f.name: getattr(call, f.name) for f in fields(call)}
         if call.name == ASK_HUMAN:
             return HumanQuestion(**base, **_question_fields(call))
@@ -144,6 +158,7 @@ class ModelClient:
         tools: list[dict] | None = None,
         on_text: Callable[[str], None] | None = None,
         model: str | None = None,
+        on_retry: OnRetry | None = None,
     ) -> ToolCall:
         """One streamed call forced to answer through a tool (structured output); the input is a dict.
 
@@ -165,9 +180,12 @@ class ModelClient:
         )
         conversation, usage = list(messages), Usage()
         for nudge in range(NUDGES + 1):
-            message = await self._stream(on_text, model=model, max_tokens=self.settings.max_tokens,
-                                         system=[{"type": "text", "text": system, "cache_control": CACHE}],
-                                         messages=cached_prefix(conversation), tools=offered, tool_choice=choice)
+            params = dict(model=model, max_tokens=self.settings.max_tokens, tools=offered, tool_choice=choice,
+                          system=[{"type": "text", "text": system, "cache_control": CACHE}],
+                          messages=cached_prefix(conversation))
+            message = await with_retries(
+                lambda params=params: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
+                base=self.retry_base, on_retry=on_retry)
             usage = usage + _usage(message.usage)
             if message.stop_reason == "max_tokens":
                 raise ModelReplyError(
@@ -221,17 +239,25 @@ class ModelClient:
                         on_text(delta.partial_json)
                 return await stream.get_final_message()
         except anthropic.APIStatusError as exc:
-            raise ModelReplyError("api", f"model API error {exc.status_code}: {_api_message(exc)}") from exc
+            error_type = api_error_type(exc)
+            kind = f" ({error_type})" if error_type else ""
+            raise ModelReplyError(
+                "api", f"model API error {exc.status_code}{kind}: {api_message(exc)}",
+                retryable=status_retryable(exc.status_code, error_type),
+                retry_after=retry_after(getattr(exc.response, "headers", None)),
+            ) from exc
         except anthropic.APITimeoutError as exc:
-            raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s") from exc
+            raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s",
+                                  retryable=True) from exc
         except anthropic.APIConnectionError as exc:
-            raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}") from exc
+            raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}",
+                                  retryable=True) from exc
         except httpx2.TransportError as exc:
             # The SDK does not wrap a connection dropped mid-stream, nor retry it.
-            raise ModelReplyError("connection", f"connection to the model dropped: {type(exc).__name__}") from exc
+            raise ModelReplyError("connection", f"connection to the model dropped: {type(exc).__name__}",
+                                  retryable=True) from exc
         except ValueError as exc:  # the SDK raises it on tool input that is not valid JSON
             raise ModelReplyError("malformed", f"model sent malformed tool input: {exc}") from exc
-
 
 NUDGES = 2  # times a model asked without forcing is told again to answer through the tool
 CACHE = {"type": "ephemeral"}
@@ -289,9 +315,3 @@ def _usage(u: Any) -> Usage:
         cache_creation_input_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
         cache_read_input_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
     )
-
-
-def _api_message(exc: anthropic.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(err.get("message") or exc.message)[:500]

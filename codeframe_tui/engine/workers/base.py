@@ -28,6 +28,7 @@ from codeframe_tui.engine.events import (
     ChangesRejected,
     CorrectionAttempted,
     ModelCalled,
+    ModelRetried,
     ModelTextStreamed,
     TestOutput,
     TestResult,
@@ -232,7 +233,8 @@ class WorkerAgent(AskingMixin, BudgetMixin):
         model = self.ctx.settings.model_for(str(self.agent_type))
         try:
             reply = await self.ctx.model.work_step(system=system, messages=messages, on_text=batcher.add,
-                                                   may_ask=may_ask, model=model)
+                                                   may_ask=may_ask, model=model,
+                                                   on_retry=lambda *retry: self._announce_retry(task, *retry))
         except ModelReplyError as exc:
             # A failed call costs too (a truncated one most of all): stored and shown like any other.
             await self._record_call(task, messages, model, exc.usage, 0.0, exc.kind, str(exc))
@@ -244,6 +246,11 @@ class WorkerAgent(AskingMixin, BudgetMixin):
         await self._record_call(task, messages, reply.model, reply.usage, reply.latency, reply.stop_reason, said)
         await self._announce_call(task, reply.model, reply.usage, reply.latency, reply.stop_reason)
         return reply
+
+    async def _announce_retry(self, task: Task, retry: int, of: int, wait: float, reason: str) -> None:
+        await self.set_step(f"model call failed; retry {retry}/{of} in {wait:.1f}s")
+        await self.ctx.publish(ModelRetried(task_id=task.key, agent_id=self.agent_id, retry=retry, of=of,
+                                            wait=wait, reason=reason[:500]))
 
     async def _announce_call(self, task: Task, model: str, usage: Usage, latency: float, stop_reason: str) -> None:
         await self.ctx.publish(ModelCalled(
