@@ -56,6 +56,8 @@ def load_answers(path: Path) -> AnswerBook:
         raise AnswersFileError(f"{path}: cannot read it: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise AnswersFileError(f"{path}: not valid JSON: {exc}") from exc
+    except RecursionError:  # the json module recurses per nesting level
+        raise AnswersFileError(f"{path}: nested too deeply to be an answers file") from None
     if not isinstance(data, dict) or not data:
         raise AnswersFileError(
             f'{path}: must be a JSON object mapping a task id or a question pattern to its answer, '

@@ -111,11 +111,20 @@ def load_settings(project: Path, env: Mapping[str, str] | None = None, **overrid
     return Settings(project=project, api_key=api_key, **values)
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; anything this big is a mistake
+
+
 def _parse_file(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes; a config over {MAX_CONFIG_BYTES:,} is refused")
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib recurses per nesting level: [[[[...]]]] would crash the app
+        raise ConfigError(f"{path}: nested too deeply to be a config") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
     known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands",
                                                   *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values()}
     out: dict[str, Any] = {}

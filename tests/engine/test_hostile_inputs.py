@@ -1,0 +1,60 @@
+"""Hostile config and answers files: wrong types, huge files, deep nesting and unknown keys give a
+clear error that names the file, and change nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codeframe_tui.answers_file import AnswersFileError, load_answers
+from codeframe_tui.config import ConfigError, load_settings
+
+CONFIGS = {
+    "deep nesting": "model = " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep tables": "".join(f"[{'.'.join(['a'] * n)}]\n" for n in (1, 2)) + "x = {" * 3000 + "}" * 3000 + "\n",
+    "huge": "# " + "x" * 1_100_000 + "\n",
+    "unknown key": "modle = \"claude\"\n",
+    "wrong type": "max_concurrent = \"four\"\n",
+    "negative": "max_concurrent = -1\n",
+    "bool for int": "max_retries = true\n",
+    "not toml": "model = [\n",
+    "budget wrong type": "[budget]\ntask_usd = \"lots\"\n",
+    "budget unknown": "[budget]\nforever = 1\n",
+    "models unknown role": "[models]\nmanager = \"claude-x\"\n",
+    "pricing incomplete": "[pricing.\"claude-x\"]\ninput = 1.0\n",
+    "tests not a table": "tests = 3\n",
+    "secret patterns wrong": "secret_patterns = \"*.pem\"\n",
+    "invalid utf-8": b"model = \"\xff\xfe\"\n",
+}
+
+
+@pytest.mark.parametrize("case", CONFIGS, ids=list(CONFIGS))
+def test_a_hostile_config_is_a_clear_error_naming_the_file(tmp_path, case):
+    config = tmp_path / ".codeframe" / "config.toml"
+    config.parent.mkdir()
+    text = CONFIGS[case]
+    config.write_bytes(text if isinstance(text, bytes) else text.encode())
+    before = config.read_bytes()
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, env={})
+    assert str(config) in str(caught.value) and len(str(caught.value)) < 600
+    assert config.read_bytes() == before and sorted(p.name for p in config.parent.iterdir()) == ["config.toml"]
+
+
+ANSWERS = {
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+    "not an object": json.dumps(["yes"]),
+    "answer not a string": json.dumps({"1.2": 3}),
+    "bad pattern": json.dumps({"(unclosed": "yes"}),
+    "not json": "{",
+}
+
+
+@pytest.mark.parametrize("case", ANSWERS, ids=list(ANSWERS))
+def test_a_hostile_answers_file_is_a_clear_error(tmp_path, case):
+    path = tmp_path / "answers.json"
+    path.write_text(ANSWERS[case])
+    with pytest.raises(AnswersFileError) as caught:
+        load_answers(path)
+    assert str(path) in str(caught.value) and len(str(caught.value)) < 600
