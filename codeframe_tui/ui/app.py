@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -46,6 +47,7 @@ from codeframe_tui.ui.text import format_bytes
 log = logging.getLogger(__name__)
 
 EngineOpener = Callable[[EventSink], Awaitable[Engine]]
+HANGUP_DEADLINE = 20  # seconds after SIGHUP before SIGALRM ends the process, stopped cleanly or not
 
 
 class CodeframeApp(App[int]):
@@ -85,7 +87,7 @@ class CodeframeApp(App[int]):
         for sig in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 if install:
-                    loop.add_signal_handler(sig, self._on_hangup)
+                    loop.add_signal_handler(sig, self._on_hangup, sig)
                 else:
                     loop.remove_signal_handler(sig)
 
@@ -328,10 +330,23 @@ class CodeframeApp(App[int]):
         await self.stop_engine()
         self.exit(0)
 
-    def _on_hangup(self) -> None:
+    def _on_hangup(self, sig: int = signal.SIGTERM) -> None:
         # SIGHUP (the SSH connection dropped) or SIGTERM: no one to ask; stop cleanly, as `q` would.
-        log.warning("signal received: stopping the agents and quitting")
+        log.warning("signal %s received: stopping the agents and quitting", signal.Signals(sig).name)
+        if sig == signal.SIGHUP:
+            # The terminal is gone: Textual's output thread dies on its first failed write, and a
+            # write then blocks on its full queue, the loop with it (seen: a process stuck for hours
+            # after an SSH drop, holding the run lock). So: a deadline the kernel enforces, and an
+            # exit that skips restoring a terminal that no longer exists.
+            signal.alarm(HANGUP_DEADLINE)
+            self.call_later(self._quit_after_hangup)
+            return
         self.call_later(self.quit_now)
+
+    async def _quit_after_hangup(self) -> None:
+        await self.stop_engine()  # tasks back to approved, the run recorded stopped, the store closed
+        logging.shutdown()
+        os._exit(0)
 
     async def on_unmount(self) -> None:
         # However the app ends, the engine is stopped and closed: an open aiosqlite connection

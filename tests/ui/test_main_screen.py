@@ -176,7 +176,7 @@ async def test_a_hangup_stops_the_agents_cleanly_without_asking(tmp_path):
     app = demo_app(root, latency=0.5, approve_all=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "running" in app.main.tasks_table.display_status.values())
-        app._on_hangup()  # what the loop's SIGHUP handler calls
+        app._on_hangup()  # what the loop's SIGTERM handler calls (SIGHUP exits the process: tests/terminal)
         await wait_for(pilot, lambda: app.engine is None, timeout=15)
     store = await Store.open(root / ".codeframe" / "state.db", root)
     try:
