@@ -43,9 +43,8 @@ def _cli(*args: str, home: Path, timeout: float = 300) -> subprocess.CompletedPr
                           timeout=timeout, env=_env(home))
 
 
-def processes_under(folder: Path) -> list[int]:
-    """Live processes working in `folder` or naming it: the app and every test process it started."""
-    found = []
+def live_processes():
+    """(pid, cwd, command line) of every live (not zombie) process but this one, read from /proc."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
@@ -56,9 +55,13 @@ def processes_under(folder: Path) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if cwd == str(folder) or cwd.startswith(f"{folder}/") or str(folder) in cmdline:
-            found.append(int(entry.name))
-    return found
+        yield int(entry.name), cwd, cmdline
+
+
+def processes_under(folder: Path) -> list[int]:
+    """Live processes working in `folder` or naming it: the app and every test process it started."""
+    return [pid for pid, cwd, cmdline in live_processes()
+            if cwd == str(folder) or cwd.startswith(f"{folder}/") or str(folder) in cmdline]
 
 
 def _alive(pid: int) -> bool:

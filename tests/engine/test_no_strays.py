@@ -4,11 +4,10 @@ checked by the command line of every process in /proc, not by what the app belie
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
-from pathlib import Path
 
+from crash_harness import live_processes
 from support import make_project, open_engine, passing_responder, tasks, wait_for
 
 from codeframe_tui.domain import TaskStatus
@@ -22,18 +21,7 @@ def slow_tests(marker: str) -> list[str]:
 
 
 def alive_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
-                continue
-            if marker.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return [pid for pid, _, cmdline in live_processes() if marker in cmdline]
 
 
 async def gone(marker: str, timeout: float = 10.0) -> list[int]:
