@@ -29,8 +29,15 @@ def is_test_path(path: str) -> bool:
 
 
 async def modified_tests(ctx: EngineContext, key: str) -> list[str]:
-    """Existing test files the task edited or deleted: a reason to look before it lands."""
-    return [c.path for c in await ctx.store.task_changes(key) if c.before is not None and is_test_path(c.path)]
+    """Existing test files the task edited or deleted: a reason to look before it lands.
+
+    With worktrees, "existing" means on the base branch: a test the task wrote itself in an earlier,
+    interrupted attempt is in its worktree before this attempt, but it is the task's own work."""
+    touched = [c.path for c in await ctx.store.task_changes(key) if c.before is not None and is_test_path(c.path)]
+    if not touched or ctx.workspace is None or not ctx.workspace.base:
+        return touched
+    git, base = Git(ctx.project), ctx.workspace.base
+    return [path for path in touched if (await git.run("cat-file", "-e", f"{base}:{path}", check=False)).code == 0]
 
 
 @dataclass(frozen=True)

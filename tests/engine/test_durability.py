@@ -461,3 +461,21 @@ async def test_a_run_refused_before_it_starts_leaves_no_run_to_resume(tmp_path):
         assert again.interrupted is None
     finally:
         await again.close()
+
+
+async def test_a_test_the_task_wrote_itself_before_a_crash_is_not_an_existing_test(tmp_path):
+    """After an interrupted attempt, the worktree already holds the task's own new test; writing it
+    again must not flag it as "modified an existing test" (that forces a review, even in auto)."""
+    from codeframe_tui.engine.landing import modified_tests
+
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, passing_responder, tasks(("1", "backend")))
+    try:
+        await engine.lead.open_workspace()
+        await engine.store.record_changes("1", {
+            "tests/test_new.py": (b"written by the first attempt\n", b"again\n", 0o644),  # not on the base
+            "tests/test_base.py": (b"def test_base():\n    assert True\n", b"changed\n", 0o644),  # on the base
+        })
+        assert await modified_tests(engine.ctx, "1") == ["tests/test_base.py"]
+    finally:
+        await engine.close()
