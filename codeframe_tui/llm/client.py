@@ -23,6 +23,7 @@ from codeframe_tui.llm.retries import (
     status_retryable,
     with_retries,
 )
+from codeframe_tui.llm.streaming import MessageAccumulator, StreamedMessage, StreamProblem, answer_cap
 from codeframe_tui.llm.tools import ASK_HUMAN, ASK_HUMAN_TOOL, SUBMIT_CHANGES_TOOL
 
 log = logging.getLogger(__name__)
@@ -183,61 +184,63 @@ class ModelClient:
             params = dict(model=model, max_tokens=self.settings.max_tokens, tools=offered, tool_choice=choice,
                           system=[{"type": "text", "text": system, "cache_control": CACHE}],
                           messages=cached_prefix(conversation))
-            message = await with_retries(
-                lambda params=params: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
-                base=self.retry_base, on_retry=on_retry)
+            try:
+                message = await with_retries(
+                    lambda params=params: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
+                    base=self.retry_base, on_retry=on_retry)
+            except ModelReplyError as exc:
+                exc.usage = usage + exc.usage  # the earlier turns of this call were paid for too
+                raise
             usage = usage + _usage(message.usage)
             if message.stop_reason == "max_tokens":
                 raise ModelReplyError(
                     "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
                 )
-            block = next((b for b in message.content if b.type == "tool_use" and b.name in names), None)
+            block = next((b for b in message.content if b.get("type") == "tool_use" and b.get("name") in names), None)
             if block is not None:
                 break
             if forced or nudge == NUDGES:
                 raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
             # Not forced (the model refuses that): say once more how the answer must come.
-            said = [_clean_block(b.model_dump(mode="json", exclude_none=True)) for b in message.content
-                    if b.type != "text" or b.text.strip()]
+            said = [_clean_block(b) for b in message.content if b.get("type") != "text" or b.get("text", "").strip()]
             conversation += [
                 {"role": "assistant", "content": said or [{"type": "text", "text": "(no tool call)"}]},
                 {"role": "user", "content": f"Answer by calling {' or '.join(names)}: a reply without that "
                                             "tool call cannot be used."},
             ]
         latency = time.monotonic() - started
-        if not isinstance(block.input, dict):
-            raise ModelReplyError("malformed", f"model's {block.name} input is not a JSON object", usage)
-        content = [b.model_dump(mode="json", exclude_none=True) for b in message.content]
+        if not isinstance(block.get("input"), dict):
+            raise ModelReplyError("malformed", f"model's {block['name']} input is not a JSON object", usage)
+        content = message.content
         return ToolCall(
-            input=block.input,
-            tool_use_id=block.id,
+            input=block["input"],
+            tool_use_id=block["id"],
             # The API refuses whitespace-only text blocks sent back to it.
             assistant_content=[
                 _clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()
             ],
-            other_tool_use_ids=tuple(b.id for b in message.content if b.type == "tool_use" and b.id != block.id),
+            other_tool_use_ids=tuple(b["id"] for b in content if b.get("type") == "tool_use" and b is not block),
             usage=usage,
             stop_reason=message.stop_reason or "",
             latency=latency,
             model=message.model,
-            text="".join(b.text for b in message.content if b.type == "text"),
-            name=block.name,
+            text="".join(b.get("text", "") for b in content if b.get("type") == "text"),
+            name=block["name"],
         )
 
-
-    async def _stream(self, on_text: Callable[[str], None] | None, **params: Any) -> Any:
+    async def _stream(self, on_text: Callable[[str], None] | None, **params: Any) -> StreamedMessage:
         """One streamed request; every way it can fail becomes a ModelReplyError that says which."""
+        reader = MessageAccumulator(answer_cap(params.get("max_tokens", self.settings.max_tokens)), on_text)
+        opened = False  # the answer had begun: a connection error now is a drop, not "could not reach"
         try:
-            async with self._client.messages.stream(**params) as stream:
+            stream = await self._client.messages.create(stream=True, **params)
+            opened = True
+            async with stream:
                 async for event in stream:
-                    if on_text is None or event.type != "content_block_delta":
-                        continue
-                    delta = event.delta
-                    if delta.type == "text_delta":
-                        on_text(delta.text)
-                    elif delta.type == "input_json_delta":
-                        on_text(delta.partial_json)
-                return await stream.get_final_message()
+                    reader.add(event)
+            return reader.final()
+        except StreamProblem as exc:
+            raise ModelReplyError(exc.kind, str(exc), _usage(exc.usage), retryable=exc.kind == "incomplete") from exc
         except anthropic.APIStatusError as exc:
             error_type = api_error_type(exc)
             kind = f" ({error_type})" if error_type else ""
@@ -250,14 +253,19 @@ class ModelClient:
             raise ModelReplyError("timeout", f"model call timed out after {self.settings.model_timeout:g}s",
                                   retryable=True) from exc
         except anthropic.APIConnectionError as exc:
+            if opened:  # SDK 2.17 and later wrap a drop mid-stream; they still do not retry it
+                cause = type(exc.__cause__ or exc).__name__
+                raise ModelReplyError("connection", f"connection to the model dropped: {cause}",
+                                      retryable=True) from exc
             raise ModelReplyError("connection", f"could not reach the model: {type(exc).__name__}",
                                   retryable=True) from exc
         except httpx2.TransportError as exc:
-            # The SDK does not wrap a connection dropped mid-stream, nor retry it.
+            # Earlier 2.x SDKs let a connection dropped mid-stream escape unwrapped, and do not retry it.
             raise ModelReplyError("connection", f"connection to the model dropped: {type(exc).__name__}",
                                   retryable=True) from exc
-        except ValueError as exc:  # the SDK raises it on tool input that is not valid JSON
-            raise ModelReplyError("malformed", f"model sent malformed tool input: {exc}") from exc
+        except ValueError as exc:  # an event whose data is not JSON: the stream itself is broken
+            raise ModelReplyError("malformed", f"model stream sent malformed data: {str(exc)[:200]}") from exc
+
 
 NUDGES = 2  # times a model asked without forcing is told again to answer through the tool
 CACHE = {"type": "ephemeral"}
@@ -308,10 +316,10 @@ def _clean_block(block: dict) -> dict:
     return block
 
 
-def _usage(u: Any) -> Usage:
+def _usage(u: dict[str, int]) -> Usage:
     return Usage(
-        input_tokens=u.input_tokens or 0,
-        output_tokens=u.output_tokens or 0,
-        cache_creation_input_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
-        cache_read_input_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
+        input_tokens=u.get("input_tokens") or 0,
+        output_tokens=u.get("output_tokens") or 0,
+        cache_creation_input_tokens=u.get("cache_creation_input_tokens") or 0,
+        cache_read_input_tokens=u.get("cache_read_input_tokens") or 0,
     )

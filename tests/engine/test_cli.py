@@ -133,7 +133,7 @@ def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp
                env_home=tmp_path)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "1 item(s) wait for a person" in proc.stdout
-    assert "on task 1.3: Should the share of books read be a percentage" in proc.stdout
+    assert "on task 1.3: Should the share of books read be a percentage" in proc.stdout, proc.stdout
     # Everything that did not depend on 1.3 still finished.
     assert "task 3.2 done" in proc.stdout and "task 1.3 blocked" in proc.stdout
     # `status` reads the same state back without starting anything.

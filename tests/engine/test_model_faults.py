@@ -78,6 +78,8 @@ async def test_a_passing_fault_is_retried_with_an_announced_backoff_and_the_task
     assert all(r.task_id == "1" and r.of == 2 and r.wait > 0 for r in retries)
     if fault == "429 with retry-after":
         assert retries[0].wait >= 0.2 and "429" in retries[0].reason  # the server's wait is honoured
+    if fault == "TCP drop mid-stream":
+        assert "connection to the model dropped" in retries[0].reason
 
 
 async def test_a_fault_that_outlasts_the_retries_fails_its_task_naming_it_and_spares_the_other(tmp_path):
@@ -113,6 +115,8 @@ NOT_RETRIED = {
     "breaks the change schema": (ToolUseReply(SUBMIT_CHANGES, {"summary": "x"}), "change set is invalid"),
     "an empty answer": (TextReply(""), "without calling submit_changes"),
     "400 invalid request": (ErrorReply(400, "invalid_request_error", "bad"), "model API error 400"),
+    "a 10 MB answer": (ToolUseReply(SUBMIT_CHANGES, module_answer("1", body="x = 1\n" * ((10 << 20) // 6))),
+                       "model answer passed 1.0 MB and was abandoned"),
 }
 
 

@@ -1,0 +1,124 @@
+"""The stream reader through the real SDK: linear time, a cap on size, and every broken stream named."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from codeframe_tui.config import load_settings
+from codeframe_tui.llm.client import ModelClient, ModelReplyError
+from codeframe_tui.llm.scripted import (
+    DropReply,
+    MalformedToolReply,
+    ScriptedModel,
+    TextReply,
+    ToolUseReply,
+    TruncatedReply,
+)
+from codeframe_tui.llm.streaming import CHARS_PER_TOKEN, MessageAccumulator, answer_cap
+from codeframe_tui.llm.tools import SUBMIT_CHANGES
+
+SYSTEM = "You write code."
+ASK = [{"role": "user", "content": "Task 1: write it"}]
+
+
+def changes(content: str) -> dict:
+    return {"summary": "big", "files": [{"path": "pkg/big.py", "action": "write", "content": content}]}
+
+
+async def ask(connect, tmp_path, reply, *, max_tokens: int = 16_000, on_text=None):
+    model = ScriptedModel(lambda r: reply, chunk_size=4096)
+    settings = load_settings(tmp_path, offline=True, max_tokens=max_tokens)
+    client = ModelClient(settings, await connect(model))
+    client.retry_base = 0.01
+    return await client.submit_changes(system=SYSTEM, messages=ASK, on_text=on_text)
+
+
+async def test_a_large_tool_input_is_read_in_linear_time_and_streamed_to_the_pane(connect, tmp_path):
+    # 840 KB on the wire: the SDK's stream helper re-parsed the partial JSON on every delta (minutes).
+    content = "x = 1\n" * 120_000
+    seen: list[int] = []
+    started = time.monotonic()
+    reply = await ask(connect, tmp_path, ToolUseReply(SUBMIT_CHANGES, changes(content)),
+                      on_text=lambda piece: seen.append(len(piece)))
+    elapsed = time.monotonic() - started
+    assert reply.change_set.changes[0].content == content
+    assert sum(seen) > len(content) and len(seen) > 100  # every delta reached the activity pane
+    assert elapsed < 10, f"{elapsed:.1f}s for an 840 KB answer"
+
+
+async def test_a_10_mb_answer_is_abandoned_at_the_cap_and_named(connect, tmp_path):
+    content = "y" * (10 << 20)
+    received: list[int] = []
+    started = time.monotonic()
+    with pytest.raises(ModelReplyError) as caught:
+        await ask(connect, tmp_path, ToolUseReply(SUBMIT_CHANGES, changes(content)),
+                  on_text=lambda piece: received.append(len(piece)))
+    assert caught.value.kind == "too_long" and not caught.value.retryable
+    assert "model answer passed 1.0 MB and was abandoned" in str(caught.value)
+    assert sum(received) <= answer_cap(16_000)  # reading stopped at the cap, not at 10 MB
+    # What was read was paid for: the output is estimated from its size.
+    assert caught.value.usage.output_tokens >= (1 << 20) // CHARS_PER_TOKEN - 4096
+    assert time.monotonic() - started < 30
+
+
+async def test_a_long_plain_text_answer_is_capped_too(connect, tmp_path):
+    with pytest.raises(ModelReplyError) as caught:
+        await ask(connect, tmp_path, TextReply("words " * (2 << 20)))
+    assert caught.value.kind == "too_long"
+
+
+def test_the_cap_grows_with_max_tokens_and_never_falls_below_1_mib():
+    assert answer_cap(1_000) == 1 << 20
+    assert answer_cap(200_000) == 16 * 200_000
+
+
+async def test_json_cut_at_max_tokens_is_a_truncation_not_malformed(connect, tmp_path):
+    with pytest.raises(ModelReplyError) as caught:
+        await ask(connect, tmp_path, TruncatedReply(SUBMIT_CHANGES, '{"summary": "x", "files": [{"pa'))
+    assert caught.value.kind == "truncated" and "max_tokens=16000" in str(caught.value)
+
+
+async def test_malformed_tool_json_is_named_with_the_parser_s_reason(connect, tmp_path):
+    with pytest.raises(ModelReplyError) as caught:
+        await ask(connect, tmp_path, MalformedToolReply(SUBMIT_CHANGES, '{"summary": x}'))
+    assert caught.value.kind == "malformed" and "Expecting value" in str(caught.value)
+
+
+async def test_deeply_nested_tool_json_is_malformed_not_a_crash(connect, tmp_path):
+    with pytest.raises(ModelReplyError) as caught:
+        await ask(connect, tmp_path, MalformedToolReply(SUBMIT_CHANGES, "[" * 100_000 + "]" * 100_000))
+    assert caught.value.kind == "malformed" and "nested too deeply" in str(caught.value)
+
+
+async def test_a_stream_dropped_midway_is_a_retryable_connection_fault(connect, tmp_path):
+    with pytest.raises(ModelReplyError) as caught:
+        await ask(connect, tmp_path, DropReply(after_bytes=400))
+    assert caught.value.retryable and caught.value.kind == "connection"
+    assert "connection to the model dropped: RemoteProtocolError" in str(caught.value)
+
+
+class _Event:
+    """A minimal stand-in for an SDK event, for the accumulator's own edge cases."""
+
+    def __init__(self, type: str, **fields) -> None:
+        self.type = type
+        self.__dict__.update(fields)
+
+
+def test_a_stream_that_ends_before_message_stop_is_incomplete():
+    reader = MessageAccumulator(1 << 20)
+    usage = _Event("usage", input_tokens=10, output_tokens=1)
+    reader.add(_Event("message_start", message=_Event("message", model="m", usage=usage)))
+    with pytest.raises(Exception) as caught:
+        reader.final()
+    assert getattr(caught.value, "kind", None) == "incomplete"
+    assert caught.value.usage["input_tokens"] == 10
+
+
+def test_a_delta_for_a_block_never_started_is_malformed():
+    reader = MessageAccumulator(1 << 20)
+    with pytest.raises(Exception) as caught:
+        reader.add(_Event("content_block_delta", index=3, delta=_Event("signature_delta", signature="s")))
+    assert getattr(caught.value, "kind", None) == "malformed"
