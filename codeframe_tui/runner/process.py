@@ -71,15 +71,7 @@ async def run_command(
     if processes is not None:
         env = {**(env or {}), **processes.child_env()}
     try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            env=_child_env(env),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc = await _spawn(argv, cwd, _child_env(env))
     except OSError as exc:
         code, message = _start_failure(exc, argv[0], cwd)
         logger.warning("could not start %s: %s", argv, message)
@@ -130,6 +122,28 @@ async def run_command(
     duration = time.monotonic() - start
     logger.info("%s exited with %s after %.2fs", argv, proc.returncode, duration)
     return ProcessResult(proc.returncode, timed_out, tail.text(), duration, tail.dropped)
+
+
+async def _spawn(argv: list[str], cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """Start the command as a new process group; a cancel that lands mid-spawn still kills the group.
+
+    asyncio forks the child before its first await returns: cancelled there, it kills only the
+    leader, and whatever the leader had started already (a shell's children) lived on.
+    """
+    spawn = asyncio.ensure_future(asyncio.create_subprocess_exec(
+        *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+    ))
+    try:
+        return await asyncio.shield(spawn)
+    except asyncio.CancelledError:
+        try:
+            proc = await spawn
+        except BaseException:  # never started (or cancelled again): there is no group to stop
+            raise asyncio.CancelledError from None
+        _signal_group(proc.pid, signal.SIGKILL)
+        logger.info("%s cancelled while starting; killed process group %d", argv, proc.pid)
+        raise
 
 
 def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:

@@ -133,6 +133,37 @@ async def test_cancellation_kills_the_group_and_propagates(tmp_path: Path, gone,
     await _until(lambda: gone(leader) and gone(grandchild))
 
 
+async def test_a_cancel_while_the_process_is_starting_kills_its_group(tmp_path: Path, gone, wait_file,
+                                                                      monkeypatch) -> None:
+    # asyncio forks the child before create_subprocess_exec returns. Held there (as a busy loop
+    # does), a cancel used to leave the child and the grandchild it had started alive.
+    pids = tmp_path / "pids"
+    script = (
+        "import os, subprocess, time\n"
+        "child = subprocess.Popen(['sleep', '60'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}\\n')\n"
+        "time.sleep(60)\n"
+    )
+    real = asyncio.create_subprocess_exec
+    forked = asyncio.Event()
+
+    async def slow_to_return(*args, **kwargs):
+        proc = await real(*args, **kwargs)
+        await wait_file(pids)  # the grandchild exists before the spawn returns
+        forked.set()
+        await asyncio.sleep(0.5)  # the cancel lands here, inside the spawn
+        return proc
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", slow_to_return)
+    task = asyncio.create_task(run_command([PY, "-c", script], tmp_path, timeout=60))
+    await forked.wait()
+    leader, grandchild = map(int, (await wait_file(pids)).split())
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await _until(lambda: gone(leader) and gone(grandchild))
+
+
 async def test_an_on_line_error_kills_the_group_and_propagates(tmp_path: Path, gone, wait_file) -> None:
     pids = tmp_path / "pids"
     script = (
