@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo demo-headless test crash-test snapshots screenshots lint clean
+.PHONY: demo demo-headless test crash-test soak snapshots screenshots lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 # SIGKILL the headless demo at 20 random moments, resume each run, check nothing was lost (~5 min).
 crash-test: $(STAMP)
 	$(BIN)/python tests/crash_harness.py --kills $(or $(KILLS),20) $(if $(SEED),--seed $(SEED))
+
+# 200 tasks, 10 at once, 5% model faults, through the TUI; prints its figures (~4 min).
+soak: $(STAMP)
+	$(BIN)/python tests/soak.py --tasks $(or $(TASKS),200) --concurrency 10 --fault-rate 0.05 $(if $(SEED),--seed $(SEED))
 
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
