@@ -13,7 +13,8 @@ Decisions (the same as spec-kit's and Task Master's, so the three read alike):
     first heading have no issue. Indented text under an item is its description.
   - The agent type comes from the classifier; an item that gives it nothing to go on takes its
     parent's type.
-  - [x] / [X] is done. A strange mark ([-], [~], []) or an empty item is an error naming file:line.
+  - [x] / [X] is done. A strange mark ([-], [~], []) or an empty item is an error naming file:line,
+    as are items nested deeper than MAX_NESTING levels and the other shared limits (plan.model).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from pathlib import Path
 from codeframe_tui.domain import AgentType, TaskStatus
 from codeframe_tui.plan.classify import classify_agent_type, find_paths
 from codeframe_tui.plan.markdown import scan
-from codeframe_tui.plan.model import ImportedPlan, PlanImportError
+from codeframe_tui.plan.model import (
+    MAX_NESTING,
+    ImportedPlan,
+    PlanImportError,
+    check_count,
+    check_text,
+    check_title,
+)
 from codeframe_tui.plan.order import Deps, chain, merge
 from codeframe_tui.store.repos import NewTask
 
@@ -55,9 +63,10 @@ def _read_items(path: Path, text: str) -> tuple[list[_Item], list[tuple[str, str
     heading = ""  # the current heading's text, made an issue once it holds an item
     issue = ""
     last: _Item | None = None
+    count = 0
     for ln in scan(path, text):
         if ln.kind == "heading":
-            heading, issue, stack, last = ln.text, "", [], None
+            heading, issue, stack, last = check_title(path, ln.text, line=ln.number), "", [], None
             continue
         if ln.kind == "item":
             if heading and not issue:
@@ -65,11 +74,17 @@ def _read_items(path: Path, text: str) -> tuple[list[_Item], list[tuple[str, str
                 issues.append((issue, heading))
             while stack and stack[-1].indent >= ln.indent:
                 stack.pop()
+            if len(stack) >= MAX_NESTING:
+                # _order and _flatten recurse once a level; past this it is not a checklist anyway.
+                raise PlanImportError(path, f"items nest deeper than {MAX_NESTING} levels", line=ln.number)
+            count += 1
+            check_count(path, count, line=ln.number)
             siblings = stack[-1].children if stack else roots
             prefix = stack[-1].key + "." if stack else ""
             title = _PARALLEL.sub("", ln.text)
             if not title:
                 raise PlanImportError(path, "checklist item has no text", line=ln.number)
+            check_title(path, title, line=ln.number)
             last = _Item(f"{prefix}{len(siblings) + 1}", ln.number, ln.indent, ln.done,
                          title != ln.text, title, issue)
             siblings.append(last)
@@ -112,7 +127,7 @@ def parse_checklist(path: Path, text: str) -> ImportedPlan:
     tasks: list[NewTask] = []
     kinds: dict[str, AgentType] = {}
     for item in _flatten(roots):
-        description = "\n".join(item.notes)
+        description = check_text(path, "description", "\n".join(item.notes), line=item.line)
         files = find_paths(f"{item.title}\n{description}")
         parent = kinds.get(item.key.rpartition(".")[0], AgentType.BACKEND)
         kinds[item.key] = classify_agent_type(item.title, description, files, default=parent)

@@ -32,7 +32,11 @@ _FRONTEND_SUFFIXES = frozenset({".tsx", ".jsx", ".vue", ".svelte", ".css", ".scs
 _TEST_NAME = re.compile(r"^(test_.+\.py|.+_test\.(py|go)|conftest\.py|.+\.(test|spec)\.[a-z]+)$")
 
 # Things that look like paths in task text: a/b/c.ext, a/b/, or a bare file name with a known suffix.
-_PATH_TOKEN = re.compile(r"[`'\"(\[]*([A-Za-z0-9_.@~\-/\[\]]+?)[`'\")\],.;:!?]*$")
+# Quotes and punctuation around a word are stripped, not matched: a lazy group before a greedy tail
+# backtracked quadratically on a long word of brackets.
+_PATH_LEAD = "`'\"(["
+_PATH_TAIL = "`'\")],.;:!?"
+_PATH_CHARS = re.compile(r"[A-Za-z0-9_.@~\-/\[\]]+")
 _SUFFIXES = frozenset({
     "py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "vue", "svelte", "css", "scss", "html", "md", "json", "yaml",
     "yml", "toml", "ini", "cfg", "go", "rs", "java", "kt", "rb", "php", "sql", "sh", "c", "h", "cpp", "hpp", "cs",
@@ -58,11 +62,8 @@ def find_paths(text: str) -> tuple[str, ...]:
     """File and folder paths mentioned in free text, in order, without repeats."""
     found: dict[str, None] = {}
     for word in text.split():
-        m = _PATH_TOKEN.match(word)
-        if not m:
-            continue
-        token = m.group(1)
-        if "://" in word:
+        token = word.lstrip(_PATH_LEAD).rstrip(_PATH_TAIL)
+        if not _PATH_CHARS.fullmatch(token) or "://" in word:
             continue
         name = token.rstrip("/").rsplit("/", 1)[-1]
         stem, dot, suffix = name.rpartition(".")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 from pathlib import Path
 
 from codeframe_tui.domain.graph import PlanError, validate_dependencies
@@ -34,15 +35,26 @@ def _pick_file(folder: Path) -> Path:
 
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise PlanImportError(path, f"cannot read: {exc.strerror or exc}") from None
-    if size > MAX_BYTES:
-        raise PlanImportError(path, f"file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB")
+    if not stat.S_ISREG(info.st_mode):
+        # A fifo would block the read forever and a device (/dev/zero) never ends.
+        raise PlanImportError(path, "not a regular file")
+    if info.st_size > MAX_BYTES:
+        raise PlanImportError(path, f"file is {info.st_size / 1024 / 1024:.1f} MB; "
+                                    f"the limit is {MAX_BYTES // 1024 // 1024} MB")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)  # the file may grow after stat()
     except OSError as exc:
         raise PlanImportError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise PlanImportError(path, f"file is over the limit of {MAX_BYTES // 1024 // 1024} MB")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise PlanImportError(path, f"a binary file, not a plan (a NUL byte at byte {nul})",
+                              line=data.count(b"\n", 0, nul) + 1)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeframe_tui.plan.model import PlanImportError
+from codeframe_tui.plan.model import PlanImportError, control_character
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# No lazy group before an optional tail: "(.*?)\s*#*\s*$" backtracked cubically on a line of spaces.
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BULLET = re.compile(r"^([ ]*)[-*+]\s+(.*)$")
 _BOX = re.compile(r"^\[([^\]]*)\](?:\s+(.*)|\s*)$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -32,6 +33,7 @@ def scan(path: Path, text: str) -> Iterator[MdLine]:
 
     Fenced code and HTML comments are skipped: spec-kit's template keeps examples and notes there.
     A bracket holding one letter or digit ("- [P] tasks = different files") is a tag, not a checkbox.
+    Any other line holding a control character (a terminal escape) is refused.
     """
     in_fence = in_comment = False
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -51,10 +53,12 @@ def scan(path: Path, text: str) -> Iterator[MdLine]:
         if not stripped:
             yield MdLine(number, "blank")
             continue
+        if m := control_character(stripped, one_line=True):
+            raise PlanImportError(path, f"the line holds the control character U+{ord(m.group()):04X}", line=number)
         indent = len(line) - len(line.lstrip(" "))
         heading = _HEADING.match(stripped) if indent < 4 else None
         if heading:
-            yield MdLine(number, "heading", indent, level=len(heading.group(1)), text=heading.group(2))
+            yield MdLine(number, "heading", indent, level=len(heading.group(1)), text=_heading_text(heading.group(2)))
             continue
         bullet = _BULLET.match(line)
         if not bullet:
@@ -73,3 +77,9 @@ def scan(path: Path, text: str) -> Iterator[MdLine]:
         if not item:
             raise PlanImportError(path, "checklist item has no text", line=number)
         yield MdLine(number, "item", indent, done=mark in "xX", text=item)
+
+
+def _heading_text(text: str) -> str:
+    # A closing run of #s is dropped when a space precedes it ("## Setup ##"), not in "## C#".
+    bare = text.rstrip("#")
+    return bare.rstrip() if bare != text and (not bare or bare[-1] == " ") else text

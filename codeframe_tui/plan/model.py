@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeframe_tui.store.repos import NewTask
+
+# Limits every format shares. A real plan has tens or hundreds of tasks, short titles and a few levels
+# of nesting; far past these it is generated junk, and would make the store and the TUI crawl.
+MAX_TASKS = 10_000
+MAX_TITLE_CHARS = 2_000
+MAX_TEXT_CHARS = 100_000  # a description, or a field kept as data: longer is a document, not a task
+MAX_NAME_CHARS = 100  # ids, tags, statuses, priorities
+MAX_NESTING = 32
+_MAX_PROBLEM_CHARS = 300  # a message quotes the file's text; a hostile file must not fill the terminal
+# Terminal escapes start with ESC or a C1 code (U+009B is a one-byte CSI), so C0, DEL and C1 are refused.
+# Text may keep tab, newline, carriage return and form feed; a one-line value (a title) only tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_LINE_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters written as \\xNN, so a message cannot drive the terminal."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class PlanImportError(ValueError):
@@ -13,17 +33,49 @@ class PlanImportError(ValueError):
 
     def __init__(self, path: Path | str, problem: str, *, line: int | None = None, task: str | None = None) -> None:
         self.path = Path(path)
+        problem = printable(problem)
+        if len(problem) > _MAX_PROBLEM_CHARS:
+            problem = problem[:_MAX_PROBLEM_CHARS - 1] + "…"
         self.problem = problem
         self.line = line
         self.task = task
+        shown = printable(str(self.path))
         if line is not None:
-            where = f"{self.path}:{line}"
+            where = f"{shown}:{line}"
         elif task is not None:
-            where = f"{self.path}: task {task}"
+            where = f"{shown}: task {printable(task)[:MAX_NAME_CHARS]}"
         else:
             # Whole-file problems (too large, not JSON at all, no such tag) have no better place to point.
-            where = str(self.path)
+            where = shown
         super().__init__(f"{where}: {problem}")
+
+
+def control_character(text: str, *, one_line: bool = False) -> re.Match | None:
+    """The first control character in `text` (tab, newlines and form feed allowed unless `one_line`)."""
+    return (_LINE_CONTROL if one_line else _CONTROL).search(text)
+
+
+def check_text(path: Path, what: str, text: str, *, limit: int = MAX_TEXT_CHARS, one_line: bool = False,
+               line: int | None = None, task: str | None = None) -> str:
+    """Refuse `text` if it is longer than `limit` or holds a control character (a terminal escape)."""
+    if len(text) > limit:
+        raise PlanImportError(path, f"{what} is {len(text):,} characters; at most {limit:,}", line=line, task=task)
+    if m := control_character(text, one_line=one_line):
+        raise PlanImportError(path, f"{what} holds the control character U+{ord(m.group()):04X}",
+                              line=line, task=task)
+    return text
+
+
+def check_title(path: Path, title: str, *, line: int | None = None, task: str | None = None) -> str:
+    """Refuse an over-long title, or one holding a line break or control character, naming where."""
+    return check_text(path, "title", title, limit=MAX_TITLE_CHARS, one_line=True, line=line, task=task)
+
+
+def check_count(path: Path, count: int, *, what: str = "tasks", line: int | None = None) -> None:
+    """Refuse a plan of more than MAX_TASKS tasks (or phases); parsers call it as they go, so junk is
+    not read to the end."""
+    if count > MAX_TASKS:
+        raise PlanImportError(path, f"more than {MAX_TASKS:,} {what}; split the plan", line=line)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ Other decisions:
   - The story tag ([US1]), [P], other bracket tags, the phase and the source line go in `extra`;
     paths mentioned in the text go in `files` and feed the agent-type classifier.
   - Malformed: a checkbox without a T-id, a duplicate id, a task line without a checkbox, a strange
-    checkbox mark, a task without text. Each names file:line.
+    checkbox mark, a task without text; past the shared limits (plan.model), a title or heading too
+    long, a control character on a line, too many tasks or phases. Each names file:line.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ from pathlib import Path
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.plan.classify import classify_agent_type, find_paths
 from codeframe_tui.plan.markdown import scan
-from codeframe_tui.plan.model import ImportedPlan, PlanImportError
+from codeframe_tui.plan.model import (
+    MAX_NAME_CHARS,
+    ImportedPlan,
+    PlanImportError,
+    check_count,
+    check_text,
+    check_title,
+)
 from codeframe_tui.plan.order import chain
 from codeframe_tui.store.repos import NewTask
 
@@ -43,11 +51,12 @@ CONTEXT_NAMES = ("spec.md", "plan.md", "quickstart.md")
 
 _PHASE = re.compile(r"^Phase\s+(\d+(?:\.\d+)*|[A-Za-z])(?=$|[\s:.\-–—])[\s:.\-–—]*(.*)$", re.IGNORECASE)
 _TASK_ID = re.compile(r"^(T\d+)(?=$|[\s:.])[:.]?\s*(.*)$")
-_TAG = re.compile(r"^\[([^\]]*)\]\s*")
+_TAG = re.compile(r"\[([^\]]*)\]\s*")
 _STORY = re.compile(r"^US\d+$", re.IGNORECASE)
 _PRIORITY = re.compile(r"\(Priority:\s*P(\d+)\)", re.IGNORECASE)
-_SPECKIT_TASK_LINE = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s+T\d+\b", re.MULTILINE)
-_PHASE_LINE = re.compile(r"^##\s+Phase\s+\S", re.MULTILINE | re.IGNORECASE)
+# [ \t], not \s: under MULTILINE "^\s*" ran across every blank line from each one, quadratic in the file.
+_SPECKIT_TASK_LINE = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX]\][ \t]+T\d+\b", re.MULTILINE)
+_PHASE_LINE = re.compile(r"^##[ \t]+Phase[ \t]+\S", re.MULTILINE | re.IGNORECASE)
 
 
 def looks_like_speckit(text: str, name: str = "") -> bool:
@@ -78,14 +87,16 @@ class _Phase:
 
 def _split_tags(text: str) -> tuple[list[str], str]:
     tags = []
-    while m := _TAG.match(text):
+    pos = 0  # an index, not re-slicing: a line of many tags stays linear
+    while m := _TAG.match(text, pos):
         tags.append(m.group(1).strip())
-        text = text[m.end():]
-    return tags, text.strip()
+        pos = m.end()
+    return tags, text[pos:].strip()
 
 
 def _read_phases(path: Path, text: str) -> list[_Phase]:
     phases: list[_Phase] = []
+    phase_keys: set[str] = set()  # a set: scanning the list for each heading was quadratic
     phase: _Phase | None = None
     other_heading = ""  # the last "##" heading that was not a phase, while we are under it
     section = ""
@@ -94,6 +105,7 @@ def _read_phases(path: Path, text: str) -> list[_Phase]:
     for ln in scan(path, text):
         if ln.kind == "heading":
             last = None
+            check_title(path, ln.text, line=ln.number)  # phase titles and sections are shown
             if ln.level == 2:
                 section = ""
                 m = _PHASE.match(ln.text)
@@ -101,12 +113,14 @@ def _read_phases(path: Path, text: str) -> list[_Phase]:
                     phase, other_heading = None, ln.text
                     continue
                 key = m.group(1).upper() if m.group(1).isalpha() else m.group(1)
-                if any(p.key == key for p in phases):
+                if key in phase_keys:
                     raise PlanImportError(path, f"phase {key} appears twice"
                                           + (" (tasks above the first phase form phase 0)" if key == "0" else ""),
                                           line=ln.number)
                 phase, other_heading = _Phase(key, m.group(2).strip() or f"Phase {key}"), ""
                 phases.append(phase)
+                phase_keys.add(key)
+                check_count(path, len(phases), what="phases", line=ln.number)
             elif ln.level > 2:
                 section = ln.text
             continue
@@ -115,19 +129,25 @@ def _read_phases(path: Path, text: str) -> list[_Phase]:
             if m is None:
                 raise PlanImportError(path, "checkbox item has no task id (expected '- [ ] T001 ...')", line=ln.number)
             key = m.group(1)
+            if len(key) > MAX_NAME_CHARS:
+                raise PlanImportError(path, f"task id is {len(key):,} characters; at most {MAX_NAME_CHARS}",
+                                      line=ln.number)
             if key in first_line:
                 raise PlanImportError(path, f"duplicate task id {key} (first at line {first_line[key]})",
                                       line=ln.number)
             first_line[key] = ln.number
+            check_count(path, len(first_line), line=ln.number)
             tags, title = _split_tags(m.group(2))
             if not title:
                 raise PlanImportError(path, f"task {key} has no description", line=ln.number)
+            check_title(path, title, line=ln.number)
             if phase is None:
                 if other_heading:
                     raise PlanImportError(path, f"task {key} is under '## {other_heading}', which is not a phase"
                                           " (expected '## Phase N: ...' above it)", line=ln.number)
                 phase = _Phase("0", "Tasks before the first phase")
                 phases.append(phase)
+                phase_keys.add("0")
             story = next((t.upper() for t in tags if _STORY.match(t)), "")
             rest = [t for t in tags if t != "P" and t.upper() != story]
             last = _Task(key, ln.number, ln.indent, ln.done, "P" in tags, story, rest, title, section)
@@ -166,7 +186,7 @@ def parse_speckit(path: Path, text: str) -> ImportedPlan:
         deps, exits = chain([(t.key, t.parallel) for t in phase.tasks], exits)
         priority = _priority(phase.title)
         for t in phase.tasks:
-            description = "\n".join(t.notes)
+            description = check_text(path, "description", "\n".join(t.notes), line=t.line)
             files = find_paths(f"{t.title}\n{description}")
             extra: dict = {"phase": phase.key, "parallel": t.parallel, "line": t.line}
             if t.story:

@@ -1,9 +1,10 @@
 """Reads a Task Master tasks.json (tagged or legacy): tasks, subtasks, their dependencies and statuses.
 
 Decisions:
-  - Form: `{"tasks": [...]}` is legacy; otherwise every top-level key whose value holds a "tasks" list
-    is a tag. The tag is the one asked for, else "master", else the only one; an unknown or ambiguous
-    tag is an error that lists the tags. The tag becomes the plan's one issue (its metadata
+  - Form: `{"tasks": [...]}` (beside it only "meta"/"metadata") is legacy; otherwise every top-level
+    key must be a tag, an object holding a "tasks" list: other top-level structure is an error. The
+    tag is the one asked for, else "master", else the only one; an unknown or ambiguous tag is an
+    error that lists the tags. The tag becomes the plan's one issue (its metadata
     description, when present, is the issue title).
   - Keys: top tasks "1", "2"; subtasks "1.1", "1.2". Ids may be ints or digit strings.
   - Dependencies: a top task's int N (or "N") is task N, a "P.S" string is that subtask. A subtask's
@@ -21,8 +22,14 @@ Decisions:
     priority is kept (default medium; a subtask without one takes its parent's); a subtask has
     extra["parent"], a parent extra["subtasks"]; "agentType" or
     "agent_type", when present, sets the agent type, else the classifier decides from title and
-    description (a subtask it cannot place takes its parent's type). Any other field is kept in
-    extra.
+    description (a subtask it cannot place takes its parent's type).
+  - Unknown fields: Task Master adds fields between versions (complexity, acceptanceCriteria,
+    parentTaskId...), so a task's unknown field is kept in extra, not refused. Kept data is still
+    bounded: at most MAX_TEXT_CHARS of JSON, no control characters, nested no deeper than the whole
+    file (MAX_NESTING). A field the engine keeps on a task itself (_RESERVED: context_files puts a
+    file in the worker's prompt, budget raises a cap) is refused: a plan must not steer a run.
+  - Known fields of the wrong type are errors naming the task, as are titles, texts, statuses and
+    priorities past the shared limits of plan.model or holding control characters.
 """
 
 from __future__ import annotations
@@ -34,63 +41,43 @@ from pathlib import Path
 
 from codeframe_tui.domain import AgentType, TaskStatus
 from codeframe_tui.plan.classify import classify_agent_type
-from codeframe_tui.plan.model import ImportedPlan, PlanImportError
+from codeframe_tui.plan.model import (
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    ImportedPlan,
+    PlanImportError,
+    check_count,
+    check_text,
+    check_title,
+    control_character,
+)
 from codeframe_tui.plan.order import merge
+from codeframe_tui.plan.taskmaster_file import issue_title, load_json, select
 from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
 
-MAX_DEPTH = 32  # a real tasks.json nests about 7 deep; far deeper is not a task list
 _KNOWN = frozenset({"id", "title", "description", "details", "testStrategy", "priority", "dependencies", "status",
                     "subtasks", "agentType", "agent_type"})
+# Keys the engine itself keeps in a task's extra (landing, budgets, spec-kit context). Keep in step
+# with the engine's set_extra calls.
+_RESERVED = frozenset({"budget", "budget_declined", "branch", "context_files", "landed_commit", "undone_by"})
 _STATUS = {"done": TaskStatus.DONE, "pending": TaskStatus.PROPOSED, "cancelled": TaskStatus.REJECTED}
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_SUBTASK_ID = re.compile(r"^(\d+)\.(\d+)$")
-
-
-def _check_depth(path: Path, text: str) -> None:
-    # Scan before json.loads: deep nesting would otherwise surface as a RecursionError, or waste time.
-    depth = 0
-    for m in _JSON_TOKEN.finditer(text):
-        c = m.group()
-        if c in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = text.count("\n", 0, m.start()) + 1
-                raise PlanImportError(path, f"JSON nests deeper than {MAX_DEPTH} levels", line=line)
-        elif c in "]}":
-            depth -= 1
-
-
-def _select(path: Path, data: object, tag: str | None) -> tuple[str, dict]:
-    if not isinstance(data, dict):
-        raise PlanImportError(path, f"expected a JSON object at the top, got {type(data).__name__}")
-    if "tasks" in data and not isinstance(data["tasks"], dict):
-        if tag not in (None, "master"):
-            raise PlanImportError(path, f"tag {tag!r} not found: this is a legacy file without tags")
-        return "tasks", data
-    tags = {k: v for k, v in data.items() if isinstance(v, dict) and "tasks" in v}
-    if not tags:
-        raise PlanImportError(path, 'no tasks: expected {"tasks": [...]} or {"<tag>": {"tasks": [...]}}')
-    names = ", ".join(sorted(tags))
-    if tag is None:
-        if "master" in tags:
-            tag = "master"
-        elif len(tags) == 1:
-            tag = next(iter(tags))
-        else:
-            raise PlanImportError(path, f"several tags and none is 'master'; choose one of: {names}")
-    if tag not in tags:
-        raise PlanImportError(path, f"tag {tag!r} not found; tags: {names}")
-    return tag, tags[tag]
+# ASCII digits, and few of them: str.isdigit() takes "²", which int() refuses, and a huge id is junk
+# (int() refuses more than 4,300 digits).
+_MAX_DIGITS = 18
+_NUMBER = re.compile(rf"[0-9]{{1,{_MAX_DIGITS}}}")
+_SUBTASK_ID = re.compile(rf"([0-9]{{1,{_MAX_DIGITS}}})\.([0-9]{{1,{_MAX_DIGITS}}})")
 
 
 def _id(path: Path, value: object, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise PlanImportError(path, f"id must be an integer, got {json.dumps(value)}", task=where)
+        raise PlanImportError(path, f"id must be an integer, got {json.dumps(value)[:40]}", task=where)
     text = str(value).strip()
-    if not text.isdigit():
-        raise PlanImportError(path, f"id must be an integer, got {json.dumps(value)}", task=where)
+    if not (text.isascii() and text.isdigit()):
+        raise PlanImportError(path, f"id must be an integer, got {json.dumps(value)[:40]}", task=where)
+    if len(text) > _MAX_DIGITS:
+        raise PlanImportError(path, f"id has {len(text):,} digits; at most {_MAX_DIGITS}", task=where)
     return str(int(text))
 
 
@@ -104,7 +91,13 @@ def _text(path: Path, raw: dict, name: str, key: str, *, required: bool = False)
         raise PlanImportError(path, f"{name} must be a string, got {json.dumps(value)[:40]}", task=key)
     if required and not value.strip():
         raise PlanImportError(path, f"{name} is empty", task=key)
-    return value.strip()
+    if name == "title":
+        return check_title(path, value.strip(), task=key)
+    return check_text(path, name, value.strip(), task=key)
+
+
+def _word(path: Path, name: str, value: str, key: str) -> str:
+    return check_text(path, name, value.strip(), limit=MAX_NAME_CHARS, one_line=True, task=key).lower()
 
 
 def _deps(path: Path, raw: dict, key: str, parent: str | None) -> tuple[str, ...]:
@@ -118,12 +111,13 @@ def _deps(path: Path, raw: dict, key: str, parent: str | None) -> tuple[str, ...
         if isinstance(dep, bool) or not isinstance(dep, int | str):
             raise PlanImportError(path, f"dependency {json.dumps(dep)[:40]} is not an id", task=key)
         text = str(dep).strip()
-        if text.isdigit():
+        if _NUMBER.fullmatch(text):
             out.append(f"{parent}.{int(text)}" if parent else str(int(text)))
-        elif m := _SUBTASK_ID.match(text):
+        elif m := _SUBTASK_ID.fullmatch(text):
             out.append(f"{int(m.group(1))}.{int(m.group(2))}")
         else:
-            raise PlanImportError(path, f"dependency {json.dumps(dep)} is not a task id like 3 or '3.2'", task=key)
+            raise PlanImportError(path, f"dependency {json.dumps(dep)[:40]} is not a task id like 3 or '3.2'",
+                                  task=key)
     return tuple(dict.fromkeys(out))
 
 
@@ -133,7 +127,7 @@ def _status(path: Path, raw: dict, key: str, extra: dict) -> TaskStatus:
         value = "pending"
     if not isinstance(value, str):
         raise PlanImportError(path, f"status must be a string, got {json.dumps(value)[:40]}", task=key)
-    name = value.strip().lower()
+    name = _word(path, "status", value, key)
     if name not in ("done", "pending"):
         extra["source_status"] = name
     return _STATUS.get(name, TaskStatus.PROPOSED)
@@ -144,10 +138,39 @@ def _agent(path: Path, raw: dict, key: str) -> AgentType | None:
     if value is None:
         return None
     try:
-        return AgentType(str(value).lower())
+        return AgentType(value.lower() if isinstance(value, str) else value)
     except ValueError:
         kinds = ", ".join(a.value for a in AgentType)
-        raise PlanImportError(path, f"agent type {json.dumps(value)} is not one of {kinds}", task=key) from None
+        raise PlanImportError(path, f"agent type {json.dumps(value)[:40]} is not one of {kinds}", task=key) from None
+
+
+def _kept(path: Path, raw: dict, known: frozenset[str], key: str) -> dict:
+    """The unknown fields, kept as data once they are shown to be small, plain and not the engine's."""
+    extra = {}
+    for name, value in raw.items():
+        if name in known:
+            continue
+        check_text(path, "a field name", name, limit=MAX_NAME_CHARS, one_line=True, task=key)
+        if name in _RESERVED:
+            raise PlanImportError(path, f"field {name!r} is one codeframe keeps on a task; rename or remove it",
+                                  task=key)
+        size = len(json.dumps(value, ensure_ascii=False))
+        if size > MAX_TEXT_CHARS:
+            raise PlanImportError(path, f"field {name!r} holds {size:,} characters of data; at most"
+                                        f" {MAX_TEXT_CHARS:,}", task=key)
+        pending = [value]  # depth is already bounded by the file's MAX_NESTING
+        while pending:
+            item = pending.pop()
+            if isinstance(item, dict):
+                pending.extend(item)
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, str) and (m := control_character(item)):
+                raise PlanImportError(path, f"field {name!r} holds the control character U+{ord(m.group()):04X}",
+                                      task=key)
+        extra[name] = value
+    return extra
 
 
 def _task(path: Path, raw: dict, key: str, deps: tuple[str, ...], priority: str, issue: str,
@@ -157,7 +180,7 @@ def _task(path: Path, raw: dict, key: str, deps: tuple[str, ...], priority: str,
     details = _text(path, raw, "details", key)
     # Task Master has no sub-subtasks; if a subtask carries "subtasks" anyway, keep it as data.
     known = _KNOWN - {"subtasks"} if "parent" in more else _KNOWN
-    extra = {k: v for k, v in raw.items() if k not in known} | more
+    extra = _kept(path, raw, known, key) | more
     status = _status(path, raw, key, extra)
     value = raw.get("priority")
     if value is None:
@@ -168,7 +191,7 @@ def _task(path: Path, raw: dict, key: str, deps: tuple[str, ...], priority: str,
     return NewTask(
         key=key, title=title, agent_type=agent,
         description="\n\n".join(part for part in (description, details) if part),
-        depends_on=deps, issue_key=issue, priority=value.strip().lower(),
+        depends_on=deps, issue_key=issue, priority=_word(path, "priority", value, key),
         test_strategy=_text(path, raw, "testStrategy", key), status=status, extra=extra,
     )
 
@@ -182,13 +205,15 @@ def _entries(path: Path, raw: object, where: str) -> list[dict]:
     return raw
 
 
-def _subtasks(path: Path, raw: dict, key: str) -> tuple[list[str], list[dict], dict[str, tuple[str, ...]]]:
-    subs = _entries(path, raw.get("subtasks") or [], key + ".subtasks")
+def _subtasks(path: Path, raw: dict, key: str, count: int) -> tuple[list[str], list[dict], dict[str, tuple]]:
+    value = raw.get("subtasks")
+    subs = [] if value is None else _entries(path, value, key + ".subtasks")
+    check_count(path, count + len(subs))
     keys: list[str] = []
     deps: dict[str, tuple[str, ...]] = {}
     for j, sub in enumerate(subs):
         sid = sub.get("id")
-        m = _SUBTASK_ID.match(sid) if isinstance(sid, str) else None
+        m = _SUBTASK_ID.fullmatch(sid) if isinstance(sid, str) else None
         if m and str(int(m.group(1))) == key:
             sid = m.group(2)  # "3.2" written out in full inside task 3
         sub_key = f"{key}.{_id(path, sid, f'at {key}.subtasks[{j}]')}"
@@ -201,23 +226,18 @@ def _subtasks(path: Path, raw: dict, key: str) -> tuple[list[str], list[dict], d
 
 def parse_taskmaster(path: Path, text: str, tag: str | None = None) -> ImportedPlan:
     """Build the plan from a tasks.json's text (one tag of it); `path` is for messages."""
-    _check_depth(path, text)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanImportError(path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
-    except RecursionError:
-        raise PlanImportError(path, "JSON nests too deeply") from None
-    issue, body = _select(path, data, tag)
+    issue, body = select(path, load_json(path, text), tag)
+    entries = _entries(path, body["tasks"], f"{issue}.tasks")
+    check_count(path, len(entries))
     tasks: list[NewTask] = []
     seen: set[str] = set()
-    for i, raw in enumerate(_entries(path, body["tasks"], f"{issue}.tasks")):
+    for i, raw in enumerate(entries):
         key = _id(path, raw.get("id"), f"at {issue}.tasks[{i}]")
         if key in seen:
             raise PlanImportError(path, "duplicate id", task=key)
         seen.add(key)
         own = _deps(path, raw, key, None)
-        sub_keys, subs, sub_deps = _subtasks(path, raw, key)
+        sub_keys, subs, sub_deps = _subtasks(path, raw, key, len(tasks) + 1)
         # Entries (no sibling before them) inherit the parent's prerequisites; exits gate the parent.
         siblings = set(sub_keys)
         # A parent may name its own subtask as a dependency; its subtasks must not inherit that.
@@ -234,8 +254,6 @@ def parse_taskmaster(path: Path, text: str, tag: str | None = None) -> ImportedP
             tasks.append(_task(path, sub, sub_key, deps, parent.priority, issue, parent.agent_type, parent=key))
     if not tasks:
         raise PlanImportError(path, f"no tasks under {issue!r}")
-    meta = body.get("metadata") or body.get("meta")
-    title = (meta.get("description") or meta.get("projectName")) if isinstance(meta, dict) else None
-    issue_title = title.strip() if isinstance(title, str) and title.strip() else f"Task Master: {issue}"
+    title = issue_title(path, issue, body)
     log.debug("task master %s [%s]: %d tasks", path, issue, len(tasks))
-    return ImportedPlan(path, "taskmaster", ((issue, issue_title),), tuple(tasks))
+    return ImportedPlan(path, "taskmaster", ((issue, title),), tuple(tasks))
