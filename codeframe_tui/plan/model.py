@@ -50,6 +50,13 @@ class PlanImportError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+def scrub(text: str, *, limit: int, one_line: bool = False) -> str:
+    """`text` without control characters, cut at `limit`: for text the model wrote, where a stray
+    escape should not cost the whole plan but must not reach the store or the screen either."""
+    clean = (_LINE_CONTROL if one_line else _CONTROL).sub("", text).strip()
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
 def control_character(text: str, *, one_line: bool = False) -> re.Match | None:
     """The first control character in `text` (tab, newlines and form feed allowed unless `one_line`)."""
     return (_LINE_CONTROL if one_line else _CONTROL).search(text)

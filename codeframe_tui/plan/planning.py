@@ -11,6 +11,14 @@ from pathlib import Path
 from codeframe_tui.domain import AgentType
 from codeframe_tui.domain.graph import PlanError, validate_dependencies
 from codeframe_tui.llm.client import ModelClient, ModelReplyError
+from codeframe_tui.plan.model import (
+    MAX_NAME_CHARS,
+    MAX_TASKS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    control_character,
+    scrub,
+)
 from codeframe_tui.plan.tools import ASK_QUESTION_TOOL, SUBMIT_PLAN_TOOL, TOPICS, WRITE_PRD_TOOL
 from codeframe_tui.store.repos import NewTask
 
@@ -134,18 +142,21 @@ def parse_plan(data: dict) -> tuple[list[tuple[str, str]], list[NewTask]]:
     issues_raw, tasks_raw = data.get("issues"), data.get("tasks")
     if not isinstance(issues_raw, list) or not isinstance(tasks_raw, list) or not tasks_raw:
         raise DecompositionError("the plan needs a list of issues and a non-empty list of tasks")
+    if len(tasks_raw) > MAX_TASKS or len(issues_raw) > MAX_TASKS:
+        raise DecompositionError(f"the plan has more than {MAX_TASKS:,} tasks or issues")
     issues: list[tuple[str, str]] = []
     for item in issues_raw:
-        if not isinstance(item, dict) or not _text(item.get("key")) or not _text(item.get("title")):
+        if not isinstance(item, dict) or not _key(item.get("key")) or not _text(item.get("title")):
             raise DecompositionError(f"an issue needs a key and a title: {item!r:.120}")
-        issues.append((item["key"].strip(), item["title"].strip()))
+        issues.append((item["key"].strip(), scrub(item["title"], limit=MAX_TITLE_CHARS, one_line=True)))
     issue_keys = {k for k, _ in issues}
     tasks: list[NewTask] = []
     seen: set[str] = set()
     for item in tasks_raw:
         key = item.get("key") if isinstance(item, dict) else None
-        if not _text(key):
-            raise DecompositionError(f"a task has no key: {item!r:.120}")
+        if not _key(key):
+            raise DecompositionError(f"a task has no key (one line, at most {MAX_NAME_CHARS} characters): "
+                                     f"{scrub(repr(item), limit=120)}")
         key = key.strip()
         if key in seen:
             raise DecompositionError(f"task {key} appears twice")
@@ -162,10 +173,10 @@ def parse_plan(data: dict) -> tuple[list[tuple[str, str]], list[NewTask]]:
             raise DecompositionError(f"task {key} names unknown issue {issue}")
         priority = item.get("priority") if item.get("priority") in ("high", "medium", "low") else "medium"
         tasks.append(NewTask(
-            key=key, title=item["title"].strip(), agent_type=AgentType(item["agent_type"]),
-            description=str(item.get("description", "")), depends_on=tuple(d.strip() for d in deps),
-            issue_key=issue, priority=priority, acceptance=str(item.get("acceptance", "")),
-            test_strategy=str(item.get("test_strategy", "")),
+            key=key, title=scrub(item["title"], limit=MAX_TITLE_CHARS, one_line=True),
+            agent_type=AgentType(item["agent_type"]), description=_long(item.get("description")),
+            depends_on=tuple(d.strip() for d in deps), issue_key=issue, priority=priority,
+            acceptance=_long(item.get("acceptance")), test_strategy=_long(item.get("test_strategy")),
         ))
     try:
         validate_dependencies({t.key: t.depends_on for t in tasks})
@@ -176,3 +187,12 @@ def parse_plan(data: dict) -> tuple[list[tuple[str, str]], list[NewTask]]:
 
 def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def _key(value: object) -> bool:
+    """A key the model gave: one line, short, no control characters (it names branches and files)."""
+    return _text(value) and len(value.strip()) <= MAX_NAME_CHARS and not control_character(value, one_line=True)
+
+
+def _long(value: object) -> str:
+    return scrub(value if isinstance(value, str) else "", limit=MAX_TEXT_CHARS)

@@ -105,6 +105,9 @@ async def test_decomposition_gives_issues_tasks_and_edges(tmp_path):
     (lambda p: p["tasks"][0].update(agent_type="designer"), "agent_type must be"),
     (lambda p: p["tasks"][0].update(issue="7"), "unknown issue 7"),
     (lambda p: p.update(tasks=[]), "non-empty list of tasks"),
+    (lambda p: p["tasks"][0].update(key="1.1\x1b[2J"), "a task has no key"),
+    (lambda p: p["tasks"][0].update(key="k" * 101), "at most 100 characters"),
+    (lambda p: p.update(tasks=p["tasks"] * 5001), "more than 10,000 tasks"),
 ])
 def test_a_bad_plan_is_refused_with_the_task_named(change, message):
     import copy
@@ -113,3 +116,15 @@ def test_a_bad_plan_is_refused_with_the_task_named(change, message):
     change(plan)
     with pytest.raises(DecompositionError, match=message):
         parse_plan(plan)
+
+
+def test_the_model_s_control_characters_and_overlong_text_are_scrubbed_not_stored():
+    import copy
+
+    plan = copy.deepcopy(PLAN)
+    plan["issues"][0]["title"] = "Issue \x1b]0;pwned\x07one\x9b2J"
+    plan["tasks"][0].update(title="Read\nthe \x1b[31mfile\x1b[0m", description="line 1\nline\x00 2" + "x" * 200_000)
+    issues, tasks = parse_plan(plan)
+    assert issues[0][1] == "Issue ]0;pwnedone2J"
+    assert tasks[0].title == "Readthe [31mfile[0m"
+    assert tasks[0].description.startswith("line 1\nline 2") and len(tasks[0].description) == 100_000
