@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from codeframe_tui.cli import EXIT_NOT_ALL_DONE, EXIT_OK, EXIT_USAGE, _project_dir, _UsageError  # noqa: F401
+from codeframe_tui.safe_text import one_line
 
 
 async def tests(args: argparse.Namespace) -> int:
@@ -169,13 +170,14 @@ async def status(args: argparse.Namespace) -> int:
     print(f"{len(tasks)} tasks: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     print(f"last run: {run['text']}")
     for t in tasks:
-        why = f"  ({t.reason[:80]})" if t.reason else ""
-        print(f"  {t.key:<6} {str(t.status):<9} {t.agent_id or str(t.agent_type):<11} {t.title[:50]}{why}")
+        why = f"  ({one_line(t.reason, 80)})" if t.reason else ""
+        print(f"  {one_line(t.key, 20):<6} {str(t.status):<9} {t.agent_id or str(t.agent_type):<11} "
+              f"{one_line(t.title, 50)}{why}")
     if waiting:
         print(f"{len(waiting)} waiting for a person (open the TUI and press b):")
         for item in waiting:
             what = "review" if item.kind == "review" else f"question {item.blocker_id}"
-            print(f"  {what} on task {item.task_key}: {item.text[:100]}")
+            print(f"  {what} on task {one_line(item.task_key, 20)}: {one_line(item.text, 100)}")
     hit = f", {usage.cache_hit:.0%} from the cache" if usage.cache_hit is not None else ""
     print(f"model: {usage.calls} calls, {usage.input_total} tokens in{hit}, {usage.output_tokens} out, "
           f"{usage.cost_text()}")

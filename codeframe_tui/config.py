@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codeframe_tui.config_costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
+from codeframe_tui.safe_text import hide_secret
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CONFIG_DIR = ".codeframe"
@@ -107,6 +108,7 @@ def load_settings(project: Path, env: Mapping[str, str] | None = None, **overrid
     if env.get("CODEFRAME_MODEL"):
         values["model"] = env["CODEFRAME_MODEL"]
     api_key = env.get("ANTHROPIC_API_KEY") or None
+    hide_secret(api_key)  # masked in every error, log line, test output and screen from here on
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(project=project, api_key=api_key, **values)
 

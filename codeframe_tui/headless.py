@@ -27,6 +27,7 @@ from codeframe_tui.engine.events import (
     WorkPaused,
     WorkspaceChecked,
 )
+from codeframe_tui.safe_text import one_line
 
 
 class JsonLinesSink:
@@ -49,7 +50,8 @@ class TextSink:
     def __call__(self, event: Event) -> None:
         line = describe(event)
         if line:
-            self.stream.write(f"{event.ts:%H:%M:%S} {line}\n")
+            # Titles, reasons and questions come from plans and the model: no escape reaches the terminal.
+            self.stream.write(f"{event.ts:%H:%M:%S} {one_line(line, 2000)}\n")
             self.stream.flush()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from codeframe_tui.safe_text import redact
+
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _HANDLER_NAME = "codeframe-file"
 
@@ -17,7 +19,7 @@ def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(_RedactingFormatter(_FORMAT))
     handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
@@ -28,3 +30,10 @@ def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
     # The SDK and HTTP client log request lines at INFO; keep the file about our work.
     for noisy in ("httpx", "httpx2", "anthropic", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Masks the API key in every line, tracebacks included: an error may quote what a server sent."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from codeframe_tui.runner.strays import ProcessLog, group_members
 from codeframe_tui.runner.stream import LineSplitter, OutputTail
+from codeframe_tui.safe_text import redact_lines
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +63,12 @@ async def run_command(
         raise ValueError(f"timeout must be positive, got {timeout!r}")
     tail = OutputTail()
 
-    def emit(line: str) -> None:
-        tail.append(line)
+    def emit(lines: list[str]) -> None:
+        lines = redact_lines(lines)  # a test that prints its environment or a .env must not show the key
+        tail.extend(lines)
         if on_line is not None:
-            on_line(line)
+            for line in lines:
+                on_line(line)
 
     start = time.monotonic()
     if processes is not None:
@@ -75,7 +78,7 @@ async def run_command(
     except OSError as exc:
         code, message = _start_failure(exc, argv[0], cwd)
         logger.warning("could not start %s: %s", argv, message)
-        emit(message)
+        emit([message])
         return ProcessResult(code, False, tail.text(), time.monotonic() - start)
 
     # start_new_session made the child a session and group leader: its pid is the group id.
@@ -117,8 +120,7 @@ async def run_command(
     finally:
         if processes is not None and not _group_alive(pgid):
             processes.forget(pgid)  # a group that would not die stays recorded, for the next start
-    for line in splitter.flush():
-        emit(line)
+    emit(splitter.flush())
     duration = time.monotonic() - start
     logger.info("%s exited with %s after %.2fs", argv, proc.returncode, duration)
     return ProcessResult(proc.returncode, timed_out, tail.text(), duration, tail.dropped)
@@ -146,8 +148,12 @@ async def _spawn(argv: list[str], cwd: Path, env: dict[str, str]) -> asyncio.sub
         raise
 
 
+# The tool's own credentials: code the model wrote runs in these processes, and needs none of them.
+WITHHELD_ENV = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
+
+
 def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
-    merged = dict(os.environ)
+    merged = {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
     if env:
         merged.update(env)
     merged["PYTHONUNBUFFERED"] = "1"  # Python children stream instead of block-buffering
@@ -165,12 +171,13 @@ def _start_failure(exc: OSError, program: str, cwd: Path) -> tuple[int, str]:
 
 
 async def _pump(
-    stream: asyncio.StreamReader, splitter: LineSplitter, emit: Callable[[str], None]
+    stream: asyncio.StreamReader, splitter: LineSplitter, emit: Callable[[list[str]], None]
 ) -> None:
     # Chunks, not readline(): a line may be huge or never end (pytest -q progress dots).
     while chunk := await stream.read(READ_CHUNK):
-        for line in splitter.feed(chunk):
-            emit(line)
+        lines = splitter.feed(chunk)
+        if lines:
+            emit(lines)
 
 
 async def _exited(proc: asyncio.subprocess.Process) -> None:

@@ -24,15 +24,15 @@ class LineSplitter:
 
     def feed(self, chunk: bytes) -> list[str]:
         self._pending += chunk
+        end = self._pending.rfind(b"\n")
         lines: list[str] = []
-        start = 0
-        while True:
-            end = self._pending.find(b"\n", start)
-            if end < 0:
-                break
-            lines.append(_decode(self._pending[start:end]))
-            start = end + 1
-        del self._pending[:start]
+        if end >= 0:
+            # All the complete lines decoded at once (a million-line run reads thousands of chunks).
+            text = bytes(self._pending[:end]).decode("utf-8", errors="replace")
+            lines = text.split("\n")
+            if "\r" in text:
+                lines = [line.rstrip("\r") for line in lines]
+            del self._pending[: end + 1]
         while len(self._pending) >= self._max:
             lines.append(_decode(self._pending[: self._max]))
             del self._pending[: self._max]
@@ -57,8 +57,11 @@ class OutputTail:
         self.dropped = 0  # lines that fell off the front
 
     def append(self, line: str) -> None:
-        self._lines.append(line)
-        self._chars += len(line) + 1
+        self.extend((line,))
+
+    def extend(self, lines: list[str] | tuple[str, ...]) -> None:
+        self._lines.extend(lines)
+        self._chars += sum(map(len, lines)) + len(lines)
         while self._lines and (len(self._lines) > self._max_lines or self._chars > self._max_chars):
             self._chars -= len(self._lines.popleft()) + 1
             self.dropped += 1

@@ -1,18 +1,12 @@
-"""Making untrusted text (task titles, test output, questions) safe to put on screen."""
+"""Untrusted text (task titles, test output, questions) as Textual Content, never parsed as markup."""
 
 from __future__ import annotations
 
-import re
-
 from textual.content import Content
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from codeframe_tui.safe_text import REDACTED, hide_secret, one_line, plain, redact
 
-
-def plain(text: str) -> str:
-    """Strip ANSI escapes and control characters, so nothing can move the terminal's cursor."""
-    return _CONTROL.sub("", _ANSI.sub("", text)).replace("\t", "    ")
+__all__ = ["REDACTED", "format_bytes", "hide_secret", "literal", "one_line", "plain", "redact"]
 
 
 def literal(text: str) -> Content:
@@ -22,11 +16,6 @@ def literal(text: str) -> Content:
     `[/` still crashed a border title. Content built from a plain string has no markup at all.
     """
     return Content(plain(text))
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(plain(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def format_bytes(n: int) -> str:

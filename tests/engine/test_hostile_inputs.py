@@ -58,3 +58,23 @@ def test_a_hostile_answers_file_is_a_clear_error(tmp_path, case):
     with pytest.raises(AnswersFileError) as caught:
         load_answers(path)
     assert str(path) in str(caught.value) and len(str(caught.value)) < 600
+
+
+def test_headless_lines_carry_no_terminal_escape_and_no_key():
+    import io
+
+    from codeframe_tui.engine.events import BlockerCreated, TaskStatusChanged
+    from codeframe_tui.headless import TextSink
+    from codeframe_tui.safe_text import hide_secret
+
+    key = "sk-ant-api03-HEADLESS-0123456789abcdef"
+    hide_secret(key)
+    out = io.StringIO()
+    sink = TextSink(out)
+    sink(TaskStatusChanged(task_id="1\x1b[2J", title="t", status="failed", agent_id=None, previous="running",
+                           reason=f"[red]x[/red]\x1b]0;pwned\x07\nnext line {key}\x9b2J"))
+    sink(BlockerCreated(task_id="1", blocker_id=1, question="Which?\x1b[10;10H\x07", agent_id="backend-1"))
+    text = out.getvalue()
+    assert not any(c in text for c in "\x1b\x07\x9b\x9d") and "pwned" not in text
+    assert "[red]x[/red]" in text and "next line [hidden]" in text and key[-12:] not in text
+    assert text.count("\n") == 2  # one line per event, whatever the reason held

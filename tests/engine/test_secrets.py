@@ -7,7 +7,7 @@ import json
 import subprocess
 from dataclasses import replace
 
-from support import Recorder, make_project, passing_responder, task_key_of, tasks
+from support import PYTEST, Recorder, make_project, passing_responder, task_key_of, tasks
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType
@@ -25,20 +25,27 @@ def _everywhere(project, recorder: Recorder, *texts: str) -> list[str]:
     places = [(f"event {e.type}", json.dumps(e.to_json_dict())) for e in recorder.events]
     state = project / ".codeframe"
     for path in sorted(state.rglob("*")):
-        if path.is_file():
+        # A worktree holds the project's own files, secret.txt among them: the person's, not a leak.
+        if path.is_file() and "worktrees" not in path.relative_to(state).parts[:1]:
             places.append((str(path.relative_to(project)), path.read_bytes().decode("utf-8", "replace")))
     places += [(f"text {i}", t) for i, t in enumerate(texts)]
     return [where for where, text in places if KEY in text or KEY[-12:] in text]
 
 
-async def test_a_planted_key_reaches_no_store_log_event_or_error(tmp_path):
-    project = make_project(tmp_path / "p")
+async def test_a_planted_key_reaches_no_store_log_event_or_error(tmp_path, monkeypatch):
+    # The key is in the environment too, as a person's shell has it, and the project's tests print
+    # their environment and a file holding the key.
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    project = make_project(tmp_path / "p", test_command=["sh", "show.sh", *PYTEST])
+    (project / "show.sh").write_text('env; echo "key: $ANTHROPIC_API_KEY"; cat secret.txt; exec "$@"\n')
+    (project / "secret.txt").write_text(f"leaked {KEY} here\n")
+    _commit(project, "show.sh", "secret.txt")
     seen = {"n": 0}
 
     def responder(request):
         seen["n"] += 1
-        if task_key_of(request) == "2":  # a refused call: its error travels to the reason and the log
-            return ErrorReply(401, "authentication_error", "invalid x-api-key")
+        if task_key_of(request) == "2":  # a refused call whose gateway echoes the key, as some do
+            return ErrorReply(401, "authentication_error", f"invalid x-api-key: {KEY}")
         return passing_responder(request)
 
     model = ScriptedModel(responder)
@@ -59,6 +66,10 @@ async def test_a_planted_key_reaches_no_store_log_event_or_error(tmp_path):
     sent = model.requests[0].headers
     assert KEY in (sent.get("x-api-key") or sent.get("authorization", ""))
     assert summary.done == 1 and summary.failed == 1 and any("401" in r for r in reasons)
+    assert any("invalid x-api-key: [hidden]" in r for r in reasons)
+    output = [line for e in recorder.events if type(e).__name__ == "TestOutput" for line in e.lines]
+    assert any("leaked [hidden] here" in line for line in output), output[:20]  # the tests did print it
+    assert not any(line.startswith("ANTHROPIC_API_KEY=") for line in output)  # never given to them
     assert KEY not in repr(settings) and KEY not in str(settings)
     assert (project / ".codeframe" / "codeframe.log").stat().st_size > 0
     assert _everywhere(project, recorder, *reasons) == []
@@ -75,6 +86,11 @@ SECRETS = {
 }
 
 
+def _commit(project, *names: str) -> None:
+    subprocess.run(["git", "add", "-f", *names], cwd=project, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "files"], cwd=project, check=True, capture_output=True)
+
+
 def _project_with_secrets(root):
     project = make_project(root)
     for name, mark in SECRETS.items():
@@ -82,8 +98,7 @@ def _project_with_secrets(root):
         (project / name).write_text(f"{mark}\n")
     (project / "pkg" / "visible.py").write_text("VISIBLE_MARK = 1\n")
     # Committed, so every one of them is in the task's worktree too (the worst case).
-    subprocess.run(["git", "add", "-f", "pkg/visible.py", *SECRETS], cwd=project, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-qm", "secrets"], cwd=project, check=True, capture_output=True)
+    _commit(project, "pkg/visible.py", *SECRETS)
     return project
 
 

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelReplyError
 from codeframe_tui.plan.planning import QA, DecompositionError, Question, decompose, next_question, save_prd, write_prd
-from codeframe_tui.ui.text import literal
+from codeframe_tui.ui.text import literal, plain
 
 log = logging.getLogger(__name__)
 GOAL_QUESTION = "What do you want to build? One or two sentences are enough."
@@ -125,7 +125,8 @@ class PrdScreen(Screen):
         yield Header()
         with VerticalScroll(id="prd") as box:
             box.border_title = "PRD · .codeframe/prd.md"
-            yield Markdown(self.prd, id="prd-view")
+            # The model wrote it: Markdown and the editor draw text as it is, escapes and all.
+            yield Markdown(plain(self.prd), id="prd-view")
         yield Footer()
 
     def action_edit(self) -> None:
@@ -133,7 +134,7 @@ class PrdScreen(Screen):
             return
         self.editing = True
         self.query_one("#prd-view").display = False
-        editor = TextArea(self.prd, id="prd-editor", soft_wrap=True)
+        editor = TextArea(plain(self.prd), id="prd-editor", soft_wrap=True)
         self.query_one("#prd").mount(editor)
         editor.focus()
 
@@ -145,7 +146,7 @@ class PrdScreen(Screen):
         save_prd(self.engine.settings.project, self.prd)
         await editor.remove()
         view = self.query_one("#prd-view", Markdown)
-        await view.update(self.prd)
+        await view.update(plain(self.prd))
         view.display = True
         self.editing = False
         self.notify("PRD saved")
@@ -166,6 +167,6 @@ class PrdScreen(Screen):
             await self.engine.store.add_plan(issues, tasks)
         except (ModelReplyError, DecompositionError) as exc:
             log.warning("decomposition failed: %s", exc)
-            self.notify(f"Could not make the plan: {exc}", severity="error", timeout=15)
+            self.notify(plain(f"Could not make the plan: {exc}"), severity="error", timeout=15, markup=False)
             return
         self.app.show_review()

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, TextArea
 
-from codeframe_tui.ui.text import literal
+from codeframe_tui.ui.text import literal, plain
 
 AGENT_TYPES = [("backend", "backend"), ("frontend", "frontend"), ("test", "test")]
 
@@ -31,6 +31,9 @@ class TaskFormScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         title, agent_type, description = self.initial
+        # The fields draw their text as it is: escapes in a stored title would reach the terminal.
+        # Saved, the cleaned text replaces the stored one, which is what the person saw and kept.
+        title, description = plain(title), plain(description)
         with Vertical(id="form-box") as box:
             box.border_title = literal(self.heading)
             box.border_subtitle = "ctrl+s save · esc cancel"
@@ -73,7 +76,7 @@ class DependenciesScreen(ModalScreen[tuple[str, ...] | None]):
         with Vertical(id="form-box") as box:
             box.border_title = literal(f"Task {self.key} waits for")
             box.border_subtitle = "enter save · esc cancel"
-            yield Input(", ".join(self.current), placeholder="task ids, e.g. 1.1, 1.2 (empty: none)",
+            yield Input(plain(", ".join(self.current)), placeholder="task ids, e.g. 1.1, 1.2 (empty: none)",
                         id="deps-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -208,11 +208,11 @@ class InboxScreen(Screen):
         try:
             await self.engine.answer_blocker(item.blocker_id, text)
         except CommandRefused as exc:
-            self.notify(str(exc), severity="warning", markup=False)
+            self.notify(plain(str(exc)), severity="warning", markup=False)
             return
         finally:
             self.sending.discard(item_id(item))
-        self.notify(f"Answered; task {item.task_key} goes on with it.", markup=False)
+        self.notify(plain(f"Answered; task {item.task_key} goes on with it."), markup=False)
 
     def _decide(self, item: InboxItem, choice: str) -> None:
         if choice == "accept":
@@ -254,25 +254,26 @@ class InboxScreen(Screen):
                 if kept:
                     message += f" Left as they are (changed since): {', '.join(kept)}."
         except CommandRefused as exc:
-            self.notify(str(exc), severity="warning", markup=False)
+            self.notify(plain(str(exc)), severity="warning", markup=False)
             return
         finally:
             self.sending.discard(item_id(item))
-        self.notify(message, markup=False)
+        self.notify(plain(message), markup=False)
 
 
 def _describe(item: InboxItem, now: datetime) -> Text:
-    who = item.agent_id or "the engine"
+    who = plain(item.agent_id or "the engine")
+    key = plain(item.task_key)  # keys come from the plan, as titles do
     text = Text()
     if item.kind == "review":
-        text.append(f"Task {item.task_key} waits for your review", style="bold")
+        text.append(f"Task {key} waits for your review", style="bold")
         text.append(f" ({who}, {format_wait(item.waited(now))})\n")
         text.append(plain(item.task_title) + "\n")
         text.append(plain(item.text) + "\n\n", style="dim")
         text.append("enter or d: the diff · y accept · n reject with feedback · x reject for good", style="italic")
         return text
     kind = "asks" if item.sync else "asks, and goes on meanwhile,"
-    text.append(f"Task {item.task_key} {kind}", style="bold")
+    text.append(f"Task {key} {kind}", style="bold")
     text.append(f" ({who}, {format_wait(item.waited(now))}):\n")
     text.append(plain(item.text) + "\n")
     if item.assumption:

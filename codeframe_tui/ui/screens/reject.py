@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from codeframe_tui.ui.text import literal
+from codeframe_tui.ui.text import literal, plain
 
 
 class RejectScreen(ModalScreen[str | None]):
@@ -33,7 +33,7 @@ class RejectScreen(ModalScreen[str | None]):
             if self.note:
                 yield Static(literal(self.note), id="reject-note")
             if self.stranded:
-                yield Static(Text(f"These tasks could then never run: {', '.join(self.stranded)}",
+                yield Static(Text(plain(f"These tasks could then never run: {', '.join(self.stranded)}"),
                                   style="bold"), id="reject-impact")
             else:
                 yield Static(Text("No other task depends on this."), id="reject-impact")

@@ -118,11 +118,12 @@ class PlanReviewScreen(Screen):
             waits = ", ".join(f"{d} ({self.tasks[d].status})" for d in task.depends_on) or "nothing"
             waited = [t.key for t in self.tasks.values() if task.key in t.depends_on]
             body.append(plain(task.title) + "\n", style="bold")
-            body.append(f"{task.key} · {task.agent_type} · {task.status} · {task.priority} priority\n")
+            # Keys and priorities come from the plan (a model or an imported file) as much as titles do.
+            body.append(plain(f"{task.key} · {task.agent_type} · {task.status} · {task.priority} priority") + "\n")
             if issue:
                 body.append(plain(f"Issue {task.issue_key}: {issue}") + "\n")
-            body.append(f"Waits for: {waits}\n")
-            body.append(f"Waited on by: {', '.join(waited) or 'nothing'}\n")
+            body.append(plain(f"Waits for: {waits}") + "\n")
+            body.append(plain(f"Waited on by: {', '.join(waited) or 'nothing'}") + "\n")
             if task.reason:
                 body.append(plain(task.reason) + "\n", style="italic")
             if task.description:
@@ -145,11 +146,11 @@ class PlanReviewScreen(Screen):
         try:
             await coro
         except CommandRefused as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(plain(str(exc)), severity="error", timeout=8, markup=False)
             return
         self.selected.clear()
         await self.reload()
-        self.notify(done)
+        self.notify(plain(done), markup=False)  # it names task keys, which come from the plan
 
     async def action_approve(self) -> None:
         keys = self._targets()
