@@ -170,6 +170,7 @@ class TestStarted(Event):
     command: tuple[str, ...]
     attempt: int
     purpose: str = "agent"  # agent: the worker's own run; verify: the tool's rerun; merge: after landing
+    log: str = ""  # where the run's whole output is written, relative to the project (runner.logfile)
 
 
 @dataclass(frozen=True, kw_only=True)

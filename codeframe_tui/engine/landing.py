@@ -56,8 +56,10 @@ async def run_suite(ctx: EngineContext, task: Task, root, purpose: str) -> TestR
     command = ctx.test_command("test", root)
     if command is None:
         return TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
-    await ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=0, purpose=purpose))
-    run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes)
+    log = ctx.test_log(task.key, purpose)
+    await ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=0, purpose=purpose,
+                                  log=str(log.relative_to(ctx.project))))
+    run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes, log_path=log)
     await ctx.store.add_test_run(task.key, -1 if purpose == "verify" else -2, run)
     await ctx.publish(TestResult(task_id=task.key, attempt=0, purpose=purpose, **run.as_dict()))
     return run
@@ -93,10 +95,12 @@ async def land(ctx: EngineContext, task: Task) -> Landing:
         ok, conflicts = await tree.merge(workspace.base, f"Merge {workspace.base} into {branch}")
         if not ok:
             return Landing(False, f"the base branch {workspace.base} conflicts with it in: {', '.join(conflicts)}")
+        tested = ""  # the tree the suite has just passed on, in the worktree, under this same lock
         if await tree.head() != before:  # the base moved on: test what will really land
             run = await run_suite(ctx, task, tree.root, "merge")
             if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
                 return Landing(False, f"with {workspace.base} merged in, the tests fail ({_brief(run)})")
+            tested = await _tree_of(tree)
         base_before = await main.head()
         ok, conflicts = await main.merge(branch, trailer_message(task, f"Land {task.key}: {task.title}"))
         if not ok:
@@ -111,8 +115,11 @@ async def land(ctx: EngineContext, task: Task) -> Landing:
     # The base's tests once more, on exactly the landed tree. The task's worktree holds that same tree
     # (its branch already had the base merged in), without the person's own uncommitted files, which
     # must neither be touched nor turn every landing red; otherwise the project folder itself.
-    same = await _same_tree(tree, main)
-    run = await run_suite(ctx, task, tree.root if same else workspace.project, "merge")
+    if not tested or tested != await _tree_of(main):
+        same = await _same_tree(tree, main)
+        run = await run_suite(ctx, task, tree.root if same else workspace.project, "merge")
+    # else the landed tree is exactly the one the suite passed on just now, in the same folder: running
+    # it again would only hold every other landing up for as long again.
     if run.status not in (TestStatus.PASSED, TestStatus.NO_TESTS):
         # The merge stays (work is never thrown away); the person decides, and `u` can undo it.
         return Landing(False, f"landed as {commit[:10]}, but then {workspace.base}'s tests fail "
@@ -123,6 +130,13 @@ async def land(ctx: EngineContext, task: Task) -> Landing:
     except (GitError, WorkspaceError, OSError) as exc:
         log.warning("kept the worktree of %s after landing: %s", task.key, exc)
     return Landing(True, commit=commit)
+
+
+async def _tree_of(git: Git) -> str:
+    try:
+        return await git.out("rev-parse", "HEAD^{tree}")
+    except GitError:
+        return ""
 
 
 async def _same_tree(a: Git, b: Git) -> bool:

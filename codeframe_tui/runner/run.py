@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 from codeframe_tui.domain.results import TestRun
 from codeframe_tui.runner.detect import TestCommand
+from codeframe_tui.runner.logfile import RunLog
 from codeframe_tui.runner.parse import decide_status, parse_summary, read_junit
 from codeframe_tui.runner.process import run_command
 from codeframe_tui.runner.strays import ProcessLog
 
 logger = logging.getLogger(__name__)
+
+
+def _also_to(log: RunLog, on_line: Callable[[str], None] | None) -> Callable[[str], None]:
+    """Every line to the log file first (a buffered write), then on to the caller."""
+    write = log.write
+    if on_line is None:
+        return write
+
+    def both(line: str) -> None:
+        write(line)
+        on_line(line)
+
+    return both
 
 
 async def run_tests(
@@ -21,6 +38,7 @@ async def run_tests(
     timeout: float = 300.0,
     on_line: Callable[[str], None] | None = None,
     processes: ProcessLog | None = None,
+    log_path: Path | None = None,
 ) -> TestRun:
     """Run the tests once and report them; cancellation kills the run and propagates.
 
@@ -28,15 +46,25 @@ async def run_tests(
     timeout or a crash), else from the last summary line of the output. The report is
     deleted before the run (a stale one would report an older run) and after it (the
     TestRun holds everything it said), so one TestCommand must not run twice at once.
+    With `log_path`, every line of the output is written there too (the TestRun keeps a tail).
     """
     junit = cmd.junit_path
     if junit is not None:
         junit.parent.mkdir(parents=True, exist_ok=True)
         junit.unlink(missing_ok=True)
+    log = None
+    if log_path is not None:
+        log = RunLog(log_path, f"$ {shlex.join(cmd.argv)}  (in {cmd.cwd}, {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+        on_line = _also_to(log, on_line)
     start = time.monotonic()
-    result = await run_command(
-        cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None, processes=processes
-    )
+    try:
+        result = await run_command(
+            cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None, processes=processes
+        )
+    except BaseException:
+        if log is not None:
+            log.close("(the run was stopped here)")
+        raise
     duration = time.monotonic() - start
 
     counts = None
@@ -46,6 +74,9 @@ async def run_tests(
     if counts is None:
         counts = parse_summary(result.output_tail)
     status = decide_status(counts, result.exit_code, result.timed_out)
+    if log is not None:
+        late = ", timed out" if result.timed_out else ""
+        log.close(f"→ {status}: exit code {result.exit_code} after {duration:.2f}s{late}")
     logger.info(
         "%s: %s (%s) exit %s in %.2fs",
         cmd.description or cmd.argv,

@@ -278,13 +278,15 @@ class WorkerAgent(AskingMixin, BudgetMixin):
             run = TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
         else:
             await self.set_step("running tests")
-            await self.ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=attempt))
+            log = self.ctx.test_log(task.key, "agent")
+            await self.ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=attempt,
+                                               log=str(log.relative_to(self.ctx.project))))
             batcher: Batcher[str] = Batcher(
                 lambda lines: self.ctx.emit(TestOutput(task_id=task.key, lines=tuple(lines)))
             )
             try:
                 run = await run_tests(command, timeout=self.ctx.settings.test_timeout, on_line=batcher.add,
-                                      processes=self.ctx.processes)
+                                      processes=self.ctx.processes, log_path=log)
             finally:
                 batcher.flush()
         await self.ctx.store.add_test_run(task.key, attempt, run)

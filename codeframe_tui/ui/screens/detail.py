@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 from codeframe_tui.engine.usage import totals
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.store import Store
+from codeframe_tui.ui.screens.log_view import latest_log, open_log
 from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.widgets.usage import tokens
 
@@ -25,6 +26,7 @@ class TaskDetailScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
         Binding("j", "scroll_down", "Down", show=False),
         Binding("k", "scroll_up", "Up", show=False),
+        Binding("o", "open_log", "Full test log"),
     ]
 
     def __init__(self, store: Store, task_key: str, prices: PriceTable | None = None) -> None:
@@ -43,6 +45,9 @@ class TaskDetailScreen(ModalScreen[None]):
     async def on_mount(self) -> None:
         self.query_one("#detail").focus()
         self.query_one("#detail-body", Static).update(await self.render_detail())
+
+    def action_open_log(self) -> None:
+        open_log(self.app, self.task_key, latest_log(self.store.project_root, self.task_key))
 
     def action_scroll_down(self) -> None:
         self.query_one("#detail").scroll_down()
@@ -82,8 +87,12 @@ class TaskDetailScreen(ModalScreen[None]):
             line(f"   answer: {one_line(call.answer_summary, 160)}", "dim")
         runs = await s.test_runs(task.key)
         line(f"Test runs ({len(runs)})", "bold")
+        log = latest_log(s.project_root, task.key)
+        if log is not None and s.project_root is not None:
+            line(f"The latest run's whole output: {log.relative_to(s.project_root)} (o opens it)", "dim")
         for attempt, run in runs:
-            label = "first try" if attempt == 0 else f"correction {attempt}"
+            # landing.py records its own runs as attempts -1 (full-suite check) and -2 (after the merge).
+            label = {0: "first try", -1: "full-suite check", -2: "after landing"}.get(attempt, f"correction {attempt}")
             names = f" · failing: {', '.join(run.failing_tests[:3])}" if run.failing_tests else ""
             style = "green" if run.status == "passed" else "red" if run.status in ("failed", "error", "timeout") else ""
             line(f"{label}: {run.status} · {run.passed} passed, {run.failed} failed, {run.errors} errors, "
