@@ -64,7 +64,8 @@ class LeadAgent:
         self.ctx = ctx
         self.agents: dict[str, WorkerAgent] = {}
         self._busy: set[str] = set()
-        self._running: dict[asyncio.Task[WorkerResult], tuple[Task, WorkerAgent]] = {}
+        # Each started task's job (its worker, then the settling of its result) -> the task, agent, worker.
+        self._running: dict[asyncio.Task[None], tuple[Task, WorkerAgent, asyncio.Task[WorkerResult]]] = {}
         self._held_reported: dict[str, tuple[str, ...]] = {}
         self._paused = False
         self.interrupted: Interrupted | None = None  # announced once, when the resumed run starts
@@ -115,10 +116,9 @@ class LeadAgent:
                                        return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     waker.cancel()
-                for fut in [f for f in self._running if f.done()]:
-                    task, agent = self._running[fut]
-                    await self._settle(task, agent, fut)
-                    del self._running[fut]  # only once settled, so a stop mid-settle still sees it
+                for job in [j for j in self._running if j.done()]:
+                    job.result()  # an engine error stops the run; still listed, so the stop settles it again
+                    del self._running[job]
         except BaseException as exc:
             # Cancelled (quit, SIGTERM) or an engine error: either way no worker may outlive the run.
             why = "the run was stopped" if isinstance(exc, asyncio.CancelledError) else f"the run stopped on {exc!r}"
@@ -160,18 +160,17 @@ class LeadAgent:
 
     async def _start_ready(self) -> None:
         tasks = await self.ctx.store.list_tasks()
-        schedule = plan_schedule(tasks, running={t.key for t, _ in self._running.values()})
+        schedule = plan_schedule(tasks, running={t.key for t, _, _ in self._running.values()})
+        status = {t.key: t.status for t in tasks}  # looked up per held task: a scan each would be quadratic
         for key in [k for k in self._held_reported if k not in schedule.held]:
             del self._held_reported[key]
-            if next(t.status for t in tasks if t.key == key) == TaskStatus.APPROVED:
+            if status.get(key) == TaskStatus.APPROVED:
                 await self.ctx.store.set_reason(key, "")
                 await self.ctx.publish(TaskReleased(task_id=key))
         for key, culprits in schedule.held.items():
             if self._held_reported.get(key) != culprits:
                 self._held_reported[key] = culprits
-                reason = "waits on " + ", ".join(
-                    f"{c} ({next(t.status for t in tasks if t.key == c)})" for c in culprits
-                ) + ", so it cannot start"
+                reason = "waits on " + ", ".join(f"{c} ({status[c]})" for c in culprits) + ", so it cannot start"
                 await self.ctx.store.set_reason(key, reason)
                 await self.ctx.publish(TaskHeld(task_id=key, reason=reason, blocked_by=culprits))
         slots = self.ctx.inbox.slots
@@ -187,8 +186,9 @@ class LeadAgent:
             # A retry keeps its reason while running: the worker tells the model what failed before.
             reason = task.reason if task.retries else ""
             task = await self._move(task, TaskStatus.RUNNING, agent_id=agent.agent_id, reason=reason)
-            fut = asyncio.create_task(agent.execute_task(task), name=f"task-{task.key}")
-            self._running[fut] = (task, agent)
+            worker = asyncio.create_task(agent.execute_task(task), name=f"task-{task.key}")
+            job = asyncio.create_task(self._see_through(task, agent, worker), name=f"job-{task.key}")
+            self._running[job] = (task, agent, worker)
             blocker_id = self.ctx.inbox.resumed.pop(task.key, None)
             if blocker_id is not None:
                 await self.ctx.publish(AgentResumed(agent_id=agent.agent_id, task_id=task.key, blocker_id=blocker_id))
@@ -220,9 +220,14 @@ class LeadAgent:
         self.agents[agent.agent_id] = agent
         return agent
 
+    async def _see_through(self, task: Task, agent: WorkerAgent, worker: asyncio.Task[WorkerResult]) -> None:
+        """Settle the worker's result as soon as it comes, beside the lead's loop rather than in it: a
+        landing (merges, test runs) takes seconds, and meanwhile the loop refills freed slots at once."""
+        await asyncio.wait([worker])
+        await self._settle(task, agent, worker)
+
     async def _settle(self, task: Task, agent: WorkerAgent, fut: asyncio.Task[WorkerResult]) -> None:
         """Honour the worker's result exactly: failed stays failed, blocked stays blocked."""
-        self._busy.discard(agent.agent_id)
         try:
             await self._honour(task, agent, fut)
         finally:
@@ -235,7 +240,12 @@ class LeadAgent:
         except Exception as exc:  # a bug in a worker fails its task, loudly, and the run goes on
             log.exception("worker %s crashed on task %s", agent.agent_id, task.key)
             result = WorkerResult(WorkerOutcome.FAILED, reason=f"internal error: {type(exc).__name__}: {exc}")
-        await agent.set_step("idle", busy=False)
+        try:
+            await agent.set_step("idle", busy=False)
+        finally:
+            # Free for a new task only now, so its steps never meet this "idle"; and only here, once:
+            # freed again later (after a landing), it would be handed a second task while it runs one.
+            self._busy.discard(agent.agent_id)
         current = await self.ctx.store.get_task(task.key)
         failed = result.outcome == WorkerOutcome.FAILED
         if failed and result.retryable and current.retries < self.ctx.settings.max_retries:
@@ -279,13 +289,16 @@ class LeadAgent:
     async def _stop_all(self, reason: str) -> None:
         """Cancel every worker (their subprocess groups die with them) and keep the tasks resumable.
 
-        A worker that had already finished is settled as usual, so its work is not done twice.
+        A worker that had already finished is settled as usual, so its work is not done twice; a job
+        that settled it to the end is left as it is.
         """
-        for fut in self._running:
-            if not fut.done():
-                fut.cancel()
-        await asyncio.gather(*self._running, return_exceptions=True)
-        for fut, (task, agent) in list(self._running.items()):
+        for job, (_, _, worker) in self._running.items():
+            job.cancel()
+            worker.cancel()  # no-ops when done
+        await asyncio.gather(*self._running, *(w for _, _, w in self._running.values()), return_exceptions=True)
+        for job, (task, agent, fut) in list(self._running.items()):
+            if not job.cancelled() and job.exception() is None:
+                continue
             if not fut.cancelled() and fut.exception() is None:
                 try:
                     await self._settle(task, agent, fut)
