@@ -1,9 +1,9 @@
 """Command line: `codeframe-tui [PATH]`, `demo`, `run`, `tests`. Heavy imports wait until needed."""
+# Even asyncio waits: `--help` and a usage error need none of it (it was a third of their time).
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "undo":
                 return cli_tools.undo(args)
             tool = {"tests": cli_tools.tests, "import": cli_tools.import_plan, "status": cli_tools.status}
+            import asyncio
+
             return asyncio.run(tool[args.command](args))
         if args.command == "run":
             return _run(args.path, headless=args.headless, as_json=args.json, approve_all=args.approve_all,
@@ -138,6 +140,8 @@ def _demo(args: argparse.Namespace) -> int:
     if args.headless:
         if not args.json:
             print(f"demo project: {root}", file=sys.stderr)
+        import asyncio
+
         return asyncio.run(_demo_headless(root, latency, args.json, args.answers, args.resume, args.review))
     print(f"demo project: {root}")
     from codeframe_tui.ui.launch import run_demo_tui
@@ -203,6 +207,7 @@ class _Signalled(Exception):
 async def _until_signalled(run):
     """Run the engine; on SIGTERM or SIGHUP (a dropped SSH session) cancel it, so the workers stop
     cleanly and running tasks go back to approved, then exit 130 like ctrl+c."""
+    import asyncio
     import signal
 
     task = asyncio.ensure_future(run)
@@ -237,11 +242,14 @@ async def _headless_exit(engine, summary, as_json: bool) -> int:
         return EXIT_NOT_ALL_DONE
     out = sys.stderr if as_json else sys.stdout
     print(f"{len(waiting)} item(s) wait for a person:", file=out)
+    from codeframe_tui.safe_text import one_line
+
     for item in waiting:
         if item.kind == "review":
-            print(f"  review task {item.task_key} '{item.task_title}': {item.text}", file=out)
+            line = f"review task {item.task_key} '{item.task_title}': {item.text}"
         else:
-            print(f"  question {item.blocker_id} on task {item.task_key}: {item.text}", file=out)
+            line = f"question {item.blocker_id} on task {item.task_key}: {item.text}"
+        print(f"  {one_line(line, 4000)}", file=out)
     print("Answer them in the TUI (codeframe-tui PATH, then b), or with --answers FILE.", file=out)
     return EXIT_NEEDS_PERSON
 
@@ -267,6 +275,8 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
             "for the offline scripted model."
         )
     if headless:
+        import asyncio
+
         return asyncio.run(_run_headless(settings, as_json, approve_all, book, init_git, resume))
     from codeframe_tui.ui.launch import run_project_tui
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import errno
 import shlex
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +41,8 @@ def serve_command(path: Path) -> str:
 
 def _bind_problem(port: int) -> str | None:
     """Why the server could not listen on HOST:port, or None when it can (as of now)."""
+    import socket  # here, not at the top: the parser is built from this module for every command
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # aiohttp sets SO_REUSEADDR too: a port left in TIME_WAIT by a last run is free to it, and to us.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -55,6 +54,8 @@ def _bind_problem(port: int) -> str | None:
 
 
 def _describe(port: int, exc: OSError) -> str:
+    import errno
+
     if exc.errno == errno.EADDRINUSE:
         return f"port {port} is already in use on {HOST}; pick another with --port"
     return f"cannot listen on {HOST}:{port}: {exc.strerror or exc}"
@@ -62,6 +63,8 @@ def _describe(port: int, exc: OSError) -> str:
 
 def _server(command: str, port: int, title: str):
     """A textual-serve Server on HOST:port that runs `command` per browser session."""
+    import asyncio
+
     from textual_serve.server import Server  # aiohttp and friends load only when serving
 
     class _Server(Server):
@@ -118,6 +121,8 @@ def serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
               f"ssh -L {port}:{HOST}:{port} <host>)")
     # Server.serve() takes asyncio.get_event_loop() and aiohttp closes it at the end: give it a fresh
     # loop so it neither warns nor inherits a closed one, and drop it after.
+    import asyncio
+
     asyncio.set_event_loop(asyncio.new_event_loop())
     try:
         # Blocks; SIGINT and SIGTERM make it stop gracefully and return (it installs those handlers).

@@ -6,10 +6,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
-from typing import Any
-
-import anthropic
-import httpx2
+from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
@@ -25,6 +22,10 @@ from codeframe_tui.llm.retries import (
 )
 from codeframe_tui.llm.streaming import MessageAccumulator, StreamedMessage, StreamProblem, answer_cap
 from codeframe_tui.llm.tools import ASK_HUMAN, ASK_HUMAN_TOOL, SUBMIT_CHANGES_TOOL
+from codeframe_tui.safe_text import redact
+
+if TYPE_CHECKING:  # the SDK and its HTTP client take 1.5-2 s to import: only when a call is made
+    import anthropic
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,9 @@ class ModelReplyError(RuntimeError):
 
     def __init__(self, kind: str, message: str, usage: Usage | None = None, *, retryable: bool = False,
                  retry_after: float | None = None) -> None:
-        super().__init__(message)
+        # A gateway may echo the key back in its error ("invalid x-api-key: sk-..."): this message
+        # becomes a task's reason, an event and a log line.
+        super().__init__(redact(message))
         self.kind = kind
         self.usage = usage or Usage()
         self.retryable = retryable  # worth another try (overloaded, rate limited, dropped...)
@@ -78,6 +81,8 @@ def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.Async
     """A real client from settings: key and base URL from the environment or config."""
     if not settings.api_key:
         raise ModelReplyError("config", "ANTHROPIC_API_KEY is not set (or run the offline demo)")
+    import anthropic
+
     return anthropic.AsyncAnthropic(
         api_key=settings.api_key,
         base_url=settings.base_url,
@@ -230,6 +235,12 @@ class ModelClient:
 
     async def _stream(self, on_text: Callable[[str], None] | None, **params: Any) -> StreamedMessage:
         """One streamed request; every way it can fail becomes a ModelReplyError that says which."""
+        load = getattr(self._client, "load_sdk", None)  # llm.sdk.SdkOnFirstUse: made at the first call
+        if load is not None:
+            await load()
+        import anthropic  # loaded by now, with the client: a lookup in sys.modules
+        import httpx2
+
         reader = MessageAccumulator(answer_cap(params.get("max_tokens", self.settings.max_tokens)), on_text)
         opened = False  # the answer had begun: a connection error now is a drop, not "could not reach"
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.app import CodeframeApp
 
 OFFLINE_BANNER = "OFFLINE DEMO · scripted model, no network · {root}"
+
+
+async def load_sdk() -> None:
+    """Import the model SDK in a thread. It takes 1.5-2 s to import; on the loop it would hold the first
+    frame back, and every key, that long. Once loaded, building a client is instant."""
+    await asyncio.to_thread(importlib.import_module, "anthropic")
 
 
 async def open_or_follow(settings: Settings, model, sink: EventSink) -> Engine:
@@ -34,6 +41,7 @@ def demo_app(root: Path, latency: float, *, approve_all: bool = False, review: s
 
         setup = await prepare_demo(root, latency=latency, review=review)
         configure_logging(setup.settings.log_path)
+        await load_sdk()
         engine = await open_or_follow(setup.settings, scripted_model_client(setup.settings, setup.scripted), sink)
         try:
             if approve_all and not engine.read_only:
@@ -50,9 +58,11 @@ def demo_app(root: Path, latency: float, *, approve_all: bool = False, review: s
 
 def project_app(settings: Settings, *, discover: bool = False) -> CodeframeApp:
     async def opener(sink: EventSink) -> Engine:
-        from codeframe_tui.llm.client import ModelClient, build_anthropic_client
+        from codeframe_tui.llm.client import ModelClient
+        from codeframe_tui.llm.sdk import SdkOnFirstUse
 
-        return await open_or_follow(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
+        # The plan shows without the SDK: it is imported (in a thread) and the client made at the first call.
+        return await open_or_follow(settings, ModelClient(settings, SdkOnFirstUse(settings)), sink)
 
     banner = f"{settings.project} · model {settings.model}"
     return CodeframeApp(opener, banner=banner, offline=False, review=True, discover=discover)
