@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 
 
 class TaskStatus(StrEnum):
@@ -33,8 +34,10 @@ class AgentType(StrEnum):
 _NUM = re.compile(r"(\d+)")
 
 
+@lru_cache(maxsize=65_536)
 def natural_key(key: str) -> tuple:
     """Sort key so that '1.2' < '1.10' and 'T2' < 'T10'."""
+    # Cached: every listing of a big plan sorts the same few thousand keys again.
     # Each part is tagged, so a number never meets a string in a comparison ("2" vs "T2").
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in _NUM.split(key) if part)
 

@@ -1,15 +1,62 @@
-"""Whole-file writes: staged beside the target, fsynced, renamed over it; and durable renames."""
+"""Whole-file writes: staged beside the target, fsynced, renamed over it; durable renames; and
+running such work off the event loop, whole."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 TEMP_PREFIX = ".cf-"  # staged files are `.cf-<16 hex>.tmp`: recovery recognises its own litter
 TEMP_SUFFIX = ".tmp"
+T = TypeVar("T")
+# On the loop, two change sets could never interleave; in threads this lock keeps it so.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+async def run_whole(fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in a thread, so that its fsyncs never hold the event loop; one such job at a time;
+    and to its end even if the awaiting task is cancelled meanwhile. The cancel then goes through,
+    as it would have at the next await had `fn` run on the loop: nothing is left half-done."""
+    job = asyncio.ensure_future(asyncio.to_thread(_serialised, fn, *args))
+    cancelled = False
+    while not job.done():
+        try:
+            await asyncio.wait({job})
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not job.cancelled():
+            job.exception()  # retrieved: the caller hears the cancel, not a failure it will never handle
+        raise asyncio.CancelledError
+    result = job.result()
+    if isinstance(result, _Interrupted):
+        raise result.exc
+    return result
+
+
+class _Interrupted:
+    """A KeyboardInterrupt or SystemExit from the job, carried out of its thread's task: raised
+    there, asyncio would stop the whole loop with it; raised in the caller, it propagates as before."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _serialised(fn: Callable[..., T], *args: object) -> T | _Interrupted:
+    with _ONE_AT_A_TIME:
+        try:
+            return fn(*args)
+        except Exception:
+            raise
+        except BaseException as exc:
+            return _Interrupted(exc)
 
 
 def write_atomically(target: Path, data: bytes, mode: int | None = None) -> None:

@@ -16,6 +16,7 @@ from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
+from codeframe_tui.runner.logfile import LOGS_DIR, new_log_path
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store
 
@@ -66,6 +67,10 @@ class EngineContext:
             previous=str(task.status), reason=reason,
         ))
         return new
+
+    def test_log(self, task_key: str, purpose: str) -> Path:
+        """A new file for one test run's whole output, under .codeframe/logs/<task>/."""
+        return new_log_path(self.project / LOGS_DIR, task_key, purpose)
 
     def emit(self, event: Event) -> None:
         try:

@@ -59,20 +59,21 @@ async def recover(ctx: EngineContext) -> Interrupted | None:
                         for c in recover_journals(ctx.journal_dir, ctx.project))
     await ctx.store.mark_killed_runs()
     restarted = []
-    for task in await ctx.store.list_tasks():
-        if task.status == TaskStatus.RUNNING:
-            await ctx.move(task, TaskStatus.APPROVED, reason="interrupted: the run stopped; it starts again")
-            restarted.append(task.key)
+    # Counted in SQL, not listed: recovery runs at every start, and a plan may hold thousands of tasks.
+    for key in await ctx.store.keys_with_status(TaskStatus.RUNNING):
+        task = await ctx.store.get_task(key)
+        await ctx.move(task, TaskStatus.APPROVED, reason="interrupted: the run stopped; it starts again")
+        restarted.append(key)
     last = await ctx.store.last_run()
-    tasks = await ctx.store.list_tasks()
-    to_start = sum(1 for t in tasks if t.status in _WOULD_START)
+    counts = await ctx.store.status_counts()
+    to_start = sum(n for status, n in counts.items() if status in _WOULD_START)
     if last is None or last.outcome not in ("killed", "stopped") or (not to_start and not restarted):
         if change_sets or ended:
             log.warning("recovered without a run to resume: change sets %s, processes %s", change_sets, ended)
         return None
-    live = [t for t in tasks if t.status != TaskStatus.REJECTED]
+    live = sum(counts.values()) - counts.get(TaskStatus.REJECTED, 0)
     return Interrupted(
         how=last.outcome, started_at=last.started_at, pid=last.pid, restarted=tuple(restarted), to_start=to_start,
-        done=sum(1 for t in live if t.status == TaskStatus.DONE), total=len(live), processes_ended=ended,
+        done=counts.get(TaskStatus.DONE, 0), total=live, processes_ended=ended,
         change_sets=change_sets,
     )

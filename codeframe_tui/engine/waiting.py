@@ -36,6 +36,10 @@ def _when(stamp: str | None) -> datetime:
 
 async def inbox_items(ctx: EngineContext) -> list[InboxItem]:
     store = ctx.store
+    blockers = await store.blockers(pending_only=True)
+    reviews = await store.waiting_reviews()
+    if not blockers and not reviews:
+        return []  # the common case, and listing every task of a big plan for nothing is not free
     tasks = {t.key: t for t in await store.list_tasks()}
     items = [
         InboxItem(
@@ -43,9 +47,9 @@ async def inbox_items(ctx: EngineContext) -> list[InboxItem]:
             since=_when(b.created_at), text=b.question, blocker_id=b.id, yes_no=b.yes_no,
             sync=b.kind == "sync", assumption=b.assumption,
         )
-        for b in await store.blockers(pending_only=True)
+        for b in blockers
     ]
-    for key, since in await store.waiting_reviews():
+    for key, since in reviews:
         task = tasks[key]
         items.append(InboxItem(
             kind="review", task_key=key, task_title=task.title, agent_id=task.agent_id, since=_when(since),

@@ -174,13 +174,16 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         return out
 
     def _task(self, row, deps: list[str]) -> Task:
+        # A big plan lists thousands of tasks at every start: the common empty values skip the parser.
+        files, extra = row["files"], row["extra"]
         return Task(
             id=int(row["id"]), key=row["key"], title=row["title"], description=row["description"],
             agent_type=AgentType(row["agent_type"]), status=TaskStatus(row["status"]),
-            depends_on=tuple(sorted(deps, key=natural_key)), issue_key=row["issue_key"] or "",
-            priority=row["priority"], acceptance=row["acceptance"], test_strategy=row["test_strategy"],
-            files=tuple(json.loads(row["files"])), retries=int(row["retries"]), reason=row["reason"],
-            agent_id=row["agent_id"], extra=json.loads(row["extra"]),
+            depends_on=tuple(sorted(deps, key=natural_key)) if len(deps) > 1 else tuple(deps),
+            issue_key=row["issue_key"] or "", priority=row["priority"], acceptance=row["acceptance"],
+            test_strategy=row["test_strategy"], files=() if files == "[]" else tuple(json.loads(files)),
+            retries=int(row["retries"]), reason=row["reason"], agent_id=row["agent_id"],
+            extra={} if extra == "{}" else json.loads(extra),
         )
 
     async def list_tasks(self) -> list[Task]:
@@ -192,6 +195,20 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         edges = await self._edges()
         tasks = [self._task(r, edges.get(int(r["id"]), [])) for r in rows]
         return sorted(tasks, key=lambda t: natural_key(t.key))
+
+    async def status_counts(self) -> dict[TaskStatus, int]:
+        """How many tasks are in each status, without building them (a plan may hold thousands)."""
+        rows = await self.db.fetchall(
+            "SELECT status, COUNT(*) FROM tasks WHERE project_id = ? GROUP BY status", (self.project_id,)
+        )
+        return {TaskStatus(r[0]): int(r[1]) for r in rows}
+
+    async def keys_with_status(self, status: TaskStatus) -> list[str]:
+        """The keys of the tasks in one status, in natural order."""
+        rows = await self.db.fetchall(
+            "SELECT key FROM tasks WHERE project_id = ? AND status = ?", (self.project_id, str(status))
+        )
+        return sorted((r[0] for r in rows), key=natural_key)
 
     async def get_task(self, key: str) -> Task:
         row = await self.db.fetchone(

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -38,11 +39,10 @@ from codeframe_tui.ui.bridge import EngineEvent, app_sink
 from codeframe_tui.ui.follow import follow_run
 from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
-from codeframe_tui.ui.screens.discovery import DiscoveryScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
-from codeframe_tui.ui.text import format_bytes
+from codeframe_tui.ui.text import format_bytes, hide_secret, plain
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ class CodeframeApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+    # The sub-title counts tasks by status, so it changes with every status change. App's own
+    # reactive repainted the whole screen each time; the Header watches it and repaints itself.
+    sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
 
     def __init__(self, opener: EngineOpener, *, banner: str, offline: bool, auto_run: bool = True,
                  review: bool = False, discover: bool = False) -> None:
@@ -77,6 +80,8 @@ class CodeframeApp(App[int]):
         self.inbox_items: list[InboxItem] = []
         self.inbox_clock = None  # the inbox's "now"; fixed only in snapshot scenes
         self.attention = Attention(self)
+        # The API key is in the environment, which the project's test runs inherit: masked from the start.
+        hide_secret(os.environ.get("ANTHROPIC_API_KEY"))
 
     @property
     def main(self) -> MainScreen:
@@ -104,10 +109,11 @@ class CodeframeApp(App[int]):
         except Exception as exc:  # shown on screen, not swallowed: the person must see why
             log.exception("could not open the engine")
             self.engine_error = f"Could not start: {exc}"
-            self.notify(self.engine_error, severity="error", timeout=30)
+            self.notify(plain(self.engine_error), severity="error", timeout=30, markup=False)
             self.sub_title = "not started"
             return
         settings = self.engine.settings
+        hide_secret(settings.api_key)
         self.attention = Attention(self, bell=settings.notify_bell, desktop=settings.notify_desktop,
                                    toast=settings.notify_toast)
         if self.engine.read_only:
@@ -127,6 +133,8 @@ class CodeframeApp(App[int]):
                 await self._wait_for_start("not resumed: press s to start the run")
         if self.discover and not tasks:
             # No plan yet: discovery, then the PRD, then its decomposition lead into plan review.
+            from codeframe_tui.ui.screens.discovery import DiscoveryScreen  # its widgets: 70 ms at start-up
+
             await self.push_screen(DiscoveryScreen(self.engine))
             await self._plan_ready.wait()
             tasks = await self.engine.store.list_tasks()
@@ -152,7 +160,7 @@ class CodeframeApp(App[int]):
             ))
             if answer != "yes":
                 self.engine_error = f"Not started: {problem}. Run `git init`, or set worktrees = false."
-                self.notify(self.engine_error, severity="warning", timeout=30)
+                self.notify(plain(self.engine_error), severity="warning", timeout=30, markup=False)
                 self.sub_title = "not started: not a git repository"
                 return
             init_git = True
@@ -192,6 +200,8 @@ class CodeframeApp(App[int]):
                                 screen.action_show_tests)
             yield SystemCommand("Follow the latest tests", "Test output follows the latest run (f)",
                                 screen.action_follow_tests)
+            yield SystemCommand("Open the full test log", "The highlighted task's latest test run, all of it (o)",
+                                screen.tasks_table.action_open_log)
             yield SystemCommand("Open the inbox", "Questions and reviews waiting for you (b)", self.action_open_inbox)
             yield SystemCommand("Undo the task", "Revert the highlighted done task's merge (u)", self.action_undo)
         if isinstance(screen, InboxScreen):
@@ -245,7 +255,8 @@ class CodeframeApp(App[int]):
 
     def _inbox_changed(self) -> None:
         # exclusive: a burst of events costs one query, the last one.
-        self.run_worker(self.refresh_inbox(), group="inbox", exclusive=True, exit_on_error=False)
+        # The method, not a coroutine: a worker cancelled before it starts would leave one never awaited.
+        self.run_worker(self.refresh_inbox, group="inbox", exclusive=True, exit_on_error=False)
 
     async def refresh_inbox(self) -> None:
         if self.engine is None:
@@ -265,7 +276,7 @@ class CodeframeApp(App[int]):
         try:
             plan = await self.engine.undo_plan(key)
         except CommandRefused as exc:
-            self.notify(str(exc), severity="warning", markup=False)
+            self.notify(plain(str(exc)), severity="warning", markup=False)
             return
         later = "\n".join(f"  {s}" for s in plan.later) or "  none"
         body = (f"Reverts {plan.commit[:10]} on the base branch (a new commit; history is kept).\n"
@@ -278,9 +289,9 @@ class CodeframeApp(App[int]):
         try:
             commit = await self.engine.undo(key, to=choice)
         except CommandRefused as exc:
-            self.notify(str(exc), severity="warning", markup=False)
+            self.notify(plain(str(exc)), severity="warning", markup=False)
             return
-        self.notify(f"Task {key} undone by {commit[:10]}; it is {choice}.", markup=False)
+        self.notify(plain(f"Task {key} undone by {commit[:10]}; it is {choice}."), markup=False)
 
     def action_open_inbox(self) -> None:
         if self.engine is None:

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from codeframe_tui.ui.text import one_line
+from codeframe_tui.ui.widgets.rows import update_row
 
 TAIL_CHARS = 2000
 _PATH = re.compile(r'"path"\s*:\s*"([^"\\]{1,200})"')
@@ -30,14 +31,14 @@ class AgentsTable(DataTable):
 
     def set_agent(self, agent_id: str, status: str, task_id: str | None, step: str) -> None:
         busy = status == "busy"
-        name = Text(f"{'●' if busy else '○'} {agent_id}", style="bold cyan" if busy else "dim")
+        name = Text(f"{'●' if busy else '○'} {one_line(agent_id, 11)}", style="bold cyan" if busy else "dim")
         self.steps[agent_id] = step
         self.streamed[agent_id] = 0
         self.tails[agent_id] = ""
-        cells = (name, Text(task_id or ""), Text(" " + one_line(step, 60), style="" if busy else "dim"))
+        # The task key comes from the plan, which a model or an imported file wrote.
+        cells = (name, Text(one_line(task_id or "", 8)), Text(" " + one_line(step, 60), style="" if busy else "dim"))
         if agent_id in self.rows:
-            for column, value in zip(("agent", "task", "step"), cells, strict=True):
-                self.update_cell(agent_id, column, value)
+            update_row(self, agent_id, dict(zip(("agent", "task", "step"), cells, strict=True)))
         else:
             self.add_row(cells[0], cells[1], self._cost_cell(agent_id), cells[2], key=agent_id)
 
@@ -46,7 +47,7 @@ class AgentsTable(DataTable):
         known = self.costs.get(agent_id, 0.0)
         self.costs[agent_id] = None if known is None or cost is None else known + cost
         if agent_id in self.rows:
-            self.update_cell(agent_id, "cost", self._cost_cell(agent_id))
+            update_row(self, agent_id, {"cost": self._cost_cell(agent_id)})
 
     def _cost_cell(self, agent_id: str) -> Text:
         cost = self.costs.get(agent_id, 0.0)
@@ -65,4 +66,4 @@ class AgentsTable(DataTable):
         paths = _PATH.findall(tail)
         now = f" · {paths[-1]}" if paths else ""
         step = one_line(f"{self.steps.get(agent_id, '')} · {size} chars{now}", 60)
-        self.update_cell(agent_id, "step", Text(" " + step))
+        update_row(self, agent_id, {"step": Text(" " + step)})

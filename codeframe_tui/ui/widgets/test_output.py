@@ -1,26 +1,78 @@
-"""The Test output pane: live, batched lines of the running tests, one bounded buffer per task."""
+"""The Test output pane: live, batched lines of the running tests, a bounded tail per recent task."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
+from pathlib import Path
 
+from rich.cells import cell_len
+from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Log
 
+from codeframe_tui.runner.logpage import LogPager
+from codeframe_tui.ui.screens.log_view import latest_log, open_log, project_of
 from codeframe_tui.ui.text import literal, plain
 
 LINES_PER_TASK = 2_000
 SCREEN_LINES = 2_000
+TASKS_IN_MEMORY = 12  # tasks whose tails stay in memory; older ones are read back from their logs
+TAIL_BYTES = 1024 * 1024  # at most this much of a log is read back for a tail
+LINE_CHARS = 1_000  # longer lines are cut in the pane (the runner passes lines of up to 64 KB)
 
 
-class TestOutputLog(Log):
-    """Shows one task's output. It follows the latest test run unless the person picked a task."""
+class PaneLog(Log):
+    """A Log in a pane of fixed size: a write repaints the log and its scrollbar, not the screen.
+
+    Textual's Log changes its virtual size on every write that grows it, and a virtual size change
+    lays the whole screen out again (and repaints every scrollbar): under streaming test output that
+    was most frames. A pane whose height is set by the layout (never `auto`) only needs its own
+    scrollbar told; showing or hiding a scrollbar still lays the screen out, by Textual's own rule.
+    Log also measured each write's width in a thread worker (a worker and three messages per write);
+    the lines here are short, so they are measured at once.
+    """
+
+    virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)
+
+    def _update_size(self, updates: int, lines: list[str]) -> None:
+        if lines:
+            self._update_maximum_width(updates, max(cell_len(self._process_line(line)) for line in lines))
+
+
+def clean(lines: list[str] | tuple[str, ...]) -> list[str]:
+    """plain() for each line, at a fraction of the cost when, as test output mostly is, they are
+    printable ASCII: for such text plain() only hides secrets, which never hold a newline, so the
+    batch goes through plain() once, joined. Anything else goes line by line."""
+    joined = "\n".join(lines)
+    if joined.isascii() and all(map(str.isprintable, lines)):
+        out = plain(joined).split("\n")
+        if len(out) == len(lines):
+            return out
+    return [plain(line) for line in lines]
+
+
+class TestOutputLog(PaneLog):
+    """Shows one task's output. It follows the latest test run unless the person picked a task.
+
+    Memory stays bounded however much the tests print: the pane holds SCREEN_LINES lines, and the
+    tails of the last TASKS_IN_MEMORY tasks are kept (raw, cleaned only when shown; lines cut at
+    LINE_CHARS). The whole output
+    of every run is on disk (runner.logfile): `o` opens it, and a task whose tail was dropped from
+    memory shows the tail read back from its log.
+    """
 
     __test__ = False
+    BINDINGS = [Binding("o", "open_log", "Full log")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(max_lines=SCREEN_LINES, highlight=False, **kwargs)
-        self.buffers: dict[str, deque[str]] = {}
+        self.buffers: OrderedDict[str, deque[str]] = OrderedDict()  # least recently written first
+        self.log_paths: dict[str, str] = {}  # task -> its latest run's log, relative to the project
         self.shown: str | None = None
         self.follow = True
 
@@ -30,28 +82,70 @@ class TestOutputLog(Log):
         mode = "following" if self.follow else "pinned"
         return literal(f"Test output · {self.shown} ({mode})")
 
-    def run_started(self, task_id: str, command: str) -> None:
-        buf = self.buffers.setdefault(task_id, deque(maxlen=LINES_PER_TASK))
-        header = f"$ {plain(command)}"
+    def _buffer(self, task_id: str) -> deque[str]:
+        buf = self.buffers.get(task_id)
+        if buf is None:
+            buf = self.buffers[task_id] = deque(maxlen=LINES_PER_TASK)
+            while len(self.buffers) > TASKS_IN_MEMORY:
+                self.buffers.popitem(last=False)  # its output is still in its log on disk
+        else:
+            self.buffers.move_to_end(task_id)
+        return buf
+
+    def run_started(self, task_id: str, command: str, log: str = "") -> None:
+        if log:
+            self.log_paths[task_id] = log
+        buf = self._buffer(task_id)
+        header = f"$ {command}"
         buf.append(header)
         if self.follow and self.shown != task_id:
             self.show(task_id, follow=True)
         elif self.shown == task_id:
-            self.write_line(header)
+            self.write_line(plain(header))
 
     def add_lines(self, task_id: str, lines: tuple[str, ...]) -> None:
-        clean = [plain(line) for line in lines]
-        self.buffers.setdefault(task_id, deque(maxlen=LINES_PER_TASK)).extend(clean)
+        if max(map(len, lines), default=0) > LINE_CHARS:  # a pane shows a line's start; the log keeps it all
+            lines = tuple(line if len(line) <= LINE_CHARS else line[:LINE_CHARS] + "…" for line in lines)
+        self._buffer(task_id).extend(lines)
         if self.shown == task_id:
-            self.write_lines(clean)
+            self.write_lines(clean(lines))
 
     def show(self, task_id: str, *, follow: bool) -> None:
         self.follow = follow
         self.shown = task_id
         self.clear()
-        self.write_lines(list(self.buffers.get(task_id, ())) or [f"(no test output yet for {task_id})"])
+        lines = self.buffers.get(task_id) or self._tail_on_disk(task_id)
+        self.write_lines(clean(list(lines)) or [plain(f"(no test output yet for {task_id})")])
         self.border_title = self._title()
 
     def set_follow(self) -> None:
         self.follow = True
         self.border_title = self._title()
+
+    def _update_size(self, updates: int, lines: list[str]) -> None:
+        # Cleaned ASCII lines are as wide as they are long: no need to measure them one by one.
+        if lines and all(line.isascii() for line in lines):
+            self._update_maximum_width(updates, max(map(len, lines)))
+        else:
+            super()._update_size(updates, lines)
+
+    def _tail_on_disk(self, task_id: str) -> list[str]:
+        path = self.log_path(task_id)
+        if path is None:
+            return []
+        lines = LogPager(path).last_lines(LINES_PER_TASK, max_bytes=TAIL_BYTES)
+        return [line.text if len(line.text) <= LINE_CHARS else line.text[:LINE_CHARS] + "…" for line in lines]
+
+    def log_path(self, task_id: str) -> Path | None:
+        """The log of the task's latest test run: the one this pane saw start, else the newest on disk."""
+        project = project_of(self.app)
+        known = self.log_paths.get(task_id)
+        if project is not None and known:
+            return project / known
+        return latest_log(project, task_id)
+
+    def action_open_log(self) -> None:
+        if self.shown is None:
+            self.notify("No test has run yet: nothing to open", severity="warning")
+            return
+        open_log(self.app, self.shown, self.log_path(self.shown))

@@ -79,6 +79,7 @@ class UsageBar(Horizontal):
     def _show(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one("#usage-text", Static).update(self.text())
+        # One line of fixed width: a new text never changes the layout, so none is asked for.
+        self.query_one("#usage-text", Static).update(self.text(), layout=False)
         # From zero: a single bucket would otherwise draw as one full-height block.
         self.query_one(Sparkline).data = [0.0, *self.buckets]
