@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo demo-headless test crash-test soak snapshots screenshots lint clean
+.PHONY: demo demo-headless test crash-test soak bench snapshots screenshots lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ crash-test: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python tests/soak.py --tasks $(or $(TASKS),200) --concurrency 10 --fault-rate 0.05 $(if $(SEED),--seed $(SEED))
 
+# Every benchmarks/bench_*.py in its own process; writes benchmarks/results.json and prints the table (< 5 min).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
 
@@ -41,4 +45,4 @@ clean:
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff
-	$(BIN)/ruff check codeframe_tui tests scripts
+	$(BIN)/ruff check codeframe_tui tests scripts benchmarks
