@@ -37,13 +37,13 @@ import asyncio
 import math
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import load
 from harness import Bench
 
 from codeframe_tui.config import load_settings
@@ -102,23 +102,9 @@ class Timeline:
 
 def make_project(root: Path, setup: Setup) -> Path:
     """A small Python project in a git repository, whose tests (pytest) really run."""
-    (root / "pkg").mkdir(parents=True)
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "tests").mkdir()
-    (root / "tests" / "test_base.py").write_text("def test_base():\n    assert True\n")
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "pkg"\nversion = "0"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
-    )
-    quoted = ", ".join(f'"{a}"' for a in setup.test_command)
-    config = [f"max_concurrent = {SLOTS}", 'review = "auto"', f"worktrees = {str(setup.worktrees).lower()}",
-              "[tests]", *(f"{part} = [{quoted}]" for part in ("backend", "frontend", "test"))]
-    (root / ".codeframe").mkdir()
-    (root / ".codeframe" / "config.toml").write_text("\n".join(config) + "\n")
-    for args in (("init", "-q", "-b", "main"), ("config", "user.name", "Bench"),
-                 ("config", "user.email", "bench@example.com"), ("add", "-A"), ("commit", "-q", "-m", "start")):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-    (root / ".git" / "info" / "exclude").write_text(".codeframe/\n")
-    return root
+    return load.make_project(
+        root, setup.test_command, {"max_concurrent": SLOTS, "review": "auto", "worktrees": setup.worktrees},
+        pyproject='[project]\nname = "pkg"\nversion = "0"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
 
 
 def _key(request) -> str:

@@ -48,12 +48,20 @@ def streamer_command(rate: float, seconds: float, python: str = sys.executable) 
 def make_streaming_project(root: Path, test_command: Sequence[str], config: dict[str, object]) -> Path:
     """A small Python project in a git repository, with stream_tests.py and a config naming `test_command`
     for every part (backend, frontend, test). `config` holds the top-level keys (max_concurrent = 10...)."""
+    (root / "stream_tests.py").parent.mkdir(parents=True, exist_ok=True)
+    (root / "stream_tests.py").write_text(STREAMER)
+    return make_project(root, test_command, config)
+
+
+def make_project(root: Path, test_command: Sequence[str], config: dict[str, object],
+                 pyproject: str = '[project]\nname = "pkg"\nversion = "0"\n') -> Path:
+    """A small Python project (pkg/, one passing test) in a new git repository, whose config names
+    `test_command` for every part and holds `config`'s top-level keys."""
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "__init__.py").write_text("")
     (root / "tests").mkdir()
     (root / "tests" / "test_base.py").write_text("def test_base():\n    assert True\n")
-    (root / "stream_tests.py").write_text(STREAMER)
-    (root / "pyproject.toml").write_text('[project]\nname = "pkg"\nversion = "0"\n')
+    (root / "pyproject.toml").write_text(pyproject)
     lines = [f"{key} = {_toml(value)}" for key, value in config.items()]
     quoted = ", ".join(_toml(str(a)) for a in test_command)
     lines += ["[tests]", *(f"{part} = [{quoted}]" for part in ("backend", "frontend", "test"))]
