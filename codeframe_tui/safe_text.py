@@ -33,19 +33,21 @@ _CLUSTER = re.compile(r"[\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\u115f\u1160\u3
 # A lone surrogate (JSON's "\ud800", a name decoded with surrogateescape) is not UTF-8: the terminal
 # got it as the text `\udcff` (6 cells where Rich counted 1) or as a raw byte. Shown as U+FFFD.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_secrets: set[str] = set()
+# Longest first, so the whole key is masked before its tail; sorted once here, not per line.
+_secrets: tuple[str, ...] = ()
 REDACTED = "[hidden]"
 
 
 def hide_secret(secret: str | None) -> None:
     """Never show `secret` (the API key): plain() masks it, and its last 12 characters, wherever it is."""
+    global _secrets
     if secret and len(secret) >= 16:
-        _secrets.update((secret, secret[-12:]))
+        _secrets = tuple(sorted({*_secrets, secret, secret[-12:]}, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """`text` with every hidden secret masked; cheap when none is in it (it runs on every test line)."""
-    for secret in sorted(_secrets, key=len, reverse=True):  # the whole key before its tail
+    for secret in _secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text

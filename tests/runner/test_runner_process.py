@@ -119,12 +119,7 @@ async def test_a_grandchild_holding_the_pipe_does_not_hold_the_run(tmp_path: Pat
 
 async def test_cancellation_kills_the_group_and_propagates(tmp_path: Path, gone, wait_file) -> None:
     pids = tmp_path / "pids"
-    script = (
-        "import os, subprocess, time\n"
-        "child = subprocess.Popen(['sleep', '60'])\n"
-        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}\\n')\n"
-        "time.sleep(60)\n"
-    )
+    script = _leader_and_grandchild(pids)
     task = asyncio.create_task(run_command([PY, "-c", script], tmp_path, timeout=60))
     leader, grandchild = map(int, (await wait_file(pids)).split())
     task.cancel()
@@ -138,12 +133,7 @@ async def test_a_cancel_while_the_process_is_starting_kills_its_group(tmp_path: 
     # asyncio forks the child before create_subprocess_exec returns. Held there (as a busy loop
     # does), a cancel used to leave the child and the grandchild it had started alive.
     pids = tmp_path / "pids"
-    script = (
-        "import os, subprocess, time\n"
-        "child = subprocess.Popen(['sleep', '60'])\n"
-        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}\\n')\n"
-        "time.sleep(60)\n"
-    )
+    script = _leader_and_grandchild(pids)
     real = asyncio.create_subprocess_exec
     forked = asyncio.Event()
 
@@ -187,6 +177,16 @@ async def test_bad_arguments_raise(tmp_path: Path) -> None:
         await run_command([], tmp_path, timeout=5)
     with pytest.raises(ValueError):
         await run_command([PY], tmp_path, timeout=0)
+
+
+def _leader_and_grandchild(pids: Path) -> str:
+    """A script that starts a sleeping grandchild, writes both pids to `pids`, and sleeps."""
+    return (
+        "import os, subprocess, time\n"
+        "child = subprocess.Popen(['sleep', '60'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}\\n')\n"
+        "time.sleep(60)\n"
+    )
 
 
 async def _until(check, timeout: float = 3.0) -> None:
