@@ -41,7 +41,7 @@ async def test_429_then_success_through_sdk_retries(connect) -> None:
     model = ScriptedModel(script)
     client = await connect(model)  # the default two retries
     message = await client.messages.create(**ARGS)
-    assert message.content[0].text == "made it"
+    assert message.content[-1].text == "made it"
     assert [r.retry_count for r in model.requests] == [0, 1]
 
 
@@ -138,7 +138,7 @@ async def test_short_stall_just_delays_the_answer(connect) -> None:
     started = time.monotonic()
     message = await final_message(client)
     assert time.monotonic() - started >= 0.1
-    assert message.content[0].input == {"path": "a.py"}
+    assert message.content[-1].input == {"path": "a.py"}
 
 
 async def test_truncated_reply_reports_max_tokens(connect) -> None:
@@ -147,10 +147,10 @@ async def test_truncated_reply_reports_max_tokens(connect) -> None:
     streamed = await final_message(client)
     assert streamed.stop_reason == "max_tokens"
     # The SDK parses the partial JSON leniently: complete fields survive, the cut string is dropped.
-    assert streamed.content[0].input == {"path": "a.py"}
+    assert streamed.content[-1].input == {"path": "a.py"}
     plain = await client.messages.create(**ARGS)
     assert plain.stop_reason == "max_tokens"
-    assert plain.content[0].input == {}  # a non-streaming answer carries no usable partial input
+    assert plain.content[-1].input == {}  # a non-streaming answer carries no usable partial input
 
 
 async def test_malformed_tool_json(connect) -> None:
@@ -163,12 +163,12 @@ async def test_malformed_tool_json(connect) -> None:
     # Raw events do not parse anything: the caller gets the text and must check it.
     partial = ""
     async for event in await client.messages.create(**ARGS, stream=True):
-        if event.type == "content_block_delta":
+        if event.type == "content_block_delta" and event.delta.type == "input_json_delta":
             partial += event.delta.partial_json
     assert partial == raw
     with pytest.raises(json.JSONDecodeError):
         json.loads(partial)
     # Without streaming, the block's `input` is the raw string instead of a dict.
     plain = await client.messages.create(**ARGS)
-    assert plain.content[0].input == raw
+    assert plain.content[-1].input == raw
     assert plain.stop_reason == "tool_use"

@@ -38,7 +38,9 @@ async def test_non_streaming_tool_use(connect) -> None:
     assert message.stop_reason == "tool_use"
     assert message.model == "claude-test"
     assert message.id.startswith("msg_")
-    text, tool = message.content
+    # The current models think first: the answer opens with a signed thinking block.
+    thinking, text, tool = message.content
+    assert thinking.type == "thinking" and thinking.thinking and thinking.signature
     assert text.type == "text" and text.text == "Writing the file."
     assert tool.type == "tool_use" and tool.name == "write_file" and tool.id.startswith("toolu_")
     assert tool.input == CHANGES
@@ -58,7 +60,8 @@ async def test_streaming_tool_use_with_the_stream_helper(connect) -> None:
             seen.append(event.type)
         final = await stream.get_final_message()
     assert final.stop_reason == "tool_use"
-    assert final.content[0].input == CHANGES
+    assert [block.type for block in final.content] == ["thinking", "tool_use"]
+    assert final.content[-1].input == CHANGES
     assert (final.usage.input_tokens, final.usage.output_tokens) == (123, 45)
     assert seen[0] == "message_start" and seen[-1] == "message_stop"
     # chunk_size 7 splits the tool input into many input_json_delta events.
@@ -87,7 +90,7 @@ async def test_streaming_with_create_stream_true(connect) -> None:
             stop_reason = event.delta.stop_reason
     assert kinds[0] == "message_start"
     assert kinds[-2:] == ["message_delta", "message_stop"]
-    assert kinds.count("content_block_start") == kinds.count("content_block_stop") == 2
+    assert kinds.count("content_block_start") == kinds.count("content_block_stop") == 3  # thinking, text, tool
     assert "ping" not in kinds  # the SDK swallows the ping we send
     assert text == "On it."
     assert json.loads(partial) == CHANGES
@@ -101,7 +104,8 @@ async def test_text_reply(connect) -> None:
         model="claude-test", max_tokens=50, system="Be brief.", messages=[{"role": "user", "content": "hi"}]
     )
     assert message.stop_reason == "end_turn"
-    assert [block.text for block in message.content] == ["All done."]
+    assert [block.type for block in message.content] == ["thinking", "text"]
+    assert message.content[-1].text == "All done."
     assert model.requests[0].system_text == "Be brief."
 
 
@@ -126,7 +130,7 @@ async def test_a_tool_conversation_round_trip_and_what_the_script_sees(connect) 
             "content": [
                 {
                     "type": "tool_result",
-                    "tool_use_id": first.content[0].id,
+                    "tool_use_id": first.content[-1].id,
                     "content": [{"type": "text", "text": "wrote src/app.py"}],
                 },
                 {"type": "text", "text": "Now run the tests."},
@@ -134,10 +138,10 @@ async def test_a_tool_conversation_round_trip_and_what_the_script_sees(connect) 
         },
     ]
     second = await client.messages.create(model="m", max_tokens=100, tools=[WRITE_FILE], messages=messages)
-    assert second.content[0].text == "Tests pass."
+    assert second.content[-1].text == "Tests pass."
     last = seen[-1]
     assert last.last_user_text() == "wrote src/app.py\nNow run the tests."
-    assert [r["tool_use_id"] for r in last.tool_results()] == [first.content[0].id]
+    assert [r["tool_use_id"] for r in last.tool_results()] == [first.content[-1].id]
     assert "Implement task 1.2" in last.all_text() and "src/app.py" in last.all_text()
     assert last.tool_names == ["write_file"] and last.retry_count == 0
 

@@ -56,8 +56,10 @@ async def test_keep_alive_then_connection_close() -> None:
         writer.close()
         await writer.wait_closed()
     assert first[0] == second[0] == 200
-    assert json.loads(first[2])["content"][0]["text"] == "answer 1"
-    assert json.loads(second[2])["content"][0]["text"] == "answer 2"
+    # Raw HTTP gets the thinking block first too, as with the real API.
+    assert [block["type"] for block in json.loads(first[2])["content"]] == ["thinking", "text"]
+    assert json.loads(first[2])["content"][-1]["text"] == "answer 1"
+    assert json.loads(second[2])["content"][-1]["text"] == "answer 2"
     assert second[1]["connection"] == "close"
 
 
@@ -116,7 +118,7 @@ async def test_many_concurrent_streams_share_the_server() -> None:
         async with client.messages.stream(
             model="m", max_tokens=50, tools=[tool], messages=[{"role": "user", "content": f"agent {n}"}]
         ) as stream:
-            return (await stream.get_final_message()).content[0].input
+            return (await stream.get_final_message()).content[-1].input
 
     async with ScriptedServer(model) as server:
         client = server.client()

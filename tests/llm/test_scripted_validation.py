@@ -24,6 +24,7 @@ TOOL = {
 }
 TOOL_USE = {"type": "tool_use", "id": "toolu_1", "name": "write_file", "input": {"path": "a.py"}}
 TOOL_RESULT = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "written"}
+OLDER = "claude-haiku-4-5"  # no adaptive thinking, forced tool_choice allowed
 BASE = {"model": "claude-test", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}], "tools": [TOOL]}
 
 
@@ -39,6 +40,11 @@ def conversation(*messages: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
 
 def schema(input_schema: Any) -> Callable[[dict[str, Any]], None]:
     return lambda b: b.update(tools=[{"name": "t", "input_schema": input_schema}])
+
+
+def on_older(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """The same change, sent to a model without adaptive thinking."""
+    return lambda b: (b.update(model=OLDER), change(b))
 
 
 def user(content: Any) -> dict[str, Any]:
@@ -113,8 +119,29 @@ REJECTED = {
         lambda b: (b.pop("tools"), b.update(tool_choice={"type": "any"})),
         "while providing tools",
     ),
-    "temperature too high": (lambda b: b.update(temperature=1.5), "temperature"),
-    "top_k negative": (lambda b: b.update(top_k=-1), "top_k"),
+    # The 2.x SDK sends anthropic-version 2026-10-21, which has no sampling parameters at all.
+    "temperature on 2026-10-21": (lambda b: b.update(temperature=1.0), "temperature: Extra inputs are not permitted"),
+    "top_k on 2026-10-21": (lambda b: b.update(top_k=5), "top_k: Extra inputs are not permitted"),
+    "forced tool_choice on a model that refuses it": (
+        lambda b: b.update(tool_choice={"type": "any"}),
+        'tool_choice: type "tool" and "any" are not supported for this model.',
+    ),
+    "prefill on a model that does not take it": (
+        conversation(user("go"), assistant("The answer is")),
+        "This model does not support assistant message prefill. The conversation must end with a user message.",
+    ),
+    "tool loop without the thinking block": (
+        conversation(user("go"), assistant([{"type": "text", "text": "Writing."}, TOOL_USE]), user([TOOL_RESULT])),
+        "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`.",
+    ),
+    "redacted_thinking without data": (
+        conversation(user("go"), assistant([{"type": "redacted_thinking"}, TOOL_USE]), user([TOOL_RESULT])),
+        "messages.1.content.0.data: Field required",
+    ),
+    "thinking block in a user turn": (
+        conversation(user([{"type": "redacted_thinking", "data": "x"}])),
+        "`redacted_thinking` blocks are not allowed in user messages",
+    ),
     "stream not bool": (lambda b: b.update(stream="yes"), "stream"),
     "stop_sequences not list": (lambda b: b.update(stop_sequences="END"), "stop_sequences"),
     "metadata extra key": (lambda b: b.update(metadata={"team": "x"}), "metadata.team"),
@@ -131,15 +158,16 @@ REJECTED = {
 }  # fmt: skip
 
 ACCEPTED = {
-    "prefill": conversation(user("go"), assistant("The answer is")),
-    "tool round trip with error result": conversation(
+    # Models before the adaptive-thinking generation still take a prefill and a tool loop without thinking.
+    "prefill": on_older(conversation(user("go"), assistant("The answer is"))),
+    "tool round trip with error result": on_older(conversation(
         user("go"),
         assistant([{"type": "text", "text": "Writing."}, TOOL_USE]),
         user([
             {**TOOL_RESULT, "is_error": True, "content": [{"type": "text", "text": "disk full"}]},
             {"type": "text", "text": "retry"},
         ]),
-    ),
+    )),
     "cache_control everywhere": lambda b: b.update(
         system=[{"type": "text", "text": "sys", "cache_control": {"type": "ephemeral"}}],
         tools=[{**TOOL, "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
@@ -149,8 +177,11 @@ ACCEPTED = {
         user([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}])
     ),
     "options": lambda b: b.update(
-        temperature=0, top_p=0.9, top_k=5, stop_sequences=["END"], metadata={"user_id": "u1"},
-        tool_choice={"type": "any", "disable_parallel_tool_use": True},
+        stop_sequences=["END"], metadata={"user_id": "u1"}, output_config={"effort": "low"},
+        tool_choice={"type": "auto", "disable_parallel_tool_use": True}, thinking={"type": "adaptive"},
+    ),
+    "forced tool_choice on a model that takes it": lambda b: b.update(
+        model=OLDER, tool_choice={"type": "any", "disable_parallel_tool_use": True},
     ),
     "rich schema": schema({
         "type": "object",
@@ -192,7 +223,7 @@ async def test_valid_requests_pass(case: str) -> None:
         message = await client.post("/v1/messages", cast_to=anthropic.types.Message, body=body_with(ACCEPTED[case]))
     finally:
         await client.close()
-    assert message.content[0].text == "ok"
+    assert message.content[-1].text == "ok"
     assert model.rejected == [] and len(model.requests) == 1
 
 
@@ -235,7 +266,7 @@ async def test_http_level_checks(method, path, headers, content, status, error_t
     # Only 400s are "rejected"; the body is kept when it was a JSON object.
     if status == 400:
         recorded_body, reason = model.rejected[-1]
-        assert recorded_body == (BASE if content.startswith(b"{\"") else None)
+        assert recorded_body == (BASE if content.startswith(b'{"') else None)
         assert reason == response.json()["error"]["message"]
     else:
         assert model.rejected == []

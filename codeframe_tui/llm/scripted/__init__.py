@@ -3,10 +3,13 @@
 from .model import Responder, ScriptedModel, ScriptedTimeout
 from .render import ScriptedResponse
 from .replies import (
+    ContextWindowReply,
     DropReply,
     ErrorReply,
     MalformedToolReply,
     MidStreamErrorReply,
+    PauseTurnReply,
+    RefusalReply,
     Reply,
     StallReply,
     TextReply,
@@ -19,10 +22,13 @@ from .server import ScriptedServer
 from .transport import ScriptedTransport
 
 __all__ = [
+    "ContextWindowReply",
     "DropReply",
     "ErrorReply",
     "MalformedToolReply",
     "MidStreamErrorReply",
+    "PauseTurnReply",
+    "RefusalReply",
     "Reply",
     "Responder",
     "ScriptedModel",

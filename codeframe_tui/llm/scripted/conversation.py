@@ -8,10 +8,10 @@ from .errors import InvalidRequest
 
 __all__ = ["check_cache_control", "check_messages"]
 
-BLOCK_TYPES = ("text", "image", "tool_use", "tool_result", "document", "thinking")
+BLOCK_TYPES = ("text", "image", "tool_use", "tool_result", "document", "thinking", "redacted_thinking")
 # Which side of the conversation may send which block.
 USER_ONLY = frozenset({"image", "document", "tool_result"})
-ASSISTANT_ONLY = frozenset({"tool_use", "thinking"})
+ASSISTANT_ONLY = frozenset({"tool_use", "thinking", "redacted_thinking"})
 MESSAGE_KEYS = frozenset({"role", "content"})
 
 
@@ -36,7 +36,7 @@ def check_messages(messages: Any, *, tools_defined: bool) -> None:
     if messages[0]["role"] != "user":
         raise InvalidRequest("messages.0.role: the first message must use the 'user' role")
     for index in range(1, len(messages)):
-        if messages[index]["role"] == messages[index - 1]["role"]:
+        if messages[index]["role"] == messages[index - 1]["role"] and not _resumed(messages, index):
             role = messages[index]["role"]
             raise InvalidRequest(
                 f'messages.{index}: roles must alternate between "user" and "assistant", '
@@ -61,6 +61,15 @@ def check_messages(messages: Any, *, tools_defined: bool) -> None:
     # The API needs the tool definitions to make sense of earlier tool turns.
     if uses_tools and not tools_defined:
         raise InvalidRequest("Requests which include `tool_use` or `tool_result` blocks must define tools.")
+
+
+def _resumed(messages: list[dict[str, Any]], index: int) -> bool:
+    """An answer to a turn that ended with `pause_turn`: the docs say to send the paused turn back
+    as it is, and the API joins consecutive assistant messages into one turn. Only an assistant
+    turn without tool calls (those need their results next) can be paused and joined so."""
+    earlier = messages[index - 1]
+    return messages[index]["role"] == "assistant" and earlier["role"] == "assistant" \
+        and not any(b["type"] == "tool_use" for b in _blocks(earlier))
 
 
 def _check_message(message: Any, index: int, *, last: bool) -> None:
@@ -137,6 +146,9 @@ def _check_block(block: Any, where: str, role: str) -> None:
     elif kind == "thinking":
         if not isinstance(block.get("thinking"), str) or not isinstance(block.get("signature"), str):
             raise InvalidRequest(f"{where}: thinking blocks need `thinking` and `signature` strings")
+    elif kind == "redacted_thinking":
+        if not isinstance(block.get("data"), str) or not block["data"]:
+            raise InvalidRequest(f"{where}.data: Field required")
 
 
 def _check_text(block: dict[str, Any], where: str) -> None:

@@ -8,13 +8,15 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from ..models import thinks_adaptively
 from .cache import PromptCache
 from .errors import InvalidRequest
 from .render import Renderer, ScriptedResponse, error_response
 from .replies import ALL_REPLIES, Reply, StallReply
 from .request import ScriptedRequest
+from .thinking import check_thinking_history
 from .validation import validate_body
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ Responder = Callable[[ScriptedRequest], "Reply | Awaitable[Reply]"]
 OFFLINE_API_KEY = "scripted-offline"
 # A host that can never resolve: if the transport were ever bypassed, nothing leaves the machine.
 OFFLINE_BASE_URL = "http://scripted.invalid"
+Thinking = Literal["auto", "always"] | None
 
 
 class ScriptedTimeout(TimeoutError):
@@ -45,9 +48,19 @@ class ScriptedModel:
         latency: float = 0.0,
         chunk_size: int = 40,
         clock: Callable[[], float] = time.monotonic,
+        thinking: Thinking = "auto",
     ) -> None:
-        """`clock` (monotonic seconds) times prompt-cache expiry; tests pass a fake one to skip ahead."""
+        """`clock` (monotonic seconds) times prompt-cache expiry; tests pass a fake one to skip ahead.
+
+        `thinking`: "auto" thinks like the model table says (thinks_adaptively), "always" thinks with any
+        model, None never does. A model that thinks opens every answer with a signed thinking block and
+        holds the client to the API's thinking rules (see thinking.py); None is for tests that want
+        neither. Thinking blocks sent back are verified in every mode.
+        """
+        if thinking not in ("auto", "always", None):
+            raise ValueError(f"thinking must be 'auto', 'always' or None, not {thinking!r}")
         self.responder = responder
+        self.thinking = thinking
         self.latency = latency
         self.requests: list[ScriptedRequest] = []
         self.rejected: list[tuple[dict[str, Any] | None, str]] = []
@@ -56,6 +69,13 @@ class ScriptedModel:
         # Prefixes this model has cached, so usage reports cache writes and reads as the API does.
         self.prompt_cache = PromptCache(clock)
         self._renderer = Renderer(chunk_size, self.prompt_cache)
+
+    def _thinks(self, body: dict[str, Any]) -> bool:
+        """Whether the answer to `body` opens with thinking."""
+        if self.thinking is None or (self.thinking == "auto" and not thinks_adaptively(body["model"])):
+            return False
+        # With `between_tools` the model only notes progress between tool calls: no tools, no thinking.
+        return (body.get("thinking") or {}).get("type") != "between_tools" or bool(body.get("tools"))
 
     async def handle(
         self,
@@ -82,7 +102,8 @@ class ScriptedModel:
         parsed, problem = _decode(body, lowered)
         if problem is None:
             try:
-                validate_body(parsed)
+                validate_body(parsed, lowered["anthropic-version"])
+                check_thinking_history(parsed, thinking_on=self._thinks(parsed))
             except InvalidRequest as err:
                 problem = str(err)
         if problem is not None:
@@ -104,7 +125,8 @@ class ScriptedModel:
             delay += reply.seconds
             reply = reply.then
         await self._wait(delay, read_timeout)
-        return self._renderer.render(reply, request)
+        # `parsed` never reaches the script (ScriptedRequest holds a copy), so it is the body as sent.
+        return self._renderer.render(reply, request, parsed if self._thinks(parsed) else None)
 
     async def _ask_script(self, request: ScriptedRequest) -> Reply | None:
         try:

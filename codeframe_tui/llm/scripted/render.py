@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .blocks import Answer, BlockMaker
 from .cache import CHARS_PER_TOKEN, PromptCache
 from .errors import STATUS_FOR_ERROR_TYPE, error_body
-from .replies import (
-    ContentReply,
-    DropReply,
-    ErrorReply,
-    MalformedToolReply,
-    MidStreamErrorReply,
-    Reply,
-    TextReply,
-    ToolUseReply,
-    TruncatedReply,
-)
+from .replies import ContentReply, DropReply, ErrorReply, MidStreamErrorReply, Reply, TextReply
 from .request import ScriptedRequest
 
 __all__ = ["ConnectionDropped", "Renderer", "ScriptedResponse", "error_response"]
@@ -55,82 +45,79 @@ def error_response(status: int, error_type: str, message: str, **headers: str) -
     return ScriptedResponse(status, {**base, **{k.replace("_", "-"): v for k, v in headers.items()}}, body)
 
 
-@dataclass
-class _Block:
-    final: dict[str, Any]  # the block as a non-streaming Message carries it
-    start: dict[str, Any]  # the block as content_block_start announces it
-    deltas: list[dict[str, Any]]
-
-
 class Renderer:
     """Renders replies for one ScriptedModel; it numbers message and tool ids so runs are reproducible."""
 
     def __init__(self, chunk_size: int, cache: PromptCache | None = None) -> None:
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
-        self._chunk_size = chunk_size
+        self._maker = BlockMaker(chunk_size)
         self._cache = cache
-        self._ids = itertools.count(1)
 
-    def _next_id(self, prefix: str) -> str:
-        return f"{prefix}_scripted_{next(self._ids):06d}"
+    def render(
+        self, reply: Reply, request: ScriptedRequest, thinking_over: dict[str, Any] | None = None
+    ) -> ScriptedResponse:
+        """The response for `reply`; StallReply must already be unwrapped by the caller.
 
-    def render(self, reply: Reply, request: ScriptedRequest) -> ScriptedResponse:
-        """The response for `reply`; StallReply must already be unwrapped by the caller."""
+        With `thinking_over` (the request body, as sent), every answer opens with thinking signed over it.
+        """
         if isinstance(reply, ErrorReply):
             extra = {} if reply.retry_after is None else {"retry_after": _seconds(reply.retry_after)}
             return error_response(reply.status, reply.error_type, reply.message, **extra)
         if isinstance(reply, DropReply):
-            response = self.render(TextReply(DROP_FILLER), request)
+            response = self.render(TextReply(DROP_FILLER), request, thinking_over)
             return _cut(response, reply.after_bytes)
         if isinstance(reply, MidStreamErrorReply):
             if not request.stream:
                 # Without a stream there is no "middle": the API answers with the error status instead.
                 status = STATUS_FOR_ERROR_TYPE.get(reply.error_type, 500)
                 return error_response(status, reply.error_type, reply.message)
-            return self._stream(reply.after, request, error=(reply.error_type, reply.message))
+            answer = self._maker.answer(reply.after, thinking_over)
+            return self._stream(reply.after, answer, request, error=(reply.error_type, reply.message))
+        answer = self._maker.answer(reply, thinking_over)
         if request.stream:
-            return self._stream(reply, request, error=None)
-        return self._message(reply, request)
+            return self._stream(reply, answer, request, error=None)
+        return self._message(reply, answer, request)
 
-    def _message(self, reply: ContentReply, request: ScriptedRequest) -> ScriptedResponse:
-        blocks, stop_reason = self._blocks(reply)
-        message = self._envelope(request, [b.final for b in blocks], stop_reason)
-        message["usage"] = self._usage(reply, request, blocks)
+    def _message(self, reply: ContentReply, answer: Answer, request: ScriptedRequest) -> ScriptedResponse:
+        message = self._envelope(request, [b.final for b in answer.blocks], answer.stop_reason)
+        message["stop_details"] = answer.stop_details
+        message["usage"] = self._usage(reply, request, answer)
         body = json.dumps(message).encode()
         headers = {"content-type": "application/json", "content-length": str(len(body)), "request-id": message["id"]}
         return ScriptedResponse(200, headers, body)
 
-    def _stream(self, reply: ContentReply, request: ScriptedRequest, error: tuple[str, str] | None) -> ScriptedResponse:
-        blocks, stop_reason = self._blocks(reply)
-        usage = self._usage(reply, request, blocks)
+    def _stream(
+        self, reply: ContentReply, answer: Answer, request: ScriptedRequest, error: tuple[str, str] | None
+    ) -> ScriptedResponse:
+        usage = self._usage(reply, request, answer)
         start = self._envelope(request, [], None)
         # Like the API: message_start carries the input and cache tokens, message_delta the output total.
         start["usage"] = {**usage, "output_tokens": 1}
         events: list[tuple[str, dict[str, Any]]] = [("message_start", {"message": start}), ("ping", {})]
-        for index, block in enumerate(blocks):
+        for index, block in enumerate(answer.blocks):
             events.append(("content_block_start", {"index": index, "content_block": block.start}))
             events.extend(("content_block_delta", {"index": index, "delta": d}) for d in block.deltas)
             events.append(("content_block_stop", {"index": index}))
         if error is not None:
-            # Break off in the middle of the content, as an overloaded API does, so readers see partial output.
+            # Break off in the middle of the answer's last block (its text or tool call, after any thinking),
+            # as an overloaded API does, so readers see partial output.
             deltas = [i for i, (name, _) in enumerate(events) if name == "content_block_delta"]
+            deltas = [i for i in deltas if events[i][1]["index"] == events[deltas[-1]][1]["index"]] if deltas else []
             keep = deltas[len(deltas) // 2] + 1 if deltas else 2
             events = events[:keep] + [("error", {"error": {"type": error[0], "message": error[1]}})]
         else:
-            delta = {"stop_reason": stop_reason, "stop_sequence": None}
+            delta = {"stop_reason": answer.stop_reason, "stop_sequence": None, "stop_details": answer.stop_details}
             events.append(("message_delta", {"delta": delta, "usage": {"output_tokens": usage["output_tokens"]}}))
             events.append(("message_stop", {}))
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
         headers["request-id"] = start["id"]
         return ScriptedResponse(200, headers, stream=_sse(events))
 
-    def _usage(self, reply: ContentReply, request: ScriptedRequest, blocks: list[_Block]) -> dict[str, int]:
+    def _usage(self, reply: ContentReply, request: ScriptedRequest, answer: Answer) -> dict[str, int]:
         # Only answers that get under way reach here, so an error reply never warms the cache, as with the API.
         cached = self._cache.account(request) if self._cache is not None else None
         usage_in = getattr(reply, "usage_in", None)
         usage_out = getattr(reply, "usage_out", None)
-        output = "".join(b.final["text"] if b.final["type"] == "text" else json.dumps(b.final["input"]) for b in blocks)
+        output = answer.output_text()
         # About four characters per token: close enough for budgets and the usage pane.
         usage = {
             "input_tokens": max(1, len(request.all_text()) // CHARS_PER_TOKEN),
@@ -147,7 +134,7 @@ class Renderer:
 
     def _envelope(self, request: ScriptedRequest, content: list[Any], stop: str | None) -> dict[str, Any]:
         return {
-            "id": self._next_id("msg"),
+            "id": self._maker.next_id("msg"),
             "type": "message",
             "role": "assistant",
             "model": request.model,
@@ -155,42 +142,6 @@ class Renderer:
             "stop_reason": stop,
             "stop_sequence": None,
         }
-
-    def _blocks(self, reply: ContentReply) -> tuple[list[_Block], str]:
-        if isinstance(reply, TextReply):
-            return ([self._text_block(reply.text)] if reply.text else []), "end_turn"
-        if isinstance(reply, ToolUseReply):
-            blocks = [self._text_block(reply.text)] if reply.text else []
-            blocks.append(self._tool_block(reply.name, json.dumps(reply.input), reply.input))
-            return blocks, "tool_use"
-        if isinstance(reply, TruncatedReply):
-            return [self._tool_block(reply.name, reply.partial_json, _loads_or_empty(reply.partial_json))], "max_tokens"
-        if isinstance(reply, MalformedToolReply):
-            # A JSON body cannot hold invalid JSON, so a non-streaming answer carries the raw text as `input`.
-            return [self._tool_block(reply.name, reply.raw_json, reply.raw_json)], "tool_use"
-        raise TypeError(f"not a content reply: {reply!r}")
-
-    def _text_block(self, text: str) -> _Block:
-        deltas = [{"type": "text_delta", "text": part} for part in _chunks(text, self._chunk_size)]
-        return _Block({"type": "text", "text": text}, {"type": "text", "text": ""}, deltas)
-
-    def _tool_block(self, name: str, wire_json: str, final_input: Any) -> _Block:
-        tool_id = self._next_id("toolu")
-        start = {"type": "tool_use", "id": tool_id, "name": name, "input": {}}
-        deltas = [{"type": "input_json_delta", "partial_json": p} for p in _chunks(wire_json, self._chunk_size)]
-        return _Block({**start, "input": final_input}, start, deltas)
-
-
-def _chunks(text: str, size: int) -> Iterable[str]:
-    return (text[i : i + size] for i in range(0, len(text), size))
-
-
-def _loads_or_empty(text: str) -> Any:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _seconds(value: float) -> str:

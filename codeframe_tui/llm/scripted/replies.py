@@ -1,4 +1,8 @@
-"""What a script may answer: frozen dataclasses, one per kind of model behaviour."""
+"""What a script may answer: frozen dataclasses, one per kind of model behaviour.
+
+Every content reply may set `thinking` (the text of the thinking block that opens the answer when the
+model thinks; a default is made up otherwise) and `redacted` (that block comes as redacted_thinking).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ from typing import Any
 
 __all__ = [
     "ContentReply",
+    "ContextWindowReply",
     "DropReply",
     "ErrorReply",
     "MalformedToolReply",
     "MidStreamErrorReply",
+    "PauseTurnReply",
+    "RefusalReply",
     "Reply",
     "StallReply",
     "TextReply",
@@ -30,6 +37,8 @@ class ToolUseReply:
     text: str = ""
     usage_in: int | None = None
     usage_out: int | None = None
+    thinking: str | None = None
+    redacted: bool = False
 
     def __post_init__(self) -> None:
         # Caught here rather than on the wire: a non-dict input would only
@@ -43,6 +52,8 @@ class TextReply:
     """Plain text (stop_reason "end_turn")."""
 
     text: str
+    thinking: str | None = None
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,10 +68,13 @@ class ErrorReply:
 
 @dataclass(frozen=True)
 class TruncatedReply:
-    """A tool call whose input JSON was cut by the token limit (stop_reason "max_tokens")."""
+    """A tool call whose input JSON was cut by the token limit (stop_reason "max_tokens"), after optional text."""
 
     name: str
     partial_json: str
+    text: str = ""
+    thinking: str | None = None
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,37 @@ class MalformedToolReply:
 
     name: str
     raw_json: str
+    thinking: str | None = None
+    redacted: bool = False
+
+
+@dataclass(frozen=True)
+class PauseTurnReply:
+    """A turn the API paused (stop_reason "pause_turn"); the client sends it back to let the model go on."""
+
+    text: str = "Still working on it."
+    thinking: str | None = None
+    redacted: bool = False
+
+
+@dataclass(frozen=True)
+class RefusalReply:
+    """The model declines (stop_reason "refusal", with stop_details); `text` is what it wrote before stopping."""
+
+    text: str = ""
+    category: str | None = None
+    explanation: str | None = None
+    thinking: str | None = None
+    redacted: bool = False
+
+
+@dataclass(frozen=True)
+class ContextWindowReply:
+    """The answer filled the context window (stop_reason "model_context_window_exceeded"): treat it as truncated."""
+
+    text: str = ""
+    thinking: str | None = None
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +135,7 @@ class MidStreamErrorReply:
     def __post_init__(self) -> None:
         # Only replies that become content blocks can be half-sent.
         if not isinstance(self.after, CONTENT_REPLIES):
-            raise TypeError("MidStreamErrorReply.after must be a content reply (tool, text, truncated, malformed)")
+            raise TypeError("MidStreamErrorReply.after must be a content reply (tool, text, truncated, malformed...)")
 
 
 @dataclass(frozen=True)
@@ -100,13 +145,20 @@ class DropReply:
     after_bytes: int = 0
 
 
-ContentReply = ToolUseReply | TextReply | TruncatedReply | MalformedToolReply
-Reply = (
-    ToolUseReply | TextReply | ErrorReply | TruncatedReply | MalformedToolReply | StallReply
-    | MidStreamErrorReply | DropReply
+ContentReply = (
+    ToolUseReply | TextReply | TruncatedReply | MalformedToolReply | PauseTurnReply | RefusalReply | ContextWindowReply
 )
+Reply = ContentReply | ErrorReply | StallReply | MidStreamErrorReply | DropReply
 
-CONTENT_REPLIES = (ToolUseReply, TextReply, TruncatedReply, MalformedToolReply)
+CONTENT_REPLIES = (
+    ToolUseReply,
+    TextReply,
+    TruncatedReply,
+    MalformedToolReply,
+    PauseTurnReply,
+    RefusalReply,
+    ContextWindowReply,
+)
 ALL_REPLIES = CONTENT_REPLIES + (ErrorReply, StallReply, MidStreamErrorReply, DropReply)
 
 

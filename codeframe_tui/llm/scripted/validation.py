@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..models import refuses_forced_tool_choice
 from .conversation import check_cache_control, check_messages
 from .errors import InvalidRequest
-from .schema import SchemaError, check_input_schema
+from .options import SAMPLING_KEYS, check_output_config, check_sampling, check_thinking, removes_sampling
+from .tooldefs import check_tools
 
 __all__ = ["InvalidRequest", "validate_body"]
 
 TOP_LEVEL_KEYS = frozenset(
     {
         "model", "max_tokens", "messages", "system", "tools", "tool_choice", "temperature", "top_p",
-        "top_k", "stop_sequences", "stream", "metadata", "thinking", "service_tier",
+        "top_k", "stop_sequences", "stream", "metadata", "thinking", "service_tier", "output_config",
     }
 )  # fmt: skip
-TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 TOOL_CHOICE_TYPES = ("auto", "any", "none", "tool")
 MAX_CACHE_BREAKPOINTS = 4
+# The API's answer to tool_choice "any"/"tool" on the models that refuse forced tool use.
+FORCED_TOOL_CHOICE = 'tool_choice: type "tool" and "any" are not supported for this model.'
 
 
-def validate_body(body: Any) -> None:
-    """Raise InvalidRequest naming the first problem found in `body`."""
+def validate_body(body: Any, api_version: str = "2023-06-01") -> None:
+    """Raise InvalidRequest naming the first problem found in `body`, as sent with `api_version`."""
     if not isinstance(body, dict):
         raise InvalidRequest("Input should be a valid dictionary or object to extract fields from")
+    # From 2026-10-21 the sampling parameters are gone from the request schema, so they are unknown fields.
+    known = TOP_LEVEL_KEYS - set(SAMPLING_KEYS) if removes_sampling(api_version) else TOP_LEVEL_KEYS
     for key in body:
-        if key not in TOP_LEVEL_KEYS:
+        if key not in known:
             raise InvalidRequest(f"{key}: Extra inputs are not permitted")
     model = _required(body, "model")
     if not isinstance(model, str) or not model.strip():
@@ -38,12 +41,14 @@ def validate_body(body: Any) -> None:
         raise InvalidRequest("max_tokens: Input should be an integer greater than or equal to 1")
     _check_options(body)
     _check_system(body.get("system"))
-    tool_names = _check_tools(body.get("tools"))
+    tool_names = check_tools(body.get("tools"), model)
     _check_tool_choice(body.get("tool_choice"), tool_names, "tools" in body)
-    if isinstance(body.get("tool_choice"), dict) and body["tool_choice"].get("type") in ("any", "tool") \
-            and refuses_forced_tool_choice(str(body.get("model", ""))):
-        raise InvalidRequest(f"tool_choice: forcing tool use is not supported with {body['model']}; "
-                             "use tool_choice {\"type\": \"auto\"}")
+    if (
+        isinstance(body.get("tool_choice"), dict)
+        and body["tool_choice"].get("type") in ("any", "tool")
+        and refuses_forced_tool_choice(model)
+    ):
+        raise InvalidRequest(FORCED_TOOL_CHOICE)
     messages = _required(body, "messages")
     check_messages(messages, tools_defined="tools" in body)
     _check_cache_breakpoints(body)
@@ -59,16 +64,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _check_options(body: dict[str, Any]) -> None:
-    for key in ("temperature", "top_p"):
-        if key in body and not (_is_number(body[key]) and 0 <= body[key] <= 1):
-            raise InvalidRequest(f"{key}: Input should be a number between 0 and 1")
-    if "top_k" in body and not (_is_int(body["top_k"]) and body["top_k"] >= 0):
-        raise InvalidRequest("top_k: Input should be a non-negative integer")
+    check_sampling(body)
     if "stream" in body and not isinstance(body["stream"], bool):
         raise InvalidRequest("stream: Input should be a valid boolean")
     if "stop_sequences" in body:
@@ -87,18 +84,9 @@ def _check_options(body: dict[str, Any]) -> None:
     if "service_tier" in body and body["service_tier"] not in ("auto", "standard_only"):
         raise InvalidRequest("service_tier: Input should be 'auto' or 'standard_only'")
     if "thinking" in body:
-        _check_thinking(body["thinking"], body["max_tokens"])
-
-
-def _check_thinking(thinking: Any, max_tokens: int) -> None:
-    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "disabled"):
-        raise InvalidRequest("thinking.type: Input should be 'enabled' or 'disabled'")
-    if thinking["type"] == "enabled":
-        budget = thinking.get("budget_tokens")
-        if not _is_int(budget) or budget < 1024:
-            raise InvalidRequest("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
-        if budget >= max_tokens:
-            raise InvalidRequest("`max_tokens` must be greater than `thinking.budget_tokens`")
+        check_thinking(body["thinking"], body["model"], body["max_tokens"])
+    if "output_config" in body:
+        check_output_config(body["output_config"])
 
 
 def _check_system(system: Any) -> None:
@@ -114,37 +102,6 @@ def _check_system(system: Any) -> None:
         if not isinstance(text, str) or not text:
             raise InvalidRequest(f"{where}.text: system text blocks must be non-empty")
         check_cache_control(block, where)
-
-
-def _check_tools(tools: Any) -> list[str]:
-    if tools is None:
-        return []
-    if not isinstance(tools, list):
-        raise InvalidRequest("tools: Input should be a valid list")
-    names: list[str] = []
-    for index, tool in enumerate(tools):
-        where = f"tools.{index}"
-        if not isinstance(tool, dict):
-            raise InvalidRequest(f"{where}: Input should be a valid dictionary")
-        # Server tools (web search, code execution...) have a dated `type`; the scripted model has none.
-        if tool.get("type", "custom") != "custom":
-            raise InvalidRequest(f"{where}.type: the scripted model only offers custom tools")
-        name = tool.get("name")
-        if not isinstance(name, str) or not TOOL_NAME.match(name):
-            raise InvalidRequest(f"{where}.custom.name: String should match pattern '{TOOL_NAME.pattern}'")
-        if name in names:
-            raise InvalidRequest(f"tools: Tool names must be unique. Found duplicate: {name}")
-        names.append(name)
-        if "description" in tool and not isinstance(tool["description"], str):
-            raise InvalidRequest(f"{where}.custom.description: Input should be a valid string")
-        if "input_schema" not in tool:
-            raise InvalidRequest(f"{where}.custom.input_schema: Field required")
-        try:
-            check_input_schema(tool["input_schema"], f"{where}.custom.input_schema")
-        except SchemaError as err:
-            raise InvalidRequest(f"{err.path}: JSON schema is invalid: {err.problem}") from None
-        check_cache_control(tool, where)
-    return names
 
 
 def _check_tool_choice(choice: Any, tool_names: list[str], tools_given: bool) -> None:
