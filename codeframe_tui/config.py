@@ -26,7 +26,8 @@ class ConfigError(ValueError):
 class Settings:
     project: Path
     model: str = DEFAULT_MODEL
-    max_tokens: int = 16_000
+    # 0: the model's documented maximum output (thinking counts toward it); a figure caps it lower.
+    max_tokens: int = 0
     model_timeout: float = 300.0
     sdk_max_retries: int = 2
     max_concurrent: int = 4
@@ -42,6 +43,11 @@ class Settings:
     blocker_expiry: float = 0.0
     # How many questions (ask_human) one attempt at a task may ask before it must submit its work.
     max_questions: int = 3
+    # A worker's tool calls per attempt (and again after each failed finish); the model is told when
+    # the last ones are spent.
+    max_tool_calls: int = 80
+    # The repository map in a worker's first prompt, in tokens (about 4 characters each).
+    repo_map_tokens: int = 4000
     # Attention when a blocker or review appears or the run ends: terminal bell, OSC 9 desktop
     # notification, Textual toast.
     # Each task works in its own git worktree (false: every task works in the project folder itself).
@@ -63,7 +69,8 @@ class Settings:
     budget_task_tokens: int = 2_000_000
     budget_task_minutes: float = 60.0
     budget_run_usd: float = 20.0
-    max_calls_per_attempt: int = 12  # model calls in one attempt at a task, a guard against loops
+    # Model calls in one attempt at a task, a guard against loops: a tool loop makes one per turn.
+    max_calls_per_attempt: int = 200
     # USD per million tokens (input, output, cache write, cache read), over the built-in table.
     pricing: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     # Never written anywhere: repr=False keeps it out of logs and error messages.
@@ -86,8 +93,8 @@ class Settings:
         return self.state_dir / "codeframe.log"
 
 
-_INT_KEYS = {"max_tokens": 1, "max_concurrent": 1, "max_retries": 0, "max_corrections": 0, "sdk_max_retries": 0,
-             "max_questions": 0}
+_INT_KEYS = {"max_tokens": 0, "max_concurrent": 1, "max_retries": 0, "max_corrections": 0, "sdk_max_retries": 0,
+             "max_questions": 0, "max_tool_calls": 1, "repo_map_tokens": 500}
 _FLOAT_KEYS = {"model_timeout", "test_timeout", "worktree_disk_limit_gb"}
 _STR_KEYS = {"model", "base_url", "worktree_setup"}
 REVIEW_MODES = ("review", "auto")

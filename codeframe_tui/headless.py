@@ -24,6 +24,7 @@ from codeframe_tui.engine.events import (
     TaskStatusChanged,
     TaskUndone,
     TestResult,
+    ToolUsed,
     WorkPaused,
     WorkspaceChecked,
 )
@@ -66,6 +67,9 @@ def describe(event: Event) -> str | None:
             return f"task {event.task_id} {event.status}{by}{why}"
         case TaskHeld():
             return f"task {event.task_id} held: {event.reason}"
+        case ToolUsed():
+            refused = "" if event.ok else f" (refused: {event.note[:120]})"
+            return f"task {event.task_id} {event.agent_id}: {event.label}{refused}"
         case TestResult():
             return (
                 f"task {event.task_id} tests {event.status}: {event.passed} passed, {event.failed} failed, "

@@ -12,8 +12,8 @@ from codeframe_tui.domain import AgentType
 from codeframe_tui.engine.events import Event, TaskStatusChanged
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.store.repos import NewTask
 
 PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
@@ -71,8 +71,9 @@ def task_key_of(request) -> str:
     return request.first_user_text().split(":", 1)[0].removeprefix("Task ").strip()
 
 
+@change_set_agent
 def passing_responder(request):
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+    return module_answer(task_key_of(request))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.store import Store
 
-DEFAULT_LATENCY = 1.2
+DEFAULT_LATENCY = 0.4  # seconds per answer: a tool loop makes six or so calls per task
 MARKER = "demo"  # .codeframe/demo: "setting up" while the folder is being made, then "ready"
 
 

@@ -163,6 +163,20 @@ class ChangesRejected(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ToolUsed(Event):
+    """A worker's tool call, executed: `label` is what it did in a few words (`view more.py:120-180`,
+    `search "def chunked"`, `edit more.py:151`), `ok` false when the call was refused or failed."""
+
+    type: ClassVar[str] = "tool_used"
+    task_id: str
+    agent_id: str
+    tool: str
+    label: str
+    ok: bool = True
+    note: str = ""  # for a refused call: why, in the words the model was told
+
+
+@dataclass(frozen=True, kw_only=True)
 class TestStarted(Event):
     __test__ = False
     type: ClassVar[str] = "test_started"
@@ -345,6 +359,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ModelTextStreamed,
     ChangesApplied,
     ChangesRejected,
+    ToolUsed,
     TestStarted,
     TestOutput,
     TestResult,

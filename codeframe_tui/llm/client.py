@@ -5,23 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
-from codeframe_tui.engine.changes import ChangeError, ChangeSet
-from codeframe_tui.llm.models import refuses_forced_tool_choice
+from codeframe_tui.llm.models import output_tokens, refuses_forced_tool_choice
 from codeframe_tui.llm.retries import (
     OnRetry,
     api_error_type,
     api_message,
     retry_after,
+    should_retry_header,
     status_retryable,
     with_retries,
 )
 from codeframe_tui.llm.streaming import MessageAccumulator, StreamedMessage, StreamProblem, answer_cap
-from codeframe_tui.llm.tools import ASK_HUMAN, ASK_HUMAN_TOOL, SUBMIT_CHANGES_TOOL
 from codeframe_tui.safe_text import redact
 
 if TYPE_CHECKING:  # the SDK and its HTTP client take 1.5-2 s to import: only when a call is made
@@ -60,21 +59,24 @@ class ToolCall:
     name: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class ModelReply(ToolCall):
-    """A `submit_changes` call whose input has been checked and turned into a change set."""
+@dataclass(frozen=True)
+class Turn:
+    """One answer in a worker's conversation: the assistant turn exactly as received, to be sent
+    back unchanged (thinking blocks and their signatures included), and how it ended."""
 
-    change_set: ChangeSet
+    content: list[dict]
+    stop_reason: str
+    usage: Usage
+    latency: float
+    model: str
 
+    @property
+    def tool_uses(self) -> list[dict]:
+        return [b for b in self.content if b.get("type") == "tool_use"]
 
-@dataclass(frozen=True, kw_only=True)
-class HumanQuestion(ToolCall):
-    """An `ask_human` call: a question for the person, checked and bounded."""
-
-    question: str
-    blocking: bool
-    yes_no: bool
-    assumption: str
+    @property
+    def text(self) -> str:
+        return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
 
 
 def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.AsyncAnthropic:
@@ -120,40 +122,29 @@ class ModelClient:
     async def close(self) -> None:
         await self._client.close()
 
-    async def submit_changes(
+    async def turn(
         self,
         *,
         system: str,
         messages: list[dict],
+        tools: list[dict],
+        model: str,
         on_text: Callable[[str], None] | None = None,
-    ) -> ModelReply:
-        """One streamed call that must end in a valid `submit_changes` tool call."""
-        step = await self.work_step(system=system, messages=messages, on_text=on_text, may_ask=False)
-        assert isinstance(step, ModelReply)  # only submit_changes was offered
-        return step
-
-    async def work_step(
-        self,
-        *,
-        system: str,
-        messages: list[dict],
-        on_text: Callable[[str], None] | None = None,
-        may_ask: bool = True,
-        model: str | None = None,
         on_retry: OnRetry | None = None,
-    ) -> ModelReply | HumanQuestion:
-        """A worker's next step: a change set, or (when `may_ask`) a question for the person."""
-        tools = [SUBMIT_CHANGES_TOOL, ASK_HUMAN_TOOL] if may_ask else [SUBMIT_CHANGES_TOOL]
-        call = await self.call_tool(system=system, messages=messages, tools=tools, on_text=on_text, model=model,
-                                    on_retry=on_retry)
-        base = {f.name: getattr(call, f.name) for f in fields(call)}
-        if call.name == ASK_HUMAN:
-            return HumanQuestion(**base, **_question_fields(call))
-        try:
-            change_set = ChangeSet.from_tool_input(call.input)
-        except ChangeError as exc:
-            raise ModelReplyError("schema", f"model's change set is invalid: {exc}", call.usage) from exc
-        return ModelReply(change_set=change_set, **base)
+    ) -> Turn:
+        """One streamed request of a worker's tool loop. The tools and the system prompt must be the
+        same for the whole conversation, and `messages` only ever grows: the API checks that every
+        thinking block's prefix (system, tools, earlier turns) is unchanged. Tool choice is `auto`
+        (the current models refuse forcing); the loop decides what each stop reason means."""
+        started = time.monotonic()
+        params = dict(model=model, max_tokens=output_tokens(model, self.settings.max_tokens), tools=tools,
+                      tool_choice={"type": "auto"}, system=[{"type": "text", "text": system, "cache_control": CACHE}],
+                      messages=cached_prefix(messages))
+        message = await with_retries(lambda: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
+                                     base=self.retry_base, on_retry=on_retry)
+        content = [_clean_block(b) for b in message.content if b.get("type") != "text" or b.get("text", "").strip()]
+        return Turn(content=content, stop_reason=message.stop_reason or "", usage=_usage(message.usage),
+                    latency=time.monotonic() - started, model=message.model)
 
     async def call_tool(
         self,
@@ -185,8 +176,9 @@ class ModelClient:
             else {"type": "any", "disable_parallel_tool_use": True}
         )
         conversation, usage = list(messages), Usage()
+        max_tokens = output_tokens(model, self.settings.max_tokens)
         for nudge in range(NUDGES + 1):
-            params = dict(model=model, max_tokens=self.settings.max_tokens, tools=offered, tool_choice=choice,
+            params = dict(model=model, max_tokens=max_tokens, tools=offered, tool_choice=choice,
                           system=[{"type": "text", "text": system, "cache_control": CACHE}],
                           messages=cached_prefix(conversation))
             try:
@@ -197,10 +189,9 @@ class ModelClient:
                 exc.usage = usage + exc.usage  # the earlier turns of this call were paid for too
                 raise
             usage = usage + _usage(message.usage)
-            if message.stop_reason == "max_tokens":
-                raise ModelReplyError(
-                    "truncated", f"model output was cut at max_tokens={self.settings.max_tokens}", usage
-                )
+            if message.stop_reason in STOPS_THAT_END:
+                kind, why = STOPS_THAT_END[message.stop_reason]
+                raise ModelReplyError(kind, why.format(max_tokens=max_tokens), usage)
             block = next((b for b in message.content if b.get("type") == "tool_use" and b.get("name") in names), None)
             if block is not None:
                 break
@@ -257,7 +248,8 @@ class ModelClient:
             kind = f" ({error_type})" if error_type else ""
             raise ModelReplyError(
                 "api", f"model API error {exc.status_code}{kind}: {api_message(exc)}",
-                retryable=status_retryable(exc.status_code, error_type),
+                retryable=status_retryable(exc.status_code, error_type,
+                                           should_retry=should_retry_header(getattr(exc.response, "headers", None))),
                 retry_after=retry_after(getattr(exc.response, "headers", None)),
             ) from exc
         except anthropic.APITimeoutError as exc:
@@ -278,6 +270,12 @@ class ModelClient:
             raise ModelReplyError("malformed", f"model stream sent malformed data: {str(exc)[:200]}") from exc
 
 
+# A planning answer that ends so is unusable; the words say why (a worker's loop handles them itself).
+STOPS_THAT_END = {
+    "max_tokens": ("truncated", "model output was cut at max_tokens={max_tokens}"),
+    "refusal": ("refusal", "the model declined to answer (stop_reason refusal)"),
+    "model_context_window_exceeded": ("context", "the conversation filled the model's context window"),
+}
 NUDGES = 2  # times a model asked without forcing is told again to answer through the tool
 CACHE = {"type": "ephemeral"}
 
@@ -296,15 +294,15 @@ def cached_prefix(messages: list[dict]) -> list[dict]:
     return [{**first, "content": blocks}, *messages[1:]]
 
 
-def _question_fields(call: ToolCall) -> dict:
-    """Check an ask_human input; an over-long question is cut, not refused (the person can still read it)."""
-    data = call.input
+def question_fields(data: dict) -> dict:
+    """Check an ask_human input (ValueError says what is wrong); an over-long question is cut, not
+    refused (the person can still read it)."""
     question = data.get("question")
     if not isinstance(question, str) or not question.strip():
-        raise ModelReplyError("schema", "model's ask_human has no question", call.usage)
+        raise ValueError("ask_human needs a question")
     blocking = data.get("blocking", True)
     if not isinstance(blocking, bool):
-        raise ModelReplyError("schema", "model's ask_human 'blocking' must be true or false", call.usage)
+        raise ValueError("ask_human 'blocking' must be true or false")
     assumption = data.get("assumption", "")
     question = question.strip()
     if len(question) > MAX_QUESTION_CHARS:
@@ -319,11 +317,15 @@ def _question_fields(call: ToolCall) -> dict:
 
 
 def _clean_block(block: dict) -> dict:
-    """Keep only the fields the API accepts back in a request."""
+    """Keep only the fields the API accepts back in a request; thinking blocks exactly as received."""
     if block.get("type") == "text":
         return {"type": "text", "text": block["text"]}
     if block.get("type") == "tool_use":
         return {"type": "tool_use", "id": block["id"], "name": block["name"], "input": block["input"]}
+    if block.get("type") == "thinking":
+        return {"type": "thinking", "thinking": block.get("thinking", ""), "signature": block.get("signature", "")}
+    if block.get("type") == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": block.get("data", "")}
     return block
 
 

@@ -1,4 +1,5 @@
-"""Prompts: the worker's system prompt, the task prompt with project context, and correction turns."""
+"""Prompts: the worker's system prompt, the task prompt with the repository map, and the texts its tool
+loop sends back (test reports, corrections, nudges)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeframe_tui.domain import AgentType, Task, TestRun
+from codeframe_tui.domain import AgentType, Task, TestRun, TestStatus
+from codeframe_tui.llm.tools import EDITOR as EDITOR_NAME
+from codeframe_tui.llm.tools import MAX_VIEW_CHARACTERS
 
 SKIP_DIRS = {".git", ".codeframe", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", "dist", "build"}
 # Never sent to the model. Dotfiles (.env, .npmrc, .pypirc, .netrc...) are skipped as a whole.
 SECRET_PATTERNS = ("*.pem", "*.key", "id_*", "*.p12", "*.pfx", "*secret*", "*credential*", "*.tfstate*",
                    "*token*", "*password*")
 MAX_LISTED_FILES = 400
-MAX_CONTEXT_FILES = 60
-MAX_FILE_CHARS = 12_000
-MAX_CONTEXT_CHARS = 120_000
 MAX_FAILURE_CHARS = 8_000
 
 ROLE_TEXT = {
@@ -36,15 +36,48 @@ ROLE_TEXT = {
 }
 
 
-def system_prompt(agent_type: AgentType, test_command: str) -> str:
+def system_prompt(agent_type: AgentType, test_command: str, max_tool_calls: int) -> str:
+    """The same for the whole conversation (the API binds thinking blocks to it): limits that change
+    are said in tool results, never here."""
     return (
         f"{ROLE_TEXT[agent_type]}\n\n"
-        "You work on one task at a time in an existing project. Answer ONLY by calling the "
-        "submit_changes tool with complete file contents. Paths are relative to the project root; "
-        "never write inside .git/ or .codeframe/. Keep changes focused on the task.\n"
-        f"After your changes are applied the project's tests run with: {test_command}\n"
-        "If they fail you will get the failing output and should send a corrected change set."
+        "You work on one task in an existing project, in its own copy of the repository, as an engineer "
+        "does: find the code that matters, read it, change it in small exact edits, run the tests, finish. "
+        "Always act through a tool call. The first message holds the task and a map of the repository; "
+        "look at anything else you need.\n"
+        f"- search and list_files find code and files; {EDITOR_NAME} views (use view_range on large files; "
+        f"views stop at {MAX_VIEW_CHARACTERS} characters) and edits: str_replace matches exactly once, "
+        "create makes a new file (an existing one only once viewed). Paths are relative to the project "
+        "root; .git/ and .codeframe/ are off limits.\n"
+        f"- run_tests runs {test_command}, narrowed by args to a file or a test.\n"
+        "- ask_human only when the task is unclear or the decision is the person's.\n"
+        "- finish when done: the tool runs the task's tests and the full suite, and sends failures back.\n"
+        f"You have {max_tool_calls} tool calls per attempt. Change only what the task needs."
     )
+
+
+NUDGE = ("Your answer had no tool call, so nothing happened. Go on with the task by calling a tool; "
+         "when the work is done, call finish.")
+
+
+def cut_off(max_tokens: int, names: Sequence[str]) -> str:
+    what = f" while writing a call to {', '.join(names)}" if names else ""
+    return (
+        f"Your answer was cut off at the output limit ({max_tokens} tokens){what}, so nothing was run. "
+        "Go on in smaller steps: edit with str_replace in parts, or create a file small and add to it "
+        "with insert."
+    )
+
+
+def test_report(run: TestRun) -> str:
+    """run_tests' answer: the counts, the failing tests and the tail of the output."""
+    failing = "\n".join(f"- {name}" for name in run.failing_tests[:30])
+    head = (f"Tests {run.status}: {run.passed} passed, {run.failed} failed, {run.errors} errors, "
+            f"{run.skipped} skipped of {run.total} in {run.duration:.1f}s.")
+    if run.status in (TestStatus.PASSED, TestStatus.NO_TESTS) and not run.failing_tests:
+        return head
+    return f"{head}\nFailing tests:\n{failing or '- (names not reported)'}\n\nOutput (last part):\n" \
+           f"{run.output[-MAX_FAILURE_CHARS:]}"
 
 
 @dataclass(frozen=True)
@@ -74,34 +107,6 @@ def project_files(root: Path, secret_patterns: Sequence[str] = ()) -> list[Path]
     return out
 
 
-def project_context(root: Path, first: Sequence[str] = (), secret_patterns: Sequence[str] = ()) -> str:
-    """The file listing and the contents of the files that matter most: `first` (the task's own
-    files), then the rest in order, within a character budget. Sizes are checked before reading."""
-    files = project_files(root, secret_patterns)
-    rel = {p.relative_to(root).as_posix(): p for p in files}
-    ordered = [rel[f] for f in first if f in rel] + [p for p in files if p.relative_to(root).as_posix() not in first]
-    listing = "\n".join(f"- {name}" for name in list(rel)[:MAX_LISTED_FILES])
-    parts = [f"Project files:\n{listing or '(empty project)'}"]
-    budget = MAX_CONTEXT_CHARS
-    shown = 0
-    for path in ordered:
-        if shown >= MAX_CONTEXT_FILES:
-            break
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_CHARS * 4 or size > budget * 4:
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        if len(text) > MAX_FILE_CHARS or len(text) > budget:
-            continue
-        budget -= len(text)
-        shown += 1
-        parts.append(f"--- {path.relative_to(root).as_posix()} ---\n{text}")
-    return "\n\n".join(parts)
-
-
 MAX_SPEC_CHARS = 20_000
 
 
@@ -120,7 +125,7 @@ def spec_context(task: Task) -> str:
     return "\n\n".join(parts)
 
 
-def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: list[tuple[str, str]],
+def task_prompt(task: Task, deps: list[DependencyNote], repo_map: str, answers: list[tuple[str, str]],
                 feedback: Sequence[str] = ()) -> str:
     """The first user turn. It starts with `Task <key>:` so logs and scripts can tell tasks apart."""
     lines = [f"Task {task.key}: {task.title}", ""]
@@ -146,7 +151,7 @@ def task_prompt(task: Task, deps: list[DependencyNote], context: str, answers: l
     spec = spec_context(task)
     if spec:
         lines += [spec, ""]
-    lines += [context]
+    lines += [repo_map]
     return "\n".join(lines)
 
 
@@ -157,23 +162,16 @@ VERIFY_FAILED = (
 
 
 def correction_prompt(run: TestRun, attempt: int, max_attempts: int) -> str:
-    """The tool_result after failing tests: the attempt number and the failure, really sent."""
+    """finish's tool_result after failing tests: the attempt number and the failure, really sent."""
     failing = "\n".join(f"- {name}" for name in run.failing_tests) or "- (names not reported)"
     output = run.output[-MAX_FAILURE_CHARS:]
     return (
-        f"Your changes were applied, but the tests did not pass: status {run.status}, "
+        f"Not finished: the tests did not pass: status {run.status}, "
         f"{run.failed} failed, {run.errors} errors, {run.passed} passed of {run.total}.\n"
         f"Failing tests:\n{failing}\n\n"
         f"Test output (last part):\n{output}\n\n"
-        f"This is correction attempt {attempt} of {max_attempts}. Find the cause and call "
-        "submit_changes again with the corrected files."
-    )
-
-
-def rejected_changes_prompt(reason: str, attempt: int, max_attempts: int) -> str:
-    return (
-        f"Your change set was rejected and nothing was written: {reason}\n"
-        f"This is correction attempt {attempt} of {max_attempts}. Send a valid change set."
+        f"This is correction attempt {attempt} of {max_attempts}, with a fresh allowance of tool calls. "
+        "Find the cause, fix it, run the tests, and call finish again."
     )
 
 
@@ -218,5 +216,5 @@ def conflicts_note(paths: Sequence[str]) -> str:
     return (
         "\n\nThe base branch moved on since your last attempt, and merging it into your branch "
         f"conflicts in: {', '.join(paths)}. Those files hold conflict markers (<<<<<<<, =======, "
-        ">>>>>>>). Resolve them: keep both sides' intent, and submit those files whole."
+        ">>>>>>>). Resolve them first: keep both sides' intent."
     )

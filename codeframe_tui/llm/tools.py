@@ -1,61 +1,112 @@
-"""The tool the model must call to hand back its work, with its JSON Schema."""
+"""The tools a worker works with, and the one the lead plans through: names and JSON Schemas.
+
+A worker's tools are fixed for its whole conversation (the API refuses thinking blocks once the
+tools array changes): limits such as questions or calls left are said in tool_results, never by
+taking a tool away. The text editor is Anthropic's own client tool, which the models are trained
+on; the engine executes every command in the task's worktree. Our own tools are `strict`, with
+`additionalProperties: false`, so their inputs always match the schema.
+"""
 
 from __future__ import annotations
 
-SUBMIT_CHANGES = "submit_changes"
+from codeframe_tui.llm.models import editor_tool_type
 
-SUBMIT_CHANGES_TOOL: dict = {
-    "name": SUBMIT_CHANGES,
-    "description": (
-        "Submit the complete set of file changes for the task. Every written file must carry its "
-        "full new content, not a diff. Paths are relative to the project root, with forward slashes."
-    ),
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "summary": {
-                "type": "string",
-                "description": "One or two sentences on what these changes do and why.",
-            },
-            "files": {
-                "type": "array",
-                "description": "The files to write or delete.",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "path": {"type": "string", "description": "Relative path, e.g. src/app/models.py"},
-                        "action": {"type": "string", "enum": ["write", "delete"]},
-                        "content": {"type": "string", "description": "Full file content for write."},
-                    },
-                    "required": ["path", "action"],
-                },
-            },
-        },
-        "required": ["summary", "files"],
-    },
-}
-
+EDITOR = "str_replace_based_edit_tool"
+SEARCH = "search"
+LIST_FILES = "list_files"
+RUN_TESTS = "run_tests"
 ASK_HUMAN = "ask_human"
+FINISH = "finish"
+MAX_VIEW_CHARACTERS = 20_000  # the editor's `view` answer is cut here, and the model is told so
 
-ASK_HUMAN_TOOL: dict = {
-    "name": ASK_HUMAN,
-    "description": (
-        "Ask the person running this team a question when the task is unclear or a decision is "
-        "theirs to make. Prefer a clear yes/no question. With blocking=true you wait for the answer "
-        "before going on. With blocking=false you go on at once with the assumption you state, and "
-        "the answer reaches you at your next step. Do not ask what the project's files already say."
-    ),
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "question": {"type": "string", "description": "The question, at most 2000 characters."},
-            "blocking": {"type": "boolean", "description": "true: wait for the answer; false: go on."},
-            "yes_no": {"type": "boolean", "description": "true when 'yes' or 'no' fully answers it."},
-            "assumption": {
-                "type": "string",
-                "description": "With blocking=false: what you will assume until the answer comes.",
-            },
-        },
-        "required": ["question", "blocking"],
+
+def _strict(name: str, description: str, properties: dict, required: list[str]) -> dict:
+    return strict_tool({"name": name, "description": description,
+                        "input_schema": {"type": "object", "properties": properties, "required": required}})
+
+
+def strict_tool(tool: dict) -> dict:
+    """The tool with `strict: true` and `additionalProperties: false` on every object of its schema,
+    as strict tool use requires: the model's input then always matches the schema."""
+    def close(schema: object) -> object:
+        if isinstance(schema, dict):
+            out = {k: close(v) if k in ("items", "anyOf", "allOf") else v for k, v in schema.items()}
+            if "properties" in out:
+                out["properties"] = {k: close(v) for k, v in out["properties"].items()}
+            if out.get("type") == "object":
+                out["additionalProperties"] = False
+            return out
+        if isinstance(schema, list):
+            return [close(s) for s in schema]
+        return schema
+
+    return {**tool, "strict": True, "input_schema": close(tool["input_schema"])}
+
+
+def editor_tool(model: str) -> dict:
+    """Anthropic's text editor tool, in the version `model` is trained on."""
+    return {"type": editor_tool_type(model), "name": EDITOR, "max_characters": MAX_VIEW_CHARACTERS}
+
+
+SEARCH_TOOL = _strict(
+    SEARCH,
+    "Search the project's files (tracked, and new files that are not ignored) for a regular expression, "
+    "like `git grep -E`. Answers `path:line: text` lines, at most max_results of them. Use it to find "
+    "where something is defined or used before you view or edit a file.",
+    {
+        "pattern": {"type": "string", "description": "An extended regular expression, e.g. 'def chunked\\('."},
+        "path": {"type": "string", "description": "Only search under this folder or file (relative)."},
+        "max_results": {"type": "integer", "description": "At most this many lines (default 50, at most 200)."},
     },
-}
+    ["pattern"],
+)
+
+LIST_FILES_TOOL = _strict(
+    LIST_FILES,
+    "List the project's files (tracked, and new files that are not ignored), optionally only those "
+    "matching a glob such as 'src/**/*.py'. The repository map in your first message already shows the "
+    "tree; use this for a folder it collapsed.",
+    {"glob": {"type": "string", "description": "A glob relative to the project root, e.g. 'tests/*.py'."}},
+    [],
+)
+
+RUN_TESTS_TOOL = _strict(
+    RUN_TESTS,
+    "Run the project's tests now and get the counts and the failures. With no args it runs the task's "
+    "test command; args narrow it, e.g. ['tests/test_more.py'] or ['tests/test_more.py::test_chunked']. "
+    "Run them after your edits and before you finish.",
+    {"args": {"type": "array", "items": {"type": "string"},
+              "description": "Extra arguments for the test command: test files or test ids."}},
+    [],
+)
+
+ASK_HUMAN_TOOL = _strict(
+    ASK_HUMAN,
+    "Ask the person running this team a question when the task is unclear or a decision is "
+    "theirs to make. Prefer a clear yes/no question. With blocking=true you wait for the answer "
+    "before going on. With blocking=false you go on at once with the assumption you state, and "
+    "the answer reaches you at your next step. Do not ask what the project's files already say.",
+    {
+        "question": {"type": "string", "description": "The question, at most 2000 characters."},
+        "blocking": {"type": "boolean", "description": "true: wait for the answer; false: go on."},
+        "yes_no": {"type": "boolean", "description": "true when 'yes' or 'no' fully answers it."},
+        "assumption": {
+            "type": "string",
+            "description": "With blocking=false: what you will assume until the answer comes.",
+        },
+    },
+    ["question", "blocking"],
+)
+
+FINISH_TOOL = _strict(
+    FINISH,
+    "Say that the task is done. The tool then runs the task's tests and the project's full suite "
+    "itself; if they fail you get the failures back here and go on working.",
+    {"summary": {"type": "string", "description": "One or two sentences: what you changed and why."}},
+    ["summary"],
+)
+
+
+def worker_tools(model: str) -> list[dict]:
+    """The worker's tools, in a fixed order: the same list for every turn of a conversation."""
+    return [editor_tool(model), SEARCH_TOOL, LIST_FILES_TOOL, RUN_TESTS_TOOL, ASK_HUMAN_TOOL, FINISH_TOOL]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from codeframe_tui.llm.tools import strict_tool
+
 TOPICS = ["problem", "users", "features", "constraints", "stack", "other"]
 
-ASK_QUESTION_TOOL: dict = {
+ASK_QUESTION_TOOL: dict = strict_tool({
     "name": "ask_question",
     "description": "Ask the person the single most useful next question about what to build, or say "
                    "that the answers so far are enough to write the PRD.",
@@ -17,9 +19,9 @@ ASK_QUESTION_TOOL: dict = {
         },
         "required": ["question", "topic", "enough"],
     },
-}
+})
 
-WRITE_PRD_TOOL: dict = {
+WRITE_PRD_TOOL: dict = strict_tool({
     "name": "write_prd",
     "description": "Write the product requirements document, in markdown.",
     "input_schema": {
@@ -27,9 +29,9 @@ WRITE_PRD_TOOL: dict = {
         "properties": {"markdown": {"type": "string"}},
         "required": ["markdown"],
     },
-}
+})
 
-SUBMIT_PLAN_TOOL: dict = {
+SUBMIT_PLAN_TOOL: dict = strict_tool({
     "name": "submit_plan",
     "description": "Decompose the PRD into issues and small tasks that agents can implement and test.",
     "input_schema": {
@@ -64,4 +66,4 @@ SUBMIT_PLAN_TOOL: dict = {
         },
         "required": ["issues", "tasks"],
     },
-}
+})

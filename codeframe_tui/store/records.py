@@ -177,6 +177,14 @@ class RecordsMixin:
         )
         return [json.loads(r[0]) for r in reversed(rows)]
 
+    async def events_of(self, key: str, event_type: str, limit: int = 500) -> list[dict]:
+        """One task's logged events of one type, oldest first (the detail's tool calls)."""
+        rows = await self.db.fetchall(
+            "SELECT payload FROM events WHERE task_key = ? AND type = ? ORDER BY id DESC LIMIT ?",
+            (key, event_type, limit),
+        )
+        return [json.loads(r[0]) for r in reversed(rows)]
+
     async def events_after(self, after_id: int, limit: int = 500) -> list[tuple[int, dict]]:
         """The event log from `after_id` on, oldest first: what a read-only follower has not seen."""
         rows = await self.db.fetchall(

@@ -19,23 +19,29 @@ from codeframe_tui.engine.events import (
     TestResult,
 )
 from codeframe_tui.engine.session import CommandRefused
-from codeframe_tui.llm.scripted import TextReply, ToolUseReply
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted import RefusalReply
+from codeframe_tui.llm.scripted.agent import ask, change_set_agent, place
 
 QUESTION = "Should the id column be a UUID?"
 
 
 def asking(key: str, *, blocking: bool = True, assumption: str = "", question: str = QUESTION):
-    """A responder: task `key` asks first, then submits; every other task just submits."""
+    """A responder: task `key` asks first, then writes its change set; every other task just writes."""
 
+    @change_set_agent
     def responder(request):
-        asked = any(m["role"] == "assistant" for m in request.messages) or "A: " in request.first_user_text()
+        # Asked already: in this conversation (an answered ask_human opens round 1), or before a restart.
+        asked = place(request).round > 0 or "A: " in request.first_user_text()
         if task_key_of(request) == key and not asked:
-            return ToolUseReply(ASK_HUMAN, {"question": question, "blocking": blocking, "yes_no": True,
-                                            "assumption": assumption})
-        return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+            return ask(question, blocking=blocking, yes_no=True, assumption=assumption)
+        return module_answer(task_key_of(request))
 
     return responder
+
+
+def round_starts(requests):
+    """The first request of each round: the first try, then one after each answered finish or ask."""
+    return [r for r in requests if place(r).step == 0]
 
 
 async def stop(run: asyncio.Task) -> None:
@@ -80,7 +86,8 @@ async def test_sync_blocker_holds_its_task_and_dependents_while_independent_task
     after = [r for r in model.requests if task_key_of(r) == "1"][1]
     sent = after.last_user_text()
     assert QUESTION in sent and "No, an integer; keep it simple." in sent
-    assert after.tool_results()[0]["tool_use_id"] == after.messages[-2]["content"][0]["id"]
+    [asked] = [b for b in after.messages[-2]["content"] if b["type"] == "tool_use"]
+    assert asked["name"] == "ask_human" and after.tool_results()[0]["tool_use_id"] == asked["id"]
 
 
 async def test_async_question_goes_on_with_its_assumption(tmp_path):
@@ -215,7 +222,7 @@ async def test_failed_dependency_asks_the_person_and_the_answer_retries_it(tmp_p
         if task_key_of(request) == "1":
             attempts["n"] += 1
             if "A: try a smaller change" not in request.first_user_text():
-                return TextReply("I would rather not.")  # no tool call: the task fails
+                return RefusalReply("I would rather not.")  # the model declines: the task fails
         return passing_responder(request)
 
     engine, model, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "test", ("1",))),
@@ -233,13 +240,16 @@ async def test_failed_dependency_asks_the_person_and_the_answer_retries_it(tmp_p
 
 
 async def test_a_question_limit_per_attempt(tmp_path):
-    """A model that only asks is cut off after max_questions: its next call may only submit."""
+    """A model that only asks is cut off after max_questions: a further question is refused (the
+    tools stay the same for the whole conversation, so the refusal is told), and it must go on."""
     project = make_project(tmp_path / "p")
+    refused = "you have asked the 2 questions this attempt allows"
 
+    @change_set_agent
     def responder(request):
-        if len(request.tools) > 1:
-            return ToolUseReply(ASK_HUMAN, {"question": "again?", "blocking": False, "assumption": "yes"})
-        return ToolUseReply(SUBMIT_CHANGES, module_answer("1"))
+        if refused not in request.last_user_text():
+            return ask("again?", blocking=False, assumption="yes")
+        return module_answer("1")
 
     engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")), max_questions=2)
     try:
@@ -247,7 +257,13 @@ async def test_a_question_limit_per_attempt(tmp_path):
     finally:
         await engine.close()
     assert summary.all_done and len(rec.of(BlockerCreated)) == 2
-    assert [len(r.tools) for r in model.requests] == [2, 2, 1]
+    # Three asks: two go to the person, the third is refused; then the change set is written.
+    answered = [r.tool_results()[0] for r in model.requests[1:4]]
+    assert [r.get("is_error") for r in answered] == [None, None, True]
+    assert "1 more question" in answered[0]["content"] and "may not ask more" in answered[1]["content"]
+    assert refused in answered[2]["content"]
+    assert all(r.tools == model.requests[0].tools for r in model.requests)
+    assert len(model.requests) == 3 + 5  # the asks, then view, create, view, create, finish
 
 
 async def test_events_are_in_order_and_statuses_are_stored(tmp_path):
@@ -271,8 +287,9 @@ async def test_events_are_in_order_and_statuses_are_stored(tmp_path):
 async def test_an_answers_file_cannot_loop_a_stuck_task_forever(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def failing(request):
-        return ToolUseReply(SUBMIT_CHANGES, module_answer("1", test="def test_x():\n    assert False\n"))
+        return module_answer("1", test="def test_x():\n    assert False\n")
 
     engine, model, rec = await open_engine(project, failing, tasks(("1", "backend"), ("2", "test", ("1",))),
                                            max_corrections=1, max_retries=0, answerer=lambda b: "try harder")
@@ -284,7 +301,7 @@ async def test_an_answers_file_cannot_loop_a_stuck_task_forever(tmp_path):
     assert summary.failed == 1 and task.status == "failed"
     asked = [e for e in rec.of(BlockerCreated) if e.source == "engine"]
     assert len(asked) == 3  # then the engine stops asking
-    assert len(model.requests) <= 12
+    assert len(round_starts(model.requests)) <= 12
 
 
 async def test_an_answers_file_answers_questions_left_by_an_earlier_run(tmp_path):
@@ -328,14 +345,14 @@ async def test_a_question_answered_while_no_engine_ran_is_picked_up_at_the_next_
 
 async def test_a_late_async_answer_joins_the_next_request(tmp_path):
     project = make_project(tmp_path / "p")
-    calls = {"n": 0}
 
+    @change_set_agent
     def responder(request):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            return ToolUseReply(ASK_HUMAN, {"question": QUESTION, "blocking": False, "assumption": "integers"})
-        test = "def test_x():\n    assert False\n" if calls["n"] == 2 else None
-        return ToolUseReply(SUBMIT_CHANGES, module_answer("1", test=test))
+        round_ = place(request).round
+        if round_ == 0:
+            return ask(QUESTION, blocking=False, assumption="integers")
+        test = "def test_x():\n    assert False\n" if round_ == 1 else None
+        return module_answer("1", test=test)
 
     engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")), latency=0.3)
     try:
@@ -347,8 +364,10 @@ async def test_a_late_async_answer_joins_the_next_request(tmp_path):
         await stop(run)
         await engine.close()
     assert summary.all_done
+    # The answer came while the step after the question was with the model: the next step carries it.
     assert "UUIDs, please." not in model.requests[1].last_user_text()
-    assert "UUIDs, please." in model.requests[2].last_user_text()  # the correction turn carries it
+    assert "UUIDs, please." in model.requests[2].last_user_text()
+    assert sum("UUIDs, please." in r.last_user_text() for r in model.requests) == 1
 
 
 async def test_a_resumed_agent_waits_for_a_free_slot(tmp_path):
@@ -371,9 +390,10 @@ async def test_a_test_command_added_while_the_agent_waits_is_used(tmp_path):
     (project / ".codeframe").mkdir(parents=True)
     (project / ".codeframe" / "config.toml").write_text('review = "auto"\n')
     git_init(project)
-    notes = ToolUseReply(SUBMIT_CHANGES, {"summary": "notes", "files": [
-        {"path": "NOTES.txt", "action": "write", "content": "nothing to detect here\n"}]})
-    engine, _, rec = await open_engine(project, lambda r: notes, tasks(("1", "backend")), people_present=True)
+    notes = {"summary": "notes", "files": [
+        {"path": "NOTES.txt", "action": "write", "content": "nothing to detect here\n"}]}
+    engine, _, rec = await open_engine(project, change_set_agent(lambda r: notes), tasks(("1", "backend")),
+                                       people_present=True)
     try:
         run = asyncio.create_task(engine.run())
         await until(lambda: rec.of(BlockerCreated))

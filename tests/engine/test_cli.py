@@ -142,7 +142,10 @@ def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp
     data = json.loads(state.stdout)
     assert data["counts"] == {"done": 7, "blocked": 1}
     assert [(w["kind"], w["task_id"]) for w in data["waiting"]] == [("blocker", "1.3")]
-    assert data["usage"]["calls"] == 9  # one per task, and 1.3's question
+    # One per tool call of each agent's loop (demo/script.py): 6 for a task that explores, writes a
+    # module and its test, runs it and finishes; 4 for 2.2 (no test of its own), 5 for 3.1 (a test
+    # only), 4 + 4 for 3.2 (its wrong first try, then view, fix, run, finish), and 1.3's question.
+    assert data["usage"]["calls"] == 6 * 4 + 4 + 5 + 8 + 1
     text = cli("status", str(tmp_path / "d"), env_home=tmp_path).stdout
     assert "8 tasks: 1 blocked, 7 done" in text and "question 1 on task 1.3" in text
     assert cli("status", str(tmp_path), env_home=tmp_path).returncode == 2  # no plan there

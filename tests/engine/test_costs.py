@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks
@@ -13,12 +14,14 @@ from codeframe_tui.engine.events import BlockerCreated, ModelCalled
 from codeframe_tui.engine.usage import totals, totals_by
 from codeframe_tui.llm.pricing import Price, PriceTable
 from codeframe_tui.llm.scripted import ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import change_set_agent, finish, place, play, writes
+
+STEPS = 5  # a two-file change set in the loop: view, create, view, create, finish
 
 
 def fixed_usage(request):
     """Every call reports the same, known usage: the numbers the store must hold."""
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)), usage_in=1200, usage_out=345)
+    return replace(passing_responder(request), usage_in=1200, usage_out=345)
 
 
 async def _answer_each(engine, recorder, answer: str, *, until) -> list[BlockerCreated]:
@@ -41,16 +44,18 @@ async def test_usage_rows_hold_what_the_transport_reported_and_cost_comes_from_t
     try:
         await engine.run()
         rows = await engine.store.usage_rows(by="task")
-        assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("1", 1, 1200, 345), ("2", 1, 1200, 345)]
+        assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("1", STEPS, STEPS * 1200, STEPS * 345),
+                                                             ("2", STEPS, STEPS * 1200, STEPS * 345)]
         model = rows[0][1]
         assert model == engine.settings.model  # the model the response named, priced by the table
         price = PriceTable().price(model)
         expected = (1200 * price.input + 345 * price.output) / 1_000_000
         used = await totals(engine.store, engine.ctx.prices)
-        assert used.calls == 2 and used.cost == pytest.approx(2 * expected) and used.cost_known
-        assert [e.cost_usd for e in recorder.of(ModelCalled)] == [pytest.approx(expected)] * 2
+        calls = 2 * STEPS  # every call of both tool loops
+        assert used.calls == calls and used.cost == pytest.approx(calls * expected) and used.cost_known
+        assert [e.cost_usd for e in recorder.of(ModelCalled)] == [pytest.approx(expected)] * calls
         by_run = await totals(engine.store, engine.ctx.prices, run_id=engine.ctx.run_id)
-        assert by_run.calls == 2
+        assert by_run.calls == calls
         assert set(await totals_by(engine.store, engine.ctx.prices, "agent")) == {"backend-1", "test-1"}
     finally:
         await engine.close()
@@ -100,28 +105,39 @@ async def test_each_role_calls_its_own_model_and_the_shared_prefix_is_marked_for
 
 # ---- caps ---------------------------------------------------------------------------------------
 
-def two_calls(request):
-    """Task 1 needs two calls: its first answer fails its tests, the correction passes."""
+@change_set_agent
+def _two_rounds(request):
     key = task_key_of(request)
-    if len(request.messages) == 1:
-        return ToolUseReply(SUBMIT_CHANGES, module_answer(key, test="def test_it():\n    assert False\n"),
-                            usage_in=1200, usage_out=345)
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(key), usage_in=1200, usage_out=345)
+    if place(request).round == 0:
+        return module_answer(key, test="def test_it():\n    assert False\n")
+    return module_answer(key)
+
+
+def two_calls(request):
+    """Task 1 needs two rounds of STEPS calls each: its first change set fails its tests, the
+    correction passes. Every call reports 1,200 + 345 tokens."""
+    return replace(_two_rounds(request), usage_in=1200, usage_out=345)
+
+
+ROUND_TOKENS = STEPS * (1200 + 345)  # 7,725: what the first round uses
 
 
 async def test_a_task_cap_asks_and_raising_it_resumes_with_nothing_lost(tmp_path):
     project = make_project(tmp_path / "p")
+    # The cap is passed by the first round's last call: the question comes before the correction.
     engine, model, recorder = await open_engine(project, two_calls, tasks(("1", "backend")), people_present=True,
-                                                budget_task_tokens=1000)
+                                                budget_task_tokens=7000)
     try:
         run = asyncio.ensure_future(engine.run())
         [asked] = await _answer_each(engine, recorder, "yes", until=run.done)
         summary = await run
-        assert summary.all_done and len(model.requests) == 2
-        assert asked.question.startswith("Task 1 'Task 1' reached its token cap of 1,000 (1,545 used). "
-                                         "Raise it to 3,090?")  # twice what is used: one yes is enough
+        assert summary.all_done and len(model.requests) == 2 * STEPS
+        assert asked.question.startswith(f"Task 1 'Task 1' reached its token cap of 7,000 ({ROUND_TOKENS:,} used). "
+                                         f"Raise it to {2 * ROUND_TOKENS:,}?")  # twice what is used: one yes is enough
         assert asked.source.startswith("budget:tokens:") and asked.yes_no
-        assert (await engine.store.get_task("1")).extra["budget"] == {"tokens": 3090.0}
+        assert (await engine.store.get_task("1")).extra["budget"] == {"tokens": float(2 * ROUND_TOKENS)}
+        # Nothing lost: the correction round went on in the same conversation, after the red finish.
+        assert [place(r).round for r in model.requests] == [0] * STEPS + [1] * STEPS
         # The cap's question is the person's and the engine's business, not the model's.
         assert "token cap" not in model.requests[-1].all_text()
     finally:
@@ -179,13 +195,18 @@ async def test_the_run_cap_stops_every_agent_until_it_is_raised(tmp_path):
         assert "Every agent has stopped calling the model" in asked.question
         await engine.answer_blocker(asked.blocker_id, "10")
         summary = await run
-        assert summary.all_done and len(model.requests) == 4 and engine.ctx.run_usd_cap == 10.0
+        assert summary.all_done and len(model.requests) == 4 * STEPS and engine.ctx.run_usd_cap == 10.0
     finally:
         await engine.close()
 
 
 def same_wrong_answer(request):
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request), test="def test_it():\n    assert False\n"))
+    """Writes a failing change set, then answers every red finish with the same finish again."""
+    answer = module_answer(task_key_of(request), test="def test_it():\n    assert False\n")
+    where = place(request)
+    if where.round == 0:
+        return play(writes({f["path"]: f["content"] for f in answer["files"]}, answer["summary"]), where.step)
+    return finish(answer["summary"])
 
 
 async def test_the_same_request_three_times_in_a_row_is_a_loop_and_asks(tmp_path):
@@ -198,8 +219,10 @@ async def test_the_same_request_three_times_in_a_row_is_a_loop_and_asks(tmp_path
         await run
         loops = [b for b in asked if b.source.startswith("budget:loop")]
         assert len(loops) == 1 and "same answer 3 times in a row" in loops[0].question
-        # First try, then corrections: the loop is seen on the fourth request, before it is sent.
-        assert len(model.requests) == 3
+        # The first round, then the same finish twice more with the same red result: the loop is seen
+        # on the request after the third, before it is sent.
+        assert len(model.requests) == STEPS + 2
+        assert [place(r).round for r in model.requests] == [0] * STEPS + [1, 2]
         assert (await engine.store.get_task("1")).status == TaskStatus.FAILED
     finally:
         await engine.close()
@@ -246,7 +269,7 @@ async def test_raising_the_run_cap_while_another_task_waits_for_a_slot_does_not_
         run = asyncio.ensure_future(engine.run())
         asked = await asyncio.wait_for(_answer_each(engine, recorder, "100", until=run.done), timeout=30)
         summary = await run
-        assert summary.all_done and len(asked) == 1 and len(model.requests) == 2
+        assert summary.all_done and len(asked) == 1 and len(model.requests) == 2 * STEPS
     finally:
         await engine.close()
 
@@ -300,12 +323,19 @@ async def test_the_time_cap_asks_too(tmp_path):
 
 
 async def test_a_model_that_refuses_forced_tools_is_asked_with_auto_and_told_again_once(tmp_path):
+    """The worker's loop never forces a tool (tool_choice auto, for every model): an answer without a
+    tool call is told once to call one, in the same conversation, and every call is counted."""
+    from codeframe_tui.llm.prompts import NUDGE
     from codeframe_tui.llm.scripted import TextReply
 
+    answer = module_answer("1")
+    steps = writes({f["path"]: f["content"] for f in answer["files"]}, answer["summary"])
+
     def chatty_first(request):
-        if not any("a reply without that tool call cannot be used" in t for t in [request.last_user_text()]):
+        step = place(request).step
+        if step == 0:
             return TextReply("Let me think about the models first.")
-        return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)), usage_in=50, usage_out=5)
+        return replace(play(steps, step - 1), usage_in=50, usage_out=5)
 
     project = make_project(tmp_path / "p")
     engine, model, recorder = await open_engine(project, chatty_first, tasks(("1", "backend")),
@@ -314,10 +344,13 @@ async def test_a_model_that_refuses_forced_tools_is_asked_with_auto_and_told_aga
         summary = await engine.run()
     finally:
         await engine.close()
-    assert summary.all_done and len(model.requests) == 2
+    assert summary.all_done and len(model.requests) == 1 + STEPS
     assert all(r.body["tool_choice"]["type"] == "auto" for r in model.requests)
-    [called] = recorder.of(ModelCalled)  # one model call for the worker: both requests' usage in it
-    assert called.output_tokens > 5
+    assert model.requests[1].last_user_text() == NUDGE  # told once, then it used its tools
+    assert all(NUDGE not in r.last_user_text() for r in model.requests[2:])
+    called = recorder.of(ModelCalled)  # one call per request: the chatty answer's tokens counted too
+    assert [c.stop_reason for c in called] == ["end_turn"] + ["tool_use"] * STEPS
+    assert [c.output_tokens for c in called][1:] == [5] * STEPS and called[0].output_tokens > 0
 
 
 async def test_forcing_a_tool_on_a_model_that_refuses_it_is_a_400_in_the_scripted_model_too(tmp_path):
@@ -326,7 +359,8 @@ async def test_forcing_a_tool_on_a_model_that_refuses_it_is_a_400_in_the_scripte
     project = make_project(tmp_path / "p")
     engine, model, _ = await open_engine(project, passing_responder, [], models={"backend": "claude-sonnet-5-5"})
     try:
-        with pytest.raises(ModelReplyError, match="400.*forcing tool use is not supported"):
+        refused = '400.*tool_choice: type "tool" and "any" are not supported for this model'
+        with pytest.raises(ModelReplyError, match=refused):
             await engine.model._stream(None, model="claude-sonnet-5-5", max_tokens=10, messages=[
                 {"role": "user", "content": "hi"}], tools=[{"name": "t", "input_schema": {"type": "object"}}],
                 tool_choice={"type": "any"})

@@ -9,10 +9,11 @@ from support import make_project, open_engine, passing_responder, task_key_of, t
 
 from codeframe_tui.domain import TaskStatus, WorkerOutcome, WorkerResult
 from codeframe_tui.engine import lead as lead_module
-from codeframe_tui.engine.events import RunFinished, RunStarted, TaskHeld, TaskStatusChanged
+from codeframe_tui.engine.events import RunFinished, RunStarted, TaskHeld, TaskStatusChanged, ToolUsed
 from codeframe_tui.engine.workers import BackendWorker
-from codeframe_tui.llm.scripted import TextReply, ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.engine.workers.attempt import MAX_NUDGES
+from codeframe_tui.llm.scripted import TextReply
+from codeframe_tui.llm.scripted.agent import create, finish, place, play
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ async def test_failed_dependency_stops_its_dependents(project):
         await engine.close()
     assert by_key["1"].status == TaskStatus.FAILED
     assert by_key["1"].retries == 1  # counted in the store: one retry, then failed
-    assert "without calling submit_changes" in by_key["1"].reason
+    assert "without calling a tool" in by_key["1"].reason
     assert by_key["2"].status == by_key["3"].status == TaskStatus.APPROVED
     assert "running" not in rec.statuses("2") + rec.statuses("3")
     assert by_key["4"].status == TaskStatus.DONE  # the rest of the plan goes on
@@ -87,12 +88,15 @@ async def test_failed_dependency_stops_its_dependents(project):
     assert held["3"].blocked_by == ("1",)
     assert "waits on 1 (failed)" in by_key["3"].reason  # the screen can say why
     assert rec.statuses("1") == ["approved", "running", "approved", "running", "failed"]
-    # Each attempt's first request (the default model is not forced to a tool: it is told again twice).
-    firsts = [r for r in model.requests if r.first_user_text().startswith("Task 1:") and len(r.messages) == 1]
-    assert len(firsts) == 2
+    # Each attempt's first request (the default model is not forced to a tool: it is nudged MAX_NUDGES
+    # times in the same conversation, then the attempt ends).
+    ones = [r for r in model.requests if r.first_user_text().startswith("Task 1:")]
+    firsts = [r for r in ones if len(r.messages) == 1]
+    assert len(firsts) == 2 and len(ones) == 2 * (MAX_NUDGES + 1)
+    assert all("Your answer had no tool call" in r.last_user_text() for r in ones if len(r.messages) > 1)
     retry = firsts[1]
     assert "This is retry 1 of this task" in retry.first_user_text()
-    assert "without calling submit_changes" in retry.first_user_text()
+    assert "without calling a tool" in retry.first_user_text()
     finished = rec.of(RunFinished)[-1]
     assert (finished.done, finished.failed, finished.total) == (1, 1, 4)
     assert not summary.all_done
@@ -149,7 +153,9 @@ async def test_only_approved_tasks_run(project):
         await engine.close()
     assert by_key["1"].status == TaskStatus.PROPOSED
     assert by_key["2"].status == TaskStatus.DONE
-    assert len(model.requests) == 1
+    # One conversation, for task 2 only (a tool loop makes several requests in it).
+    assert {r.first_user_text().split(":", 1)[0] for r in model.requests} == {"Task 2"}
+    assert len([r for r in model.requests if len(r.messages) == 1]) == 1
     assert not summary.all_done
 
 
@@ -165,19 +171,26 @@ async def test_interrupted_running_task_goes_back_to_approved_and_runs(project):
 
 
 async def test_each_worker_writes_only_inside_its_project(project, tmp_path):
-    def responder(request):
-        return ToolUseReply(SUBMIT_CHANGES, {"summary": "escape", "files": [
-            {"path": "../outside.py", "action": "write", "content": "x = 1\n"}]})
+    """A write outside the project is refused as an error tool_result and nothing is written; the
+    conversation goes on (it used to refuse the whole change set and block the task)."""
+    escapes = [create("../outside.py", "x = 1\n"), create(str(tmp_path / "outside_abs.py"), "x = 1\n"),
+               create("pkg/../../outside_dots.py", "x = 1\n")]
 
-    engine, _, rec = await open_engine(project, responder, tasks(("1", "backend")), max_corrections=1)
+    def responder(request):
+        return play([*escapes, finish("tried to write outside")], place(request).step)
+
+    engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")), max_corrections=1)
     try:
         await engine.run()
         task = await engine.store.get_task("1")
     finally:
         await engine.close()
-    assert not (tmp_path / "outside.py").exists()
-    assert task.status == TaskStatus.BLOCKED
-    assert "rejected" in task.reason
+    assert list(tmp_path.glob("outside*")) == []
+    answers = [r for q in model.requests[1:len(escapes) + 1] for r in q.tool_results()]
+    assert [a.get("is_error") for a in answers] == [True] * len(escapes)
+    assert all("Error" in a["content"] for a in answers)
+    assert [e.ok for e in rec.of(ToolUsed) if e.tool == "str_replace_based_edit_tool"] == [False] * len(escapes)
+    assert task.status == TaskStatus.DONE  # it went on and finished: nothing of it left the project
 
 
 async def test_an_engine_error_stops_every_worker_and_leaves_no_task_running(project):

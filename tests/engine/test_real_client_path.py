@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from support import Recorder, make_project, passing_responder, tasks
+from itertools import groupby
+
+from support import Recorder, make_project, module_answer, passing_responder, task_key_of, tasks
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.engine.events import ModelCalled
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
+from codeframe_tui.llm.models import editor_tool_type, output_tokens
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import writes
+from codeframe_tui.llm.tools import ASK_HUMAN, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
+
+
+def steps_per_task() -> int:
+    """The model calls passing_responder makes for a task: each file viewed and created, then finish."""
+    answer = module_answer("1")
+    return len(writes({f["path"]: f["content"] for f in answer["files"]}, answer["summary"]))
 
 
 async def test_engine_runs_against_a_messages_api_server_from_the_environment(tmp_path):
@@ -42,18 +52,26 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
         finally:
             await engine.close()
     assert summary.all_done
-    assert len(model.requests) == 3  # the 529'd attempt was retried by the SDK
+    # The 529'd request was retried by the client (the SDK's own retries are off) with the same body;
+    # every other request was one model call, each task a conversation of steps_per_task() calls.
+    calls = recorder.of(ModelCalled)
+    assert len(calls) == 2 * steps_per_task()
+    assert len(model.requests) == len(calls) + 1
+    assert model.requests[1].body == model.requests[0].body
     first = model.requests[0]
     # The SDK sends the key as x-api-key or as a bearer token, depending on its version.
     auth = first.headers.get("x-api-key") or first.headers.get("authorization", "")
     assert auth.removeprefix("Bearer ") == "sk-test-planted-key"
-    # The agent may answer with its work or with a question for the person, and with one call only;
-    # the default model refuses a forced tool choice (400), so it is asked with "auto".
+    # The agent works through its tools (the text editor, search, list_files, run_tests, ask_human,
+    # finish), the same list on every turn; the default model refuses a forced tool choice (400), so
+    # it is asked with "auto", and the loop answers every tool call it makes.
     assert settings.model == "claude-sonnet-5-5"
-    assert first.body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
-    assert [t["name"] for t in first.body["tools"]] == [SUBMIT_CHANGES, ASK_HUMAN]
-    assert first.body["max_tokens"] == settings.max_tokens and first.stream
-    assert [e.task_id for e in recorder.of(ModelCalled)] == ["1", "2"]
+    assert first.body["tool_choice"] == {"type": "auto"}
+    assert [t["name"] for t in first.body["tools"]] == [EDITOR, SEARCH, LIST_FILES, RUN_TESTS, ASK_HUMAN, FINISH]
+    assert first.body["tools"][0]["type"] == editor_tool_type(settings.model)
+    assert all(r.tools == first.tools for r in model.requests)
+    assert first.body["max_tokens"] == output_tokens(settings.model, settings.max_tokens) and first.stream
+    assert [key for key, _ in groupby(e.task_id for e in calls)] == ["1", "2"]  # one task after the other
     # The key never reaches the durable log of events.
     db = (project / ".codeframe" / "state.db").read_bytes()
     assert b"sk-test-planted-key" not in db
@@ -86,7 +104,9 @@ async def test_headless_run_command_uses_the_key_and_base_url_from_the_environme
     events = [json.loads(line) for line in out.decode().splitlines()]
     assert events[0]["type"] == "run_started" and events[-1]["type"] == "run_finished"
     assert events[-1]["done"] == 2
-    assert len(model.requests) == 2
+    # One conversation per task, and no call beyond what the script needed.
+    assert sorted(task_key_of(r) for r in model.requests if len(r.messages) == 1) == ["1", "2"]
+    assert len(model.requests) == 2 * steps_per_task()
     for path in (project / ".codeframe").rglob("*"):
         if path.is_file():
             assert b"sk-test-planted-key" not in path.read_bytes(), path

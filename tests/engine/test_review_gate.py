@@ -11,8 +11,7 @@ from support import make_project, module_answer, open_engine, task_key_of, tasks
 
 from codeframe_tui.engine.events import ReviewDecided, ReviewRequested, TaskHeld
 from codeframe_tui.engine.session import CommandRefused
-from codeframe_tui.llm.scripted import ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import change_set_agent, place
 
 
 async def until(condition, timeout: float = 30.0) -> None:
@@ -21,8 +20,9 @@ async def until(condition, timeout: float = 30.0) -> None:
             await asyncio.sleep(0.02)
 
 
+@change_set_agent
 def responder(request):
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+    return module_answer(task_key_of(request))
 
 
 async def test_passing_work_waits_for_review_with_its_diff(tmp_path):
@@ -77,9 +77,12 @@ async def test_reject_with_feedback_gives_a_new_attempt_whose_prompt_holds_it(tm
     finally:
         await engine.close()
     assert status == "review"
-    prompt = model.requests[-1].first_user_text()
+    firsts = [r for r in model.requests if len(r.messages) == 1]  # each attempt's first request
+    assert len(firsts) == 2
+    prompt = firsts[1].first_user_text()
     assert "A reviewer rejected attempt 1" in prompt and "Name the constant ANSWER, not VALUE." in prompt
-    assert "reviewer" not in model.requests[0].first_user_text()
+    assert model.requests[-1].first_user_text() == prompt  # the whole second attempt carries it
+    assert "reviewer" not in firsts[0].first_user_text()
 
 
 async def test_reject_for_good_reverts_untouched_files_and_holds_dependents(tmp_path):
@@ -132,19 +135,19 @@ async def test_decisions_on_a_task_not_in_review_are_refused(tmp_path):
 async def test_the_diff_keeps_the_first_before_and_the_last_after(tmp_path):
     """A correction rewrites a file: the review shows the change from before the task, once."""
     project = make_project(tmp_path / "p")
-    calls = {"n": 0}
 
+    @change_set_agent
     def two_tries(request):
-        calls["n"] += 1
-        test = "def test_x():\n    assert False\n" if calls["n"] == 1 else None
-        return ToolUseReply(SUBMIT_CHANGES, module_answer("1", test=test))
+        test = "def test_x():\n    assert False\n" if place(request).round == 0 else None
+        return module_answer("1", test=test)
 
-    engine, _, _ = await open_engine(project, two_tries, tasks(("1", "backend")), review="review")
+    engine, model, _ = await open_engine(project, two_tries, tasks(("1", "backend")), review="review")
     try:
         await engine.run()
         diff = {d.path: d for d in await engine.task_diff("1")}
     finally:
         await engine.close()
+    assert max(place(r).round for r in model.requests) == 1  # a red finish, then a correction round
     assert diff["tests/test_m_1.py"].before is None
     assert "assert VALUE == 1" in diff["tests/test_m_1.py"].after
 
@@ -182,22 +185,26 @@ async def test_undo_never_follows_a_folder_turned_into_a_symlink(tmp_path):
     assert "pkg/m_1.py" in kept and (outside / "m_1.py").exists()
 
 
-async def test_undo_restores_a_deleted_file_with_its_mode(tmp_path):
+async def test_undo_restores_a_rewritten_file_with_its_mode(tmp_path):
+    """The editor cannot delete a file, so the task rewrites an executable script instead; undo puts
+    back its bytes and its mode as they were before the task, even after the mode drifted since."""
     project = make_project(tmp_path / "p")
     script = project / "run.sh"
     script.write_text("#!/bin/sh\necho hi\n")
     script.chmod(0o750)
 
-    def deletes(request):
+    @change_set_agent
+    def rewrites(request):
         change = module_answer("1")
-        change["files"].append({"path": "run.sh", "action": "delete"})
-        return ToolUseReply(SUBMIT_CHANGES, change)
+        change["files"].append({"path": "run.sh", "action": "write", "content": "#!/bin/sh\necho bye\n"})
+        return change
 
-    engine, _, _ = await open_engine(project, deletes, tasks(("1", "backend")), review="review", worktrees=False)
+    engine, _, _ = await open_engine(project, rewrites, tasks(("1", "backend")), review="review", worktrees=False)
     try:
         await engine.run()
-        assert not script.exists()
-        assert [d.status for d in await engine.task_diff("1") if d.path == "run.sh"] == ["deleted"]
+        assert script.read_text() == "#!/bin/sh\necho bye\n"
+        assert [d.status for d in await engine.task_diff("1") if d.path == "run.sh"] == ["modified"]
+        script.chmod(0o644)  # the bytes are still the task's: only the mode changed since
         assert await engine.discard_review("1") == []
     finally:
         await engine.close()

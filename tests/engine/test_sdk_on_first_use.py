@@ -12,6 +12,7 @@ from codeframe_tui.config import load_settings
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer
 from codeframe_tui.llm.sdk import SdkOnFirstUse
+from codeframe_tui.llm.tools import EDITOR, worker_tools
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -38,7 +39,11 @@ async def test_the_client_is_made_at_the_first_call_and_works(tmp_path):
         await idle.close()  # never used: nothing to close, nothing made
         client = ModelClient(settings, SdkOnFirstUse(settings))
         try:
-            reply = await client.submit_changes(system="s", messages=[{"role": "user", "content": "Task 1: do it"}])
+            turn = await client.turn(system="s", messages=[{"role": "user", "content": "Task 1: do it"}],
+                                     tools=worker_tools(settings.model), model=settings.model)
         finally:
             await client.close()
-    assert reply.change_set.changes and len(model.requests) == 1
+    # The first step of passing_responder's tool loop: it views the file it is about to write.
+    assert [u["name"] for u in turn.tool_uses] == [EDITOR] and turn.stop_reason == "tool_use"
+    assert turn.tool_uses[0]["input"] == {"command": "view", "path": "pkg/m_1.py"}
+    assert len(model.requests) == 1

@@ -14,6 +14,8 @@ from codeframe_tui.domain import AgentType
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer
+from codeframe_tui.llm.scripted.agent import list_files, place, play, search, view
+from codeframe_tui.llm.scripted.agent import replace as str_replace
 from codeframe_tui.logs import configure_logging
 from codeframe_tui.store.repos import NewTask
 
@@ -108,14 +110,52 @@ async def test_secret_files_never_reach_the_model_even_when_a_task_names_them(tm
     project = _project_with_secrets(tmp_path / "p")
     plan = [NewTask("1", "Use the settings", AgentType.BACKEND, description="read the config",
                     files=tuple(SECRETS))]  # the plan itself points at the secrets
-    engine, model, _ = await open_engine(project, passing_responder, plan, secret_patterns=("deploy/*.custom",))
+    # The model goes looking for them with every tool it has: each file by name (to view and to
+    # change), a search for their contents, the file list, the folders; then it does its work.
+    probes = [view(name) for name in SECRETS] + [str_replace(name, "MARK", "CHANGED") for name in SECRETS]
+    looks = [search("MARK"), search("MARK", ".aws"), list_files(), view("."), view("config"), view("deploy"),
+             view("pkg/visible.py")]
+
+    def agent(request):
+        where = place(request)
+        if where.step < len(probes) + len(looks):
+            return play([*probes, *looks], where.step)
+        return passing_responder(request)
+
+    engine, model, _ = await open_engine(project, agent, plan, secret_patterns=("deploy/*.custom",))
     try:
         assert (await engine.run()).all_done
     finally:
         await engine.close()
     sent = "\n".join(r.all_text() for r in model.requests)
-    assert "VISIBLE_MARK" in sent  # the context was sent: the test would see a leak
+    assert "VISIBLE_MARK" in sent  # the visible file's content was sent: the test would see a leak
     assert [name for name, mark in SECRETS.items() if mark in sent] == []
+    # Every direct attempt was refused, said as an error, and changed nothing.
+    refused = [r for q in model.requests[1:len(probes) + 1] for r in q.tool_results()]
+    assert [r.get("is_error") for r in refused] == [True] * len(probes)
+    assert all("looks like a secret" in r["content"] for r in refused), refused
+    for name, mark in SECRETS.items():
+        assert (project / name).read_text() == f"{mark}\n", name
+    found = model.requests[len(probes) + 1].tool_results()[0]["content"]
+    assert "pkg/visible.py:1: VISIBLE_MARK = 1" in found and "secret-looking files left out" in found
+    listed = model.requests[len(probes) + 3].tool_results()[0]["content"]
+    assert "pkg/visible.py" in listed
+    assert [name for name in SECRETS if name.rsplit("/", 1)[-1] in listed] == []
+
+
+async def test_a_folder_view_hides_secrets_matched_by_their_path(tmp_path):
+    """The config's path globs (deploy/*.custom) hide a file in a folder's listing as they do in the
+    map, list_files and search: viewing the folder itself must not name it either."""
+    from codeframe_tui.engine.toolbox.editor import Editor
+
+    project = _project_with_secrets(tmp_path / "p")
+    editor = Editor(project, secret_patterns=("deploy/*.custom",))
+    listings = {folder: (await editor.run({"command": "view", "path": folder})).text
+                for folder in (".", "config", "deploy", ".aws")}
+    assert "pkg/visible.py" in listings["."]
+    leaks = {folder: [name for name in SECRETS if name.rsplit("/", 1)[-1] in text]
+             for folder, text in listings.items()}
+    assert leaks == {".": [], "config": [], "deploy": [], ".aws": []}
 
 
 def test_the_key_stays_out_of_settings_copies_and_their_errors():

@@ -22,8 +22,9 @@ from codeframe_tui.engine.events import (
 from codeframe_tui.engine.session import CommandRefused, Engine
 from codeframe_tui.engine.workspace import Workspace, WorkspaceError
 from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.scripted.agent import ask, change_set_agent, place, play, view
+from codeframe_tui.llm.scripted.agent import writes as agent_writes
 
 
 def git(root, *args: str) -> str:
@@ -34,8 +35,9 @@ def git_try(root, *args: str) -> int:
     return subprocess.run(["git", *args], cwd=root, capture_output=True).returncode
 
 
+@change_set_agent
 def submit(request):
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+    return module_answer(task_key_of(request))
 
 
 def writes(path: str, content: str):
@@ -64,8 +66,9 @@ async def test_two_parallel_tasks_on_different_files_both_land(tmp_path):
 async def test_the_same_lines_give_one_landing_and_one_conflict_with_its_branch_intact(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def responder(request):
-        return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", f"OWNER = {task_key_of(request)!r}\n"))
+        return writes("pkg/shared.py", f"OWNER = {task_key_of(request)!r}\n")
 
     engine, _, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend")), latency=0.3)
     try:
@@ -84,11 +87,12 @@ async def test_the_same_lines_give_one_landing_and_one_conflict_with_its_branch_
 async def test_a_conflicted_task_answered_resolves_the_markers_and_lands(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def responder(request):
         key = task_key_of(request)
         if "conflict markers" in request.first_user_text():
-            return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", "OWNER = 'both'\n"))
-        return ToolUseReply(SUBMIT_CHANGES, writes("pkg/shared.py", f"OWNER = {key!r}\n"))
+            return writes("pkg/shared.py", "OWNER = 'both'\n")
+        return writes("pkg/shared.py", f"OWNER = {key!r}\n")
 
     engine, _, rec = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend")), latency=0.3)
     try:
@@ -104,15 +108,24 @@ async def test_a_conflicted_task_answered_resolves_the_markers_and_lands(tmp_pat
 
 async def test_merges_follow_dependency_order_and_a_dependent_starts_from_landed_work(tmp_path):
     project = make_project(tmp_path / "p")
-    engine, model, _ = await open_engine(project, submit, tasks(("1", "backend"), ("2", "backend", ("1",))))
+    def responder(request):
+        key = task_key_of(request)
+        files = {f["path"]: f["content"] for f in module_answer(key)["files"]}
+        looks = [view("pkg/m_1.py")] if key == "2" else []  # 2 looks at 1's work before writing its own
+        return play([*looks, *agent_writes(files, f"module for {key}")], place(request).step)
+
+    engine, model, _ = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend", ("1",))))
     try:
         assert (await engine.run()).all_done
     finally:
         await engine.close()
     landed = git(project, "log", "--first-parent", "--reverse", "--format=%s", "main").splitlines()
     assert [s for s in landed if s.startswith("Land")] == ["Land 1: Task 1", "Land 2: Task 2"]
-    second = next(r for r in model.requests if task_key_of(r) == "2")
-    assert "--- pkg/m_1.py ---" in second.first_user_text()  # 1's work was in 2's worktree
+    second = [r for r in model.requests if task_key_of(r) == "2"]
+    # 1's work was in 2's worktree: its repository map lists the file, and viewing it shows 1's code.
+    assert "m_1.py" in second[0].first_user_text()
+    shown = second[1].tool_results()
+    assert not shown[0].get("is_error") and "VALUE = 1" in shown[0]["content"]
 
 
 async def test_the_tools_own_rerun_catches_a_false_success(tmp_path):
@@ -122,17 +135,17 @@ async def test_the_tools_own_rerun_catches_a_false_success(tmp_path):
     config = project / ".codeframe" / "config.toml"
     config.write_text(f'[tests]\nbackend = ["{py}", "-m", "pytest", "-v", "tests/test_m_1.py"]\n'
                       f'test = ["{py}", "-m", "pytest", "-v"]\n')
-    calls = {"n": 0}
 
+    @change_set_agent
     def responder(request):
-        calls["n"] += 1
         change = module_answer("1")
-        if calls["n"] == 1:  # claims success, but leaves a failing test behind
+        if place(request).round == 0:  # claims success, but leaves a failing test behind
             change["files"].append({"path": "tests/test_left.py", "action": "write",
                                     "content": "def test_left():\n    assert False\n"})
-        else:
-            change["files"].append({"path": "tests/test_left.py", "action": "delete"})
-        return ToolUseReply(SUBMIT_CHANGES, change)
+        else:  # the editor cannot delete a file: the correction makes the left-behind test pass
+            change["files"].append({"path": "tests/test_left.py", "action": "write",
+                                    "content": "def test_left():\n    assert True\n"})
+        return change
 
     engine, model, rec = await open_engine(project, responder, tasks(("1", "backend")))
     try:
@@ -142,17 +155,21 @@ async def test_the_tools_own_rerun_catches_a_false_success(tmp_path):
     assert summary.all_done
     verify = [e.status for e in rec.of(TestResult) if e.purpose == "verify"]
     assert verify == ["failed", "passed"]
-    assert "the tool then ran the project's full test suite itself and it failed" in model.requests[1].last_user_text()
+    rounds = [r for r in model.requests if place(r).step == 0]  # the first request of each round
+    assert len(rounds) == 2
+    assert "the tool then ran the project's full test suite itself and it failed" in rounds[1].last_user_text()
+    assert "correction attempt 1 of" in rounds[1].last_user_text()
 
 
 async def test_an_edited_existing_test_is_flagged_and_never_passes_auto_silently(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def responder(request):
         change = module_answer("1")
         change["files"].append({"path": "tests/test_base.py", "action": "write",
                                 "content": "def test_base():\n    assert 1\n"})
-        return ToolUseReply(SUBMIT_CHANGES, change)
+        return change
 
     engine, _, rec = await open_engine(project, responder, tasks(("1", "backend")), review="auto")
     try:
@@ -168,10 +185,10 @@ async def test_an_edited_existing_test_is_flagged_and_never_passes_auto_silently
 async def test_undo_reverts_the_files_and_names_later_work_on_them(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def responder(request):
         key = task_key_of(request)
-        return ToolUseReply(SUBMIT_CHANGES, writes("pkg/notes.py", f"NOTE = {key!r}\n") if key == "2"
-                            else module_answer(key))
+        return writes("pkg/notes.py", f"NOTE = {key!r}\n") if key == "2" else module_answer(key)
 
     engine, _, _ = await open_engine(project, responder, tasks(("1", "backend"), ("2", "backend", ("1",))))
     try:
@@ -205,10 +222,11 @@ async def test_cleanup_never_removes_an_unmerged_branch(tmp_path):
 async def test_a_restart_finds_the_worktrees_again_and_keeps_their_work(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def asks(request):
         if len(request.messages) == 1 and "A: " not in request.first_user_text():
-            return ToolUseReply(ASK_HUMAN, {"question": "Which name?", "blocking": True})
-        return submit(request)
+            return ask("Which name?")
+        return module_answer(task_key_of(request))
 
     engine, _, rec = await open_engine(project, asks, tasks(("1", "backend")))
     try:
@@ -313,7 +331,7 @@ async def test_a_task_with_nothing_new_does_not_claim_anothers_merge(tmp_path):
     try:
         await engine.run()
         first = (await engine.store.get_task("1")).extra["landed_commit"]
-        same = lambda r: ToolUseReply(SUBMIT_CHANGES, writes("pkg/m_1.py", "VALUE = 1\n"))  # noqa: E731 (as it is)
+        same = change_set_agent(lambda r: writes("pkg/m_1.py", "VALUE = 1\n"))  # as it is
         engine.ctx.model = scripted_model_client(engine.settings, ScriptedModel(same))
         await engine.store.add_plan([], tasks(("2", "backend")))
         await engine.approve_all()

@@ -1,4 +1,4 @@
-"""The worker's side of talking to the person: its questions, late answers, and the tool_result turns."""
+"""The worker's side of talking to the person: its questions, late answers, and the engine's own questions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Blocker, BlockerKind, Task, TestRun
 from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.llm import prompts
-from codeframe_tui.llm.client import HumanQuestion, ToolCall
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
@@ -25,34 +24,19 @@ class AskingMixin:
     _unanswered: dict[int, str]
     _budget_waited: float  # seconds spent waiting for the person (BudgetMixin)
 
-    async def _user_turn(self, reply: ToolCall, text: str, *, is_error: bool = False) -> dict:
-        """The tool_result for the model's call (and for any extra calls), then late answers to its
-        ASYNC questions as text: a tool_result must come first in the turn."""
-        content: list[dict] = [{
-            "type": "tool_result", "tool_use_id": reply.tool_use_id, "content": text,
-            **({"is_error": True} if is_error else {}),
-        }]
-        content += [
-            {"type": "tool_result", "tool_use_id": extra, "is_error": True,
-             "content": "Only the first tool call of a turn is used; this one was ignored."}
-            for extra in reply.other_tool_use_ids
-        ]
-        content += [{"type": "text", "text": t} for t in await self._late_answers()]
-        return {"role": "user", "content": content}
-
-    async def _question(self, task: Task, q: HumanQuestion, left: int) -> tuple[Blocker, str | None]:
-        """The model asked the person. SYNC: wait for the answer (None: nobody can answer in this run).
-        ASYNC: go on with the stated assumption at once."""
-        kind = BlockerKind.SYNC if q.blocking else BlockerKind.ASYNC
-        await self.set_step("asking the person" if q.blocking else "noting a question, going on")
-        blocker, answer = await self._ask_person(task, q.question, kind=kind, source="model", yes_no=q.yes_no,
-                                                 assumption=q.assumption)
+    async def _question(self, task: Task, q: dict, left: int) -> tuple[Blocker, str | None]:
+        """The model asked the person (`q`: llm.client.question_fields). SYNC: wait for the answer
+        (None: nobody can answer in this run). ASYNC: go on with the stated assumption at once."""
+        kind = BlockerKind.SYNC if q["blocking"] else BlockerKind.ASYNC
+        await self.set_step("asking the person" if q["blocking"] else "noting a question, going on")
+        blocker, answer = await self._ask_person(task, q["question"], kind=kind, source="model", yes_no=q["yes_no"],
+                                                 assumption=q["assumption"])
         if kind == BlockerKind.ASYNC:
-            self._unanswered[blocker.id] = q.question
-            return blocker, prompts.went_on_with_assumption(q.assumption, left)
+            self._unanswered[blocker.id] = q["question"]
+            return blocker, prompts.went_on_with_assumption(q["assumption"], left)
         if answer is None:
             return blocker, None
-        return blocker, prompts.person_answered(q.question, answer, left)
+        return blocker, prompts.person_answered(q["question"], answer, left)
 
     async def _late_answers(self) -> list[str]:
         if not self._unanswered or self.task_key is None:

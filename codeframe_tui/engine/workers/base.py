@@ -1,7 +1,14 @@
-"""The shared worker pipeline: context, model, apply changes, run tests, self-correct, block."""
+"""The shared worker: a tool loop in the task's worktree, as an engineer works.
+
+The first prompt holds the task and a repository map; then each turn is one streamed model call
+whose tool calls (search, view, edit, run the tests, ask, finish) run in the worktree and answer in
+the next user turn. Every turn is kept exactly as received. `finish` hands over to the engine's own
+checks (workers/finishing.py); stop reasons are handled as the API documents them.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,15 +25,10 @@ from codeframe_tui.domain import (
     WorkerResult,
 )
 from codeframe_tui.engine import budget
-from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, engine_questions
 from codeframe_tui.engine.batching import Batcher
-from codeframe_tui.engine.changes import ChangeError, apply_changes
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import (
     AgentStatusChanged,
-    ChangesApplied,
-    ChangesRejected,
-    CorrectionAttempted,
     ModelCalled,
     ModelRetried,
     ModelTextStreamed,
@@ -35,12 +37,18 @@ from codeframe_tui.engine.events import (
     TestStarted,
 )
 from codeframe_tui.engine.inbox import BlockerExpiredError
-from codeframe_tui.engine.landing import run_suite
+from codeframe_tui.engine.repomap import repository_map
+from codeframe_tui.engine.toolbox.editor import Editor
 from codeframe_tui.engine.workers.asking import AskingMixin
+from codeframe_tui.engine.workers.attempt import MAX_CUTS, MAX_NUDGES, MAX_PAUSES, Attempt
 from codeframe_tui.engine.workers.budget import BudgetMixin, BudgetStop
+from codeframe_tui.engine.workers.finishing import FinishingMixin
+from codeframe_tui.engine.workers.tooling import Stop, ToolingMixin
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm import prompts
-from codeframe_tui.llm.client import HumanQuestion, ModelReply, ModelReplyError
+from codeframe_tui.llm.client import ModelReplyError, Turn
+from codeframe_tui.llm.models import output_tokens
+from codeframe_tui.llm.tools import MAX_VIEW_CHARACTERS, worker_tools
 from codeframe_tui.runner import run_tests
 from codeframe_tui.store.repos import ModelCallRecord
 from codeframe_tui.vcs import GitError
@@ -48,7 +56,7 @@ from codeframe_tui.vcs import GitError
 log = logging.getLogger(__name__)
 
 
-class WorkerAgent(AskingMixin, BudgetMixin):
+class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
     """One agent. `execute_task` runs the whole pipeline for a task and returns what happened."""
 
     agent_type: ClassVar[AgentType]
@@ -95,109 +103,74 @@ class WorkerAgent(AskingMixin, BudgetMixin):
             return WorkerResult(WorkerOutcome.FAILED, reason=f"could not prepare its worktree: {exc}")
         command = self.ctx.test_command(self.test_part, self.root)
         command_text = " ".join(command.argv) if command else "(no test command found)"
-        await self.set_step("reading the project")
-        messages: list[dict] = [{"role": "user", "content": await self._first_prompt(task, conflicts)}]
-        system = prompts.system_prompt(self.agent_type, command_text)
-        max_attempts = settings.max_corrections
-        attempt = 0  # 0 is the first try; 1..max_attempts are corrections
-        correction_id: int | None = None
-        questions = 0
+        await self.set_step("mapping the repository")
+        model = settings.model_for(str(self.agent_type))
+        attempt = Attempt(
+            editor=Editor(self.root, self.ctx.journal_dir, settings.secret_patterns, MAX_VIEW_CHARACTERS),
+            system=prompts.system_prompt(self.agent_type, command_text, settings.max_tool_calls),
+            tools=worker_tools(model), model=model,
+        )
+        attempt.add("user", await self._first_prompt(task, conflicts))
         self._unanswered = {}
         while True:
-            step = "asking the model" if attempt == 0 else f"correcting ({attempt}/{max_attempts})"
-            await self.set_step(step)
             try:
-                reply = await self._ask(task, system, messages, may_ask=questions < settings.max_questions)
+                turn = await self._turn(task, attempt)
             except ModelReplyError as exc:
-                if correction_id is not None:
-                    await self._finish_correction(task, correction_id, attempt, max_attempts, False)
+                await self._close_correction(task, attempt, False)
                 return WorkerResult(WorkerOutcome.FAILED, reason=str(exc))
             except BudgetStop:
-                if correction_id is not None:  # a cap stopped it: the correction did not happen
-                    await self._finish_correction(task, correction_id, attempt, max_attempts, False)
+                await self._close_correction(task, attempt, False)  # a cap stopped it mid-correction
                 raise
-            messages.append({"role": "assistant", "content": reply.assistant_content})
-            if isinstance(reply, HumanQuestion):
-                questions += 1
-                blocker, text = await self._question(task, reply, settings.max_questions - questions)
-                if text is None:
-                    return WorkerResult(WorkerOutcome.BLOCKED, reason=reply.question, blocker_id=blocker.id)
-                messages.append(await self._user_turn(reply, text))
-                continue
-            await self.set_step(f"applying {len(reply.change_set.changes)} file change(s)")
             try:
-                applied = await apply_changes(reply.change_set, self.root, journal=self.ctx.journal_dir)
-            except ChangeError as exc:
-                await self.ctx.publish(ChangesRejected(task_id=task.key, agent_id=self.agent_id, reason=str(exc)))
-                run = None
-                feedback_reason = str(exc)
-            else:
-                await self.ctx.store.record_changes(task.key, applied.contents)
-                await self.ctx.publish(ChangesApplied(
-                    task_id=task.key, agent_id=self.agent_id,
-                    files=applied.written + applied.deleted, summary=reply.change_set.summary,
-                ))
-                run = await self._run_tests(task, attempt)
-                feedback_reason = ""
-            if run is not None and not run.command:
-                # No command to run: a correction cannot fix that, only a person can.
-                answered, run = await self._ask_for_test_command(task, run, attempt)
-                if not answered:
-                    return WorkerResult(WorkerOutcome.BLOCKED, reason=run.output, test_run=run)
-                if not run.command:
-                    return WorkerResult(WorkerOutcome.FAILED, reason="still no test command after the answers",
-                                        test_run=run, retryable=False)
-            passed = run is not None and self.tests_pass(run)
-            if passed and self.ctx.workspace is not None and self._suite_differs(run):
-                # The agent's word is not enough: the tool reruns the full suite itself, in the worktree.
-                # (When the agent's command is the full suite, the tool has just run exactly that.)
-                await self.set_step("verifying: the full test suite")
-                check = await run_suite(self.ctx, task, self.root, "verify")
-                if not self.tests_pass(check):
-                    run, passed = replace(check, output=prompts.VERIFY_FAILED + check.output), False
-            if correction_id is not None:
-                await self._finish_correction(task, correction_id, attempt, max_attempts, passed)
-                correction_id = None
-            if passed:
-                reason = "no tests ran" if run.status == TestStatus.NO_TESTS else ""
-                outcome = WorkerOutcome.REVIEW if settings.review == "review" else WorkerOutcome.DONE
-                return WorkerResult(outcome, reason=reason, test_run=run)
-            guidance: tuple[str, str] | None = None
-            if attempt >= max_attempts:
-                if await engine_questions(self.ctx, task.key) >= MAX_ENGINE_QUESTIONS:
-                    return WorkerResult(WorkerOutcome.FAILED, test_run=run, retryable=False, reason=(
-                        f"still failing after {MAX_ENGINE_QUESTIONS} questions to the person and their answers"
-                    ))
-                blocker, answer = await self._ask_person(task, self._stuck_question(task, run, feedback_reason))
-                if answer is None:
-                    return WorkerResult(WorkerOutcome.BLOCKED, reason=blocker.question, test_run=run,
-                                        blocker_id=blocker.id)
-                # The person's answer opens a fresh round of corrections, in the same conversation.
-                attempt, guidance = 0, (blocker.question, answer)
-            attempt += 1
-            text = (
-                prompts.correction_prompt(run, attempt, max_attempts)
-                if run is not None
-                else prompts.rejected_changes_prompt(feedback_reason, attempt, max_attempts)
-            )
-            if guidance is not None:
-                text = prompts.answered_after_stuck(text, *guidance, max_attempts)
-            failure = run.output if run is not None else feedback_reason
-            correction_id = await self.ctx.store.start_correction(task.key, attempt, max_attempts, failure)
-            await self.ctx.publish(CorrectionAttempted(
-                task_id=task.key, attempt_number=attempt, max_attempts=max_attempts, status="started",
-            ))
-            messages.append(await self._user_turn(reply, text, is_error=run is None))
+                follow = await self._follow(task, attempt, turn)
+            except Stop as stop:
+                if stop.result.outcome not in (WorkerOutcome.DONE, WorkerOutcome.REVIEW):
+                    await self._close_correction(task, attempt, False)
+                return stop.result
+            if follow is not None:
+                attempt.add("user", follow)
 
-    def _suite_differs(self, run: TestRun) -> bool:
-        def same(command) -> tuple:
-            # Each built command names its own JUnit file; apart from that, is it the same command?
-            junit = str(command.junit_path) if command.junit_path else None
-            return tuple(a for a in command.argv if not (junit and junit in a)), command.description
+    async def _follow(self, task: Task, attempt: Attempt, turn: Turn) -> list[dict] | str | None:
+        """Keep the turn, then what the conversation needs next: tool results, a nudge, or nothing
+        (pause_turn: the same conversation is sent again and the model goes on). Raises Stop."""
+        stop, uses = turn.stop_reason, turn.tool_uses
+        if stop == "max_tokens":
+            # The docs: never run a call cut off at max_tokens. The turn is kept without its tool
+            # calls (a cut tool_use cannot be sent back); its thinking and text stay exactly as sent.
+            kept = [b for b in turn.content if b.get("type") != "tool_use"]
+            attempt.add("assistant", kept or [{"type": "text", "text": "(answer cut off at the output limit)"}])
+            attempt.cuts += 1
+            if attempt.cuts > MAX_CUTS:
+                raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
+                    f"the model's answer was cut at max_tokens {MAX_CUTS + 1} times in a row")))
+            limit = output_tokens(attempt.model, self.ctx.settings.max_tokens)
+            return prompts.cut_off(limit, [u.get("name", "") for u in uses]) + await self._late_text()
+        attempt.add("assistant", turn.content or [{"type": "text", "text": "(empty answer)"}])
+        attempt.cuts = 0
+        if stop == "refusal":
+            raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
+                "the model declined the task (stop_reason refusal); a retry starts a fresh conversation")))
+        if stop == "model_context_window_exceeded":
+            raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
+                "the conversation filled the model's context window; a retry starts a fresh conversation")))
+        if stop == "pause_turn":
+            attempt.pauses += 1
+            if attempt.pauses > MAX_PAUSES:
+                raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=f"the model paused {MAX_PAUSES} times in a row"))
+            return None  # the docs: send the paused turn back as it is, and the model resumes
+        attempt.pauses = 0
+        if not uses:
+            attempt.nudges += 1
+            if attempt.nudges > MAX_NUDGES:
+                raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
+                    f"the model answered {MAX_NUDGES + 1} times in a row without calling a tool")))
+            return prompts.NUDGE + await self._late_text()
+        attempt.nudges = 0
+        results = await self._answer_tools(task, attempt, uses)
+        return results + [{"type": "text", "text": t} for t in await self._late_answers()]
 
-        suite = self.ctx.test_command("test", self.root)
-        mine = self.ctx.test_command(self.test_part, self.root)
-        return suite is None or mine is None or not run.command or same(suite) != same(mine)
+    async def _late_text(self) -> str:
+        return "".join("\n\n" + t for t in await self._late_answers())
 
     async def _open_root(self, task: Task) -> tuple[Path, list[str]]:
         """The task's own worktree (with the base branch merged in again when it is reused, its
@@ -221,31 +194,37 @@ class WorkerAgent(AskingMixin, BudgetMixin):
         answers = [(b.question, b.answer) for b in await store.blockers(task.key)
                    if b.answer and not (b.source or "").startswith(budget.SOURCE)]
         feedback = [r.feedback for r in await store.reviews(task.key) if r.decision == "rejected"]
-        context = prompts.project_context(self.root, task.files, self.ctx.settings.secret_patterns)
-        prompt = prompts.task_prompt(task, notes, context, answers, feedback)
+        repo_map = await repository_map(
+            self.root, task.files, budget_tokens=self.ctx.settings.repo_map_tokens,
+            secret_patterns=self.ctx.settings.secret_patterns,
+            hints="\n".join(p for p in (task.title, task.description, task.acceptance) if p))
+        prompt = prompts.task_prompt(task, notes, repo_map, answers, feedback)
         return prompt + (prompts.conflicts_note(conflicts) if conflicts else "")
 
-    async def _ask(self, task: Task, system: str, messages: list[dict], *, may_ask: bool) -> ModelReply | HumanQuestion:
+    async def _turn(self, task: Task, attempt: Attempt) -> Turn:
+        """One model call of the loop: the caps first (a call over a cap is never made), then the
+        call, streamed to the Agents pane, recorded and announced whatever its outcome."""
         batcher: Batcher[str] = Batcher(lambda parts: self.ctx.emit(ModelTextStreamed(
             task_id=task.key, agent_id=self.agent_id, text="".join(parts),
         )))
-        await self._guard(task, messages)  # caps first: a call over a cap is never made
-        model = self.ctx.settings.model_for(str(self.agent_type))
+        await self._guard(task, attempt.messages)
+        await self.set_step("thinking" if attempt.correction == 0
+                            else f"correcting ({attempt.correction}/{self.ctx.settings.max_corrections})")
         try:
-            reply = await self.ctx.model.work_step(system=system, messages=messages, on_text=batcher.add,
-                                                   may_ask=may_ask, model=model,
-                                                   on_retry=lambda *retry: self._announce_retry(task, *retry))
+            turn = await self.ctx.model.turn(system=attempt.system, messages=attempt.messages, tools=attempt.tools,
+                                             model=attempt.model, on_text=batcher.add,
+                                             on_retry=lambda *retry: self._announce_retry(task, *retry))
         except ModelReplyError as exc:
             # A failed call costs too (a truncated one most of all): stored and shown like any other.
-            await self._record_call(task, messages, model, exc.usage, 0.0, exc.kind, str(exc))
-            await self._announce_call(task, model, exc.usage, 0.0, exc.kind)
+            await self._record_call(task, attempt.messages, attempt.model, exc.usage, 0.0, exc.kind, str(exc))
+            await self._announce_call(task, attempt.model, exc.usage, 0.0, exc.kind)
             raise
         finally:
             batcher.flush()
-        said = reply.question if isinstance(reply, HumanQuestion) else reply.change_set.summary
-        await self._record_call(task, messages, reply.model, reply.usage, reply.latency, reply.stop_reason, said)
-        await self._announce_call(task, reply.model, reply.usage, reply.latency, reply.stop_reason)
-        return reply
+        said = "; ".join(_said(b) for b in turn.content if b.get("type") in ("text", "tool_use"))
+        await self._record_call(task, attempt.messages, turn.model, turn.usage, turn.latency, turn.stop_reason, said)
+        await self._announce_call(task, turn.model, turn.usage, turn.latency, turn.stop_reason)
+        return turn
 
     async def _announce_retry(self, task: Task, retry: int, of: int, wait: float, reason: str) -> None:
         await self.set_step(f"model call failed; retry {retry}/{of} in {wait:.1f}s")
@@ -263,7 +242,7 @@ class WorkerAgent(AskingMixin, BudgetMixin):
     async def _record_call(self, task: Task, messages: list[dict], model: str, usage: Usage, latency: float,
                            stop_reason: str, answer: str) -> None:
         last = messages[-1]["content"]
-        prompt = last if isinstance(last, str) else str(last[0].get("content", ""))
+        prompt = last if isinstance(last, str) else " ".join(_said(b) for b in last)
         await self.ctx.store.record_model_call(task.key, ModelCallRecord(
             model=model, agent_id=self.agent_id, input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens, latency=latency, stop_reason=stop_reason,
@@ -272,12 +251,16 @@ class WorkerAgent(AskingMixin, BudgetMixin):
             cache_read_tokens=usage.cache_read_input_tokens, run_id=self.ctx.run_id,
         ))
 
-    async def _run_tests(self, task: Task, attempt: int) -> TestRun:
+    async def _run_tests(self, task: Task, attempt: int, args: tuple[str, ...] = ()) -> TestRun:
+        """The task's test command (with `args`: narrowed to a file or a test id), streamed to the Test
+        output pane and to its log, recorded, announced."""
         command = self.ctx.test_command(self.test_part, self.root)
+        if command is not None and args:
+            command = replace(command, argv=(*command.argv, *args))
         if command is None:
             run = TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
         else:
-            await self.set_step("running tests")
+            await self.set_step(f"running tests {' '.join(args)}".strip()[:120])
             log = self.ctx.test_log(task.key, "agent")
             await self.ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=attempt,
                                                log=str(log.relative_to(self.ctx.project))))
@@ -293,10 +276,15 @@ class WorkerAgent(AskingMixin, BudgetMixin):
         await self.ctx.publish(TestResult(task_id=task.key, attempt=attempt, **run.as_dict()))
         return run
 
-    async def _finish_correction(self, task: Task, correction_id: int, attempt: int, max_attempts: int,
-                                 success: bool) -> None:
-        await self.ctx.store.finish_correction(correction_id, success)
-        await self.ctx.publish(CorrectionAttempted(
-            task_id=task.key, attempt_number=attempt, max_attempts=max_attempts,
-            status="success" if success else "failed",
-        ))
+
+def _said(block: dict) -> str:
+    """A block in a few words, for the stored call's summary."""
+    kind = block.get("type")
+    if kind == "text":
+        return str(block.get("text", ""))[:500]
+    if kind == "tool_use":
+        return f"{block.get('name')}({json.dumps(block.get('input'))[:300]})"
+    if kind == "tool_result":
+        content = block.get("content")
+        return str(content if isinstance(content, str) else "")[:500]
+    return ""

@@ -85,6 +85,14 @@ class TaskDetailScreen(ModalScreen[None]):
                  f"{call.latency:.1f}s · {call.stop_reason}")
             line(f"   asked: {one_line(call.prompt_summary, 160)}", "dim")
             line(f"   answer: {one_line(call.answer_summary, 160)}", "dim")
+        used_tools = await s.events_of(task.key, "tool_used")
+        if used_tools:
+            refused = sum(1 for t in used_tools if not t.get("ok", True))
+            line(f"Tool calls ({len(used_tools)}{f', {refused} refused' if refused else ''})", "bold")
+            for t in used_tools:
+                why = "" if t.get("ok", True) else f" (refused: {one_line(str(t.get('note', '')), 100)})"
+                line(f"{t.get('agent_id', '')}: {one_line(str(t.get('label', '')), 100)}{why}",
+                     "" if t.get("ok", True) else "red")
         runs = await s.test_runs(task.key)
         line(f"Test runs ({len(runs)})", "bold")
         log = latest_log(s.project_root, task.key)

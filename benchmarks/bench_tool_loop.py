@@ -1,0 +1,109 @@
+"""Tool loops at once: the event loop's lag while 8 agents search, view 150 KB files and edit them.
+
+Headless, no Textual: the engine on the scripted model (no latency: every answer comes at once, the
+hardest case for the loop), max_concurrent 8, worktrees on, a real git project whose package holds
+a 150 KB module per task. Each agent's conversation: search the module for its function, view three
+ranges of it, view it whole (cut at the view cap), list the files, edit its function with
+str_replace, and finish; the finish runs the test command (`true`: the tests are not what is
+measured). A probe sleeps 1 ms again and again and records how late each wake-up is.
+
+Target: p99 ≤ 16 ms (one frame at 60 fps). The note gives the max, the tool calls made and the
+same probe's p99 on the idle loop just before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from harness import Bench
+from load import LagProbe, make_project, ms, percentile
+
+from codeframe_tui.config import load_settings
+from codeframe_tui.domain import AgentType
+from codeframe_tui.engine.events import Event, ToolUsed
+from codeframe_tui.engine.session import Engine
+from codeframe_tui.llm.offline import scripted_model_client
+from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.scripted.agent import finish, list_files, place, play, replace, search, view
+from codeframe_tui.store.repos import NewTask
+
+TARGET_MS = 16.0
+FUNCTIONS = 3000  # ~150 KB per module
+
+
+def module(n: int) -> str:
+    return "".join(f'def f{i}(x):\n    """Function {i} of module {n}."""\n    return x + {i}\n\n\n'
+                   for i in range(FUNCTIONS))
+
+
+def agent(request):
+    key = request.first_user_text().split(":", 1)[0].removeprefix("Task ").strip()
+    path = f"pkg/big_{key}.py"
+    line = 3 + 5 * 1234  # where f1234 starts
+    return play([
+        search(r"def f1234\(", path),
+        view(path, line, line + 40),
+        view(path, 1, 200),
+        view(path, 9000, 9400),
+        view(path),
+        list_files("pkg/*.py"),
+        replace(path, "    return x + 1234\n", "    return -x\n"),
+        finish(f"f1234 of {path} returns -x"),
+    ], place(request).step)
+
+
+async def run(workdir: Path, tasks: int) -> tuple[list[float], list[float], int, float]:
+    project = make_project(workdir / "p", ["true"], {"max_concurrent": 8, "review": "auto"})
+    for n in range(1, tasks + 1):
+        (project / "pkg" / f"big_{n}.py").write_text('"""A big module."""\n\n\n' + module(n))
+    for args in (("add", "-A"), ("commit", "-q", "-m", "modules")):
+        await (await asyncio.create_subprocess_exec("git", *args, cwd=project)).wait()
+    settings = load_settings(project, offline=True)
+    calls = 0
+
+    def sink(event: Event) -> None:
+        nonlocal calls
+        calls += isinstance(event, ToolUsed)
+
+    engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(agent)), sink)
+    try:
+        await engine.store.add_plan([], [NewTask(str(n), f"f1234 of module {n}", AgentType.BACKEND,
+                                                 description="negate", files=(f"pkg/big_{n}.py",))
+                                         for n in range(1, tasks + 1)])
+        await engine.approve_all()
+        idle = LagProbe(0.001)
+        idle.start()
+        await asyncio.sleep(0.5)
+        await idle.stop()
+        probe = LagProbe(0.001)
+        probe.start()
+        started = time.monotonic()
+        summary = await engine.run()
+        took = time.monotonic() - started
+        await probe.stop()
+        if not summary.all_done:
+            raise SystemExit(f"not every task finished: {summary}")
+    finally:
+        await engine.close()
+    return [late for _, late in probe.samples], [late for _, late in idle.samples], calls, took
+
+
+async def main() -> None:
+    bench = Bench("tool_loop", __doc__.splitlines()[0])
+    import anthropic  # noqa: F401  (imported once at the first model call, in a thread: not what is measured)
+
+    tasks = 8 if bench.short else 24
+    with tempfile.TemporaryDirectory(prefix="bench-tool-loop-") as tmp:
+        lag, idle, calls, took = await run(Path(tmp), tasks)
+    bench.report(f"loop lag p99, 8 agents' tool loops ({tasks} tasks)", ms(percentile(lag, 99)), "ms", TARGET_MS,
+                 note=f"max {ms(max(lag, default=0)):.1f} ms over {len(lag)} wake-ups; {calls} tool calls in "
+                      f"{took:.1f} s; idle loop p99 {ms(percentile(idle, 99)):.1f} ms; load {os.getloadavg()[0]:.2f}")
+    bench.save()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""The tools a worker works with, executed by the engine in the task's worktree."""

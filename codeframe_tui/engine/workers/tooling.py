@@ -1,0 +1,153 @@
+"""The worker's tools at work: each tool_use executed in the task's worktree, answered by a bounded
+tool_result, shown on the Agents pane and recorded as a `tool_used` event."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
+from codeframe_tui.engine.events import ChangesApplied, ToolUsed
+from codeframe_tui.engine.toolbox import finder
+from codeframe_tui.engine.toolbox.editor import ToolInputError
+from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
+from codeframe_tui.llm import prompts
+from codeframe_tui.llm.client import question_fields
+from codeframe_tui.llm.tools import ASK_HUMAN, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
+
+if TYPE_CHECKING:
+    from codeframe_tui.engine.context import EngineContext
+
+MAX_TEST_ARGS = 20
+MAX_RESULT_CHARS = 40_000  # no tool_result is larger: the view cap and the test tail keep well under
+
+
+class Stop(Exception):
+    """The attempt ends here with this result (a finish that passed, a question nobody can answer)."""
+
+    def __init__(self, result: WorkerResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+class ToolingMixin:
+    """Mixed into WorkerAgent: `_answer_tools` runs one turn's tool calls in order."""
+
+    ctx: EngineContext
+    agent_id: str
+
+    async def _answer_tools(self, task: Task, attempt: Attempt, uses: list[dict]) -> list[dict]:
+        """The tool_result blocks for every tool_use of a turn (finish last); raises Stop."""
+        ordered = [u for u in uses if u.get("name") != FINISH] + [u for u in uses if u.get("name") == FINISH]
+        results: dict[str, dict] = {}
+        for use in ordered:
+            text, ok = await self._one_tool(task, attempt, use)
+            if len(text) > MAX_RESULT_CHARS:
+                text = text[:MAX_RESULT_CHARS] + f"\n[cut at {MAX_RESULT_CHARS} characters]"
+            results[use["id"]] = {"type": "tool_result", "tool_use_id": use["id"], "content": text or "(empty)",
+                                  **({} if ok else {"is_error": True})}
+        return [results[u["id"]] for u in uses]  # in the order the model called them
+
+    async def _one_tool(self, task: Task, attempt: Attempt, use: dict) -> tuple[str, bool]:
+        name, data = use.get("name", ""), use.get("input")
+        attempt.calls += 1
+        limit = self.ctx.settings.max_tool_calls
+        if not isinstance(data, dict):
+            return await self._told(task, name, name, f"the input of {name} is not a JSON object", False)
+        if attempt.calls > limit and name not in (FINISH, ASK_HUMAN):
+            if attempt.calls > limit + GRACE_CALLS:
+                raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
+                    f"used its {limit} tool calls and {GRACE_CALLS} more without finishing")))
+            return await self._told(task, name, f"{name} (over the limit)", (
+                f"The limit of {limit} tool calls for this attempt is reached: this call was not run. "
+                "Call finish now (the tool checks your work), or ask_human if you are stuck."), False)
+        left = limit - attempt.calls
+        try:
+            text, label = await self._dispatch(task, attempt, name, data)
+        except ToolInputError as exc:
+            return await self._told(task, name, _label(name, data), f"Error: {exc}", False)
+        except Stop:
+            await self._tool_used(task, name, _label(name, data), True)  # a finish that passed, a question
+            raise
+        if left in (10, 3, 1) and name not in (FINISH, ASK_HUMAN):
+            text += f"\n[{left} tool call(s) left in this attempt]"
+        await self._tool_used(task, name, label, True)
+        return text, True
+
+    async def _dispatch(self, task: Task, attempt: Attempt, name: str, data: dict) -> tuple[str, str]:
+        """(answer, label); ToolInputError for a call that is refused."""
+        editor = attempt.editor
+        if name == EDITOR:
+            await self.set_step(_label(name, data))
+            result = await editor.run(data)
+            if result.applied is not None:
+                await self.ctx.store.record_changes(task.key, result.applied.contents)
+                files = result.applied.written
+                attempt.edited.update(files)
+                await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id, files=files,
+                                                      summary=result.label))
+            return result.text, result.label
+        if name == SEARCH:
+            await self.set_step(_label(name, data))
+            return await finder.search(editor.root, data, editor.is_secret)
+        if name == LIST_FILES:
+            await self.set_step(_label(name, data))
+            return await finder.list_files(editor.root, data, editor.is_secret)
+        if name == RUN_TESTS:
+            args = data.get("args", [])
+            if not isinstance(args, list) or not all(isinstance(a, str) and 0 < len(a) <= 500 for a in args) \
+                    or len(args) > MAX_TEST_ARGS:
+                raise ToolInputError(f"args must be at most {MAX_TEST_ARGS} test files or test ids, as text")
+            run = await self._run_tests(task, attempt.correction, tuple(args))
+            if not run.command:
+                raise ToolInputError("no test command is configured or detected for this project")
+            return prompts.test_report(run), _label(name, data)
+        if name == ASK_HUMAN:
+            return await self._ask_tool(task, attempt, data), "ask_human"
+        if name == FINISH:
+            return await self._finish(task, attempt, str(data.get("summary", ""))), "finish"
+        raise ToolInputError(f"there is no tool named {name!r}")
+
+    async def _ask_tool(self, task: Task, attempt: Attempt, data: dict) -> str:
+        limit = self.ctx.settings.max_questions
+        if attempt.questions >= limit:
+            raise ToolInputError(f"you have asked the {limit} questions this attempt allows: decide yourself, "
+                                 "choosing the most conventional option, and say so in your finish summary")
+        try:
+            question = question_fields(data)
+        except ValueError as exc:
+            raise ToolInputError(str(exc)) from exc
+        attempt.questions += 1
+        blocker, text = await self._question(task, question, limit - attempt.questions)
+        if text is None:
+            raise Stop(WorkerResult(WorkerOutcome.BLOCKED, reason=question["question"], blocker_id=blocker.id))
+        return text
+
+    async def _told(self, task: Task, name: str, label: str, text: str, ok: bool) -> tuple[str, bool]:
+        await self._tool_used(task, name, label, ok, text)
+        return text, ok
+
+    async def _tool_used(self, task: Task, name: str, label: str, ok: bool, note: str = "") -> None:
+        await self.ctx.publish(ToolUsed(task_id=task.key, agent_id=self.agent_id, tool=name, label=label[:200],
+                                        ok=ok, note=note[:500]))
+
+
+def _label(name: str, data: dict) -> str:
+    """What the Agents pane shows while a call runs: `view more.py:120-180`, `search "def chunked"`."""
+    path = str(data.get("path", ""))[:80]
+    if name == EDITOR:
+        command = data.get("command")
+        if command == "view":
+            span = data.get("view_range")
+            where = f":{span[0]}-{span[1]}" if isinstance(span, list) and len(span) == 2 else ""
+            return f"view {path or '.'}{where}"
+        verb = {"str_replace": "edit", "create": "create", "insert": "insert"}.get(str(command), str(command)[:20])
+        return f"{verb} {path}"
+    if name == SEARCH:
+        where = f" in {data['path']}" if isinstance(data.get("path"), str) and data.get("path") else ""
+        return f'search "{str(data.get("pattern", ""))[:40]}"{where}'
+    if name == LIST_FILES:
+        return f"list_files {data.get('glob') or ''}".strip()
+    if name == RUN_TESTS:
+        args = data.get("args") if isinstance(data.get("args"), list) else []
+        return f"run_tests {' '.join(str(a) for a in args)[:80]}".strip()
+    return name[:40]
