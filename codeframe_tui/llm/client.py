@@ -195,6 +195,9 @@ class ModelClient:
             block = next((b for b in message.content if b.get("type") == "tool_use" and b.get("name") in names), None)
             if block is not None:
                 break
+            if message.stop_reason == "pause_turn":  # the docs: send the paused turn back as it is
+                conversation.append({"role": "assistant", "content": [_clean_block(b) for b in message.content]})
+                continue
             if forced or nudge == NUDGES:
                 raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
             # Not forced (the model refuses that): say once more how the answer must come.
