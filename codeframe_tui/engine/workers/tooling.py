@@ -10,6 +10,7 @@ from codeframe_tui.engine.events import ChangesApplied, ToolUsed
 from codeframe_tui.engine.toolbox import finder
 from codeframe_tui.engine.toolbox.editor import ToolInputError
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
+from codeframe_tui.engine.workers.budget import BudgetStop
 from codeframe_tui.llm import prompts
 from codeframe_tui.llm.client import question_fields
 from codeframe_tui.llm.tools import ASK_HUMAN, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
@@ -21,12 +22,9 @@ MAX_TEST_ARGS = 20
 MAX_RESULT_CHARS = 40_000  # no tool_result is larger: the view cap and the test tail keep well under
 
 
-class Stop(Exception):
-    """The attempt ends here with this result (a finish that passed, a question nobody can answer)."""
-
-    def __init__(self, result: WorkerResult) -> None:
-        super().__init__(result.reason)
-        self.result = result
+class Stop(BudgetStop):
+    """The attempt ends here with this result (a finish that passed, a question nobody can answer):
+    a stop like a cap's, raised from within the tools."""
 
 
 class ToolingMixin:
