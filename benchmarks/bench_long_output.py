@@ -1,8 +1,9 @@
 """Long output: a million test-output lines through the real path, in bounded memory, the whole log on disk.
 
 The real CodeframeApp runs headless (App.run_test, 120x40) with the engine on the scripted model and
-one task. Its test command is a real subprocess that prints 1,000,000 pytest-like lines as fast as
-it can, then a pytest summary. Every line goes the way a real run's does: the runner reads the pipe
+one task, whose tool loop writes one module and calls finish, which runs the tests once. Its test
+command is a real subprocess that prints 1,000,000 pytest-like lines as fast as it can, then a
+pytest summary. Every line goes the way a real run's does: the runner reads the pipe
 in chunks and splits lines, writes each to the run's log file, the worker's Batcher coalesces them
 into TestOutput events (40 ms or 500 lines), the app's sink posts them as messages and the Test
 output pane takes them.
@@ -34,8 +35,8 @@ from load import make_streaming_project
 from codeframe_tui.config import load_settings
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui.screens.log_view import LogViewerScreen
 from codeframe_tui.ui.widgets.test_output import LINES_PER_TASK, SCREEN_LINES, TASKS_IN_MEMORY
@@ -90,9 +91,9 @@ async def run(workdir: Path, lines: int) -> dict[str, float]:
                                      {"review": "auto", "worktrees": False, "test_timeout": 600})
     (project / "flood.py").write_text(FLOOD)
 
-    def answer(request) -> ToolUseReply:
-        return ToolUseReply(SUBMIT_CHANGES, {"summary": "a module", "files": [
-            {"path": "pkg/m.py", "action": "write", "content": "VALUE = 1\n"}]})
+    @change_set_agent
+    def answer(request) -> dict:  # the loop views and creates pkg/m.py, then finishes: the flood runs once
+        return {"summary": "a module", "files": [{"path": "pkg/m.py", "action": "write", "content": "VALUE = 1\n"}]}
 
     async def opener(sink):
         settings = load_settings(project, env={}, offline=True)

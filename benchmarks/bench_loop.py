@@ -1,7 +1,8 @@
 """Loop lag and event-to-pane latency of the TUI under load: 10 agents at once, 5,000 test lines/s.
 
 The real CodeframeApp runs headless (App.run_test, 120x40) with the engine on the scripted model.
-Ten workers run at once (max_concurrent 10) through independent tasks; each task's test command
+Ten workers run at once (max_concurrent 10) through independent tasks, each a tool loop (view and
+create its module, then finish, one model call each); each task's test command
 streams 500 lines/s (5,000 lines/s for the ten) for a few seconds, then prints a pytest summary.
 Worktrees are off, so the ten slots stay on streaming tests (landing is serialised; bench_parallel
 measures it). Headless Textual skips turning each frame into terminal bytes; this benchmark does
@@ -45,8 +46,8 @@ from codeframe_tui.engine.events import Event, RunFinished, RunStarted, TaskStat
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.engine.workers import base as worker_base
 from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui.screens.main import MainScreen
 
@@ -152,12 +153,13 @@ def instrument() -> None:
     Screen._on_timer_update = timed_frame
 
 
-def answer(request) -> ToolUseReply:
+@change_set_agent
+def answer(request) -> dict:
     """Every task writes its own module: no conflicts, no corrections."""
     key = request.first_user_text().split(":", 1)[0].removeprefix("Task ").strip()
-    return ToolUseReply(SUBMIT_CHANGES, {"summary": f"module for {key}", "files": [
+    return {"summary": f"module for {key}", "files": [
         {"path": f"pkg/m_{key.lower()}.py", "action": "write", "content": "VALUE = 1\n"},
-    ]})
+    ]}
 
 
 async def run(workdir: Path, tasks: int, test_seconds: float) -> LagProbe:

@@ -1,7 +1,9 @@
 """Parallel and graph efficiency: the engine's wall time for many tasks against a perfect scheduler's.
 
 Headless, no Textual: the engine on the scripted model (0.2 s a call), with max_concurrent 8, on a
-real git project whose tests really run. Each measure is wall / ideal, and its target is ≤ 1.05.
+real git project whose tests really run. Each task's tool loop views and creates its files with the
+editor tool, one model call each, then calls finish (the engine runs the tests then). Each measure is
+wall / ideal, and its target is ≤ 1.05.
 
 - Parallel efficiency: 40 independent tasks. Ideal = ceil(40 / 8) × the per-task sequence.
 - Graph efficiency: a DAG of tasks with seeded random dependencies (each on up to 3 of the 10 tasks
@@ -19,7 +21,7 @@ Two setups, each giving both measures:
 
 - What a user gets: a git worktree per task, pytest (the project's, with no plugins: this venv's
   pytest would load the tool's own test plugins, 0.7 s a start), and landing. A lone task opens its
-  worktree, calls the model, applies the change set, runs the tests, then lands: commit, merge into
+  worktree, runs its tool loop (view, create, view, create, finish), runs the tests, then lands: commit, merge into
   the base, the base's tests, worktree removed. In a crowd the base has moved by the time a task
   lands, so it first merges the base in and tests that (the tree that then lands, so it is not
   tested twice). Landings go one at a time, by design, so this setup is bound by N × one landing;
@@ -52,8 +54,8 @@ from codeframe_tui.engine.events import Event, TaskStatusChanged
 from codeframe_tui.engine.scheduler import plan_schedule
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel, ToolUseReply
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.store.repos import NewTask
 
 LATENCY = 0.2  # seconds per scripted model call
@@ -111,20 +113,22 @@ def _key(request) -> str:
     return request.first_user_text().split(":", 1)[0].removeprefix("Task ").strip()
 
 
-def growing(request) -> ToolUseReply:
+@change_set_agent
+def growing(request) -> dict:
     """Every task writes its own module and a passing test for it: no conflicts, no corrections."""
     name = "m_" + _key(request).lower()
     test = f"from pkg.{name} import VALUE\n\n\ndef test_{name}():\n    assert VALUE == 1\n"
-    return ToolUseReply(SUBMIT_CHANGES, {"summary": f"module {name}", "files": [
+    return {"summary": f"module {name}", "files": [
         {"path": f"pkg/{name}.py", "action": "write", "content": "VALUE = 1\n"},
         {"path": f"tests/test_{name}.py", "action": "write", "content": test},
-    ]})
+    ]}
 
 
-def scratch(request) -> ToolUseReply:
-    return ToolUseReply(SUBMIT_CHANGES, {"summary": "scratch", "files": [
+@change_set_agent
+def scratch(request) -> dict:
+    return {"summary": "scratch", "files": [
         {"path": "pkg/scratch.py", "action": "write", "content": f"LAST = {_key(request)!r}\n"},
-    ]})
+    ]}
 
 
 def new_task(key: str, deps: tuple[str, ...] = ()) -> NewTask:

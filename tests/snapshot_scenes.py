@@ -81,21 +81,22 @@ def mid_run_story() -> list[Event]:
     story: list[Event] = [
         RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True),
         _status(c, "1.1", "running", "backend-1", "approved"),
-        _agent(c, "backend-1", "backend", "busy", "1.1", "asking the model"),
+        _agent(c, "backend-1", "backend", "busy", "1.1", "reading the task"),
         _called(c, "1.1", "backend-1", first=True),
-        _agent(c, "backend-1", "backend", "busy", "1.1", "running tests"),
+        _agent(c, "backend-1", "backend", "busy", "1.1", "run_tests test_models.py"),
         *_tests(c, "1.1", 5, names=("test_models.py::test_book_keeps_its_fields",)),
         _status(c, "1.1", "done", "backend-1", "running"),
         _agent(c, "backend-1", "backend", "idle", None, "idle"),
     ]
-    for key, agent, kind in (("1.2", "backend-1", "backend"), ("1.3", "backend-2", "backend"),
-                             ("2.1", "frontend-1", "frontend")):
+    for key, agent, kind, step in (("1.2", "backend-1", "backend", 'search "class Book"'),
+                                   ("1.3", "backend-2", "backend", "view models.py:1-12"),
+                                   ("2.1", "frontend-1", "frontend", "reading the task")):
         story.append(_status(c, key, "running", agent, "approved"))
-        story.append(_agent(c, agent, kind, "busy", key, "asking the model"))
+        story.append(_agent(c, agent, kind, "busy", key, step))
     story.append(_called(c, "1.2", "backend-1", first=False))
     story.append(_called(c, "2.1", "frontend-1", first=False))
-    story.append(_agent(c, "backend-1", "backend", "busy", "1.2", "applying 2 file change(s)"))
-    story.append(_agent(c, "frontend-1", "frontend", "busy", "2.1", "running tests"))
+    story.append(_agent(c, "backend-1", "backend", "busy", "1.2", "edit store.py:14"))
+    story.append(_agent(c, "frontend-1", "frontend", "busy", "2.1", "run_tests test_components.py"))
     story.append(TestStarted(ts=c(), task_id="2.1", command=PYTEST, attempt=0))
     story.append(TestOutput(ts=c(0.2), task_id="2.1", lines=(
         "============ test session starts ============", "collected 11 items",

@@ -1,11 +1,14 @@
 """The soak test: many tasks through the TUI on a faulty scripted model, then every promise checked.
 
 `run_soak` drives the real app (App.run_test) on a real git project whose tests really run, with the
-real SDK talking to the scripted model over 127.0.0.1. A share of the model's answers are faults
-(429, 529, 500, timeouts, drops, mid-stream errors, broken and empty answers, questions), the rest
-arrive after a random latency. At the end it checks that every task ended in a terminal or waiting
-state, that the event log and the database agree row for row, that the task pane shows what the
-database holds, that every done task's work landed, and that memory stayed flat.
+real SDK talking to the scripted model over 127.0.0.1. Each worker runs its tool loop: it views and
+creates its module and its test with the editor tool, then calls finish. A share of the model's
+answers are faults (429, 529, 500, timeouts, drops, mid-stream errors, cut, broken and empty answers,
+bad tool inputs, paused turns, refusals, questions), the rest arrive after a random latency. A fault
+that takes a step's place leaves that step undone; when it was the module's, the finish's tests fail
+and the next round writes the files again. At the end it checks that every task ended in a terminal or waiting state,
+that the event log and the database agree row for row, that the task pane shows what the database
+holds, that every done task called finish and its work landed, and that memory stayed flat.
 
 `make soak` runs it full size (200 tasks, 10 at once); the suite runs a short form.
 """
@@ -39,6 +42,8 @@ from codeframe_tui.llm.scripted import (  # noqa: E402
     ErrorReply,
     MalformedToolReply,
     MidStreamErrorReply,
+    PauseTurnReply,
+    RefusalReply,
     ScriptedModel,
     ScriptedServer,
     StallReply,
@@ -46,7 +51,8 @@ from codeframe_tui.llm.scripted import (  # noqa: E402
     ToolUseReply,
     TruncatedReply,
 )
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES  # noqa: E402
+from codeframe_tui.llm.scripted.agent import ask, change_set_agent  # noqa: E402
+from codeframe_tui.llm.tools import EDITOR, FINISH  # noqa: E402
 from codeframe_tui.store.repos import NewTask  # noqa: E402
 from codeframe_tui.ui.app import CodeframeApp  # noqa: E402
 
@@ -79,7 +85,7 @@ MODEL_TIMEOUT = 1.0
 
 
 def faults() -> dict[str, object]:
-    """Every kind of fault the soak injects; a fresh good answer is filled in per task."""
+    """Every kind of fault the soak injects; `good` is the step's own answer (a tool call of the loop)."""
     return {
         "429": lambda good: ErrorReply(429, "rate_limit_error", "Slow down", retry_after=0.05),
         "529": lambda good: ErrorReply(529, "overloaded_error", "Overloaded"),
@@ -87,11 +93,16 @@ def faults() -> dict[str, object]:
         "read timeout": lambda good: StallReply(MODEL_TIMEOUT * 1.5, good),
         "mid-stream error": lambda good: MidStreamErrorReply(good),
         "TCP drop": lambda good: DropReply(after_bytes=300),
-        "max_tokens": lambda good: TruncatedReply(SUBMIT_CHANGES, '{"summary": "x", "fi'),
-        "malformed JSON": lambda good: MalformedToolReply(SUBMIT_CHANGES, '{"summary": x}'),
-        "bad schema": lambda good: ToolUseReply(SUBMIT_CHANGES, {"summary": "x"}),
+        "max_tokens": lambda good: TruncatedReply(EDITOR, '{"command": "create", "path": "pkg/', text="Writing."),
+        "malformed JSON": lambda good: MalformedToolReply(EDITOR, '{"command": x}'),
+        "bad tool input": lambda good: ToolUseReply(EDITOR, {"command": "create", "file_text": "x"}),  # no path
+        "bad edit": lambda good: ToolUseReply(EDITOR, {"command": "str_replace", "path": "pkg/__init__.py",
+                                                       "old_str": "not there", "new_str": "x"}),
         "empty": lambda good: TextReply(""),
-        "question": lambda good: ToolUseReply(ASK_HUMAN, {"question": "Which format?", "blocking": True}),
+        "no tool call": lambda good: TextReply("I believe the module is written."),
+        "pause_turn": lambda good: PauseTurnReply(),
+        "refusal": lambda good: RefusalReply("I cannot help with that."),
+        "question": lambda good: ask("Which format?"),
     }
 
 
@@ -146,10 +157,12 @@ def plan(count: int, rng: random.Random) -> list[NewTask]:
 def responder(rng: random.Random, fault_rate: float, report: SoakReport):
     kinds = faults()
     names = sorted(kinds)
+    # Each round of each task: view and create its module, then its test, then finish.
+    step = change_set_agent(lambda request: module_answer(task_key_of(request)))
 
     def respond(request):
         report.calls += 1
-        good = ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+        good = step(request)
         if rng.random() < fault_rate:
             name = rng.choice(names)
             report.faults[name] += 1
@@ -167,7 +180,15 @@ async def run_soak(root: Path, *, tasks: int = 200, concurrency: int = 10, fault
     project = make_project(root, test_command=[sys.executable, "run_tests.py"])
     (project / "run_tests.py").write_text(TINY_RUNNER)
     _commit(project)
-    model = ScriptedModel(responder(rng, fault_rate, report), chunk_size=400)
+    respond = responder(rng, fault_rate, report)
+
+    def forgetting(request):
+        # The soak reads no request back. The scripted model's log of them (each a whole conversation,
+        # five or more a task) would grow with the run and weigh on the RSS check, which is the app's.
+        model.requests.clear()
+        return respond(request)
+
+    model = ScriptedModel(forgetting, chunk_size=400)
     ended: set[str] = set()
     retries: list[ModelRetried] = []
 
@@ -244,10 +265,13 @@ def check(db: Path, project: Path, count: int, shown: dict[str, str], report: So
     # The event log, replayed, gives every row's status; and one logged event per recorded row.
     last: dict[str, str] = {}
     kinds = Counter()
+    finished: set[str] = set()  # tasks whose agent called finish (the engine then ran the tests)
     for kind, key, payload in logged:
         kinds[kind] += 1
         if kind == "task_status_changed":
             last[key] = json.loads(payload)["status"]
+        elif kind == "tool_used" and json.loads(payload)["tool"] == FINISH:
+            finished.add(key)
     for key, status in rows.items():
         if last.get(key, "proposed") != status:
             problems.append(f"task {key}: database says {status}, the event log {last.get(key)}")
@@ -260,6 +284,8 @@ def check(db: Path, project: Path, count: int, shown: dict[str, str], report: So
     for key, status in rows.items():
         if status == "done" and not (project / "pkg" / f"m_{key.replace('.', '_')}.py").is_file():
             problems.append(f"task {key} is done but its work is not in the project: lost")
+        if status == "done" and key not in finished:
+            problems.append(f"task {key} is done but its agent never called {FINISH}")
     if report.rss_mark and report.rss_ratio > 1.20:
         problems.append(f"RSS grew {report.rss_ratio:.2f}x from {count // 4} tasks ended to the end")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -142,7 +143,8 @@ class ModelClient:
                       messages=cached_prefix(messages))
         message = await with_retries(lambda: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
                                      base=self.retry_base, on_retry=on_retry)
-        content = [_clean_block(b) for b in message.content if b.get("type") != "text" or b.get("text", "").strip()]
+        content = [_whole(_clean_block(b)) for b in message.content
+                   if b.get("type") != "text" or b.get("text", "").strip()]
         return Turn(content=content, stop_reason=message.stop_reason or "", usage=_usage(message.usage),
                     latency=time.monotonic() - started, model=message.model)
 
@@ -330,6 +332,29 @@ def _clean_block(block: dict) -> dict:
     if block.get("type") == "redacted_thinking":
         return {"type": "redacted_thinking", "data": block.get("data", "")}
     return block
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _whole(block: dict) -> dict:
+    """A text or tool_use block with any lone surrogate (JSON's "\\ud800", decoded by the stream) made
+    U+FFFD: such text is not UTF-8, so neither the store nor the next request could carry it. The turn
+    is kept so from the start, and every later request sends it the same way. Thinking blocks are
+    signed and never touched."""
+    if block.get("type") not in ("text", "tool_use"):
+        return block
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, dict):
+            return {fix(k): fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    return fix(block)
 
 
 def _usage(u: dict[str, int]) -> Usage:

@@ -7,32 +7,41 @@ import time
 import pytest
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.llm.client import ModelClient, ModelReplyError
+from codeframe_tui.llm.client import ModelClient, ModelReplyError, Turn
 from codeframe_tui.llm.scripted import (
     DropReply,
     MalformedToolReply,
     ScriptedModel,
     TextReply,
-    ToolUseReply,
     TruncatedReply,
 )
+from codeframe_tui.llm.scripted.agent import create
 from codeframe_tui.llm.streaming import CHARS_PER_TOKEN, MessageAccumulator, answer_cap
-from codeframe_tui.llm.tools import SUBMIT_CHANGES
+from codeframe_tui.llm.tools import EDITOR, FINISH, FINISH_TOOL, worker_tools
 
 SYSTEM = "You write code."
 ASK = [{"role": "user", "content": "Task 1: write it"}]
+CUT = '{"command": "create", "path": "pkg/big.py", "file_te'  # the editor's input, cut mid-key
 
 
-def changes(content: str) -> dict:
-    return {"summary": "big", "files": [{"path": "pkg/big.py", "action": "write", "content": content}]}
+def big_file(content: str):
+    """The editor tool creating pkg/big.py with `content`: a worker's largest kind of answer."""
+    return create("pkg/big.py", content)
 
 
-async def ask(connect, tmp_path, reply, *, max_tokens: int = 16_000, on_text=None):
+async def client_for(connect, tmp_path, reply, *, max_tokens: int = 16_000) -> ModelClient:
     model = ScriptedModel(lambda r: reply, chunk_size=4096)
     settings = load_settings(tmp_path, offline=True, max_tokens=max_tokens)
     client = ModelClient(settings, await connect(model))
     client.retry_base = 0.01
-    return await client.submit_changes(system=SYSTEM, messages=ASK, on_text=on_text)
+    return client
+
+
+async def ask(connect, tmp_path, reply, *, max_tokens: int = 16_000, on_text=None) -> Turn:
+    """One turn of a worker's tool loop, with the worker's own tools."""
+    client = await client_for(connect, tmp_path, reply, max_tokens=max_tokens)
+    model = client.settings.model_for("backend")
+    return await client.turn(system=SYSTEM, messages=ASK, tools=worker_tools(model), model=model, on_text=on_text)
 
 
 async def test_a_large_tool_input_is_read_in_linear_time_and_streamed_to_the_pane(connect, tmp_path):
@@ -40,10 +49,10 @@ async def test_a_large_tool_input_is_read_in_linear_time_and_streamed_to_the_pan
     content = "x = 1\n" * 120_000
     seen: list[int] = []
     started = time.monotonic()
-    reply = await ask(connect, tmp_path, ToolUseReply(SUBMIT_CHANGES, changes(content)),
-                      on_text=lambda piece: seen.append(len(piece)))
+    turn = await ask(connect, tmp_path, big_file(content), on_text=lambda piece: seen.append(len(piece)))
     elapsed = time.monotonic() - started
-    assert reply.change_set.changes[0].content == content
+    assert turn.stop_reason == "tool_use" and [u["name"] for u in turn.tool_uses] == [EDITOR]
+    assert turn.tool_uses[0]["input"] == {"command": "create", "path": "pkg/big.py", "file_text": content}
     assert sum(seen) > len(content) and len(seen) > 100  # every delta reached the activity pane
     assert elapsed < 10, f"{elapsed:.1f}s for an 840 KB answer"
 
@@ -53,8 +62,7 @@ async def test_a_10_mb_answer_is_abandoned_at_the_cap_and_named(connect, tmp_pat
     received: list[int] = []
     started = time.monotonic()
     with pytest.raises(ModelReplyError) as caught:
-        await ask(connect, tmp_path, ToolUseReply(SUBMIT_CHANGES, changes(content)),
-                  on_text=lambda piece: received.append(len(piece)))
+        await ask(connect, tmp_path, big_file(content), on_text=lambda piece: received.append(len(piece)))
     assert caught.value.kind == "too_long" and not caught.value.retryable
     assert "model answer passed 1.0 MB and was abandoned" in str(caught.value)
     assert sum(received) <= answer_cap(16_000)  # reading stopped at the cap, not at 10 MB
@@ -75,20 +83,26 @@ def test_the_cap_grows_with_max_tokens_and_never_falls_below_1_mib():
 
 
 async def test_json_cut_at_max_tokens_is_a_truncation_not_malformed(connect, tmp_path):
+    # A worker's turn comes back as it ended, for the loop to handle (it never runs a cut call).
+    turn = await ask(connect, tmp_path, TruncatedReply(EDITOR, CUT, text="Writing it."))
+    assert turn.stop_reason == "max_tokens" and turn.text == "Writing it."
+    assert [u["name"] for u in turn.tool_uses] == [EDITOR] and not isinstance(turn.tool_uses[0]["input"], dict)
+    # The lead's structured call cannot use a cut answer: it says so, with the limit.
+    client = await client_for(connect, tmp_path, TruncatedReply(FINISH, '{"summary": "x'))
     with pytest.raises(ModelReplyError) as caught:
-        await ask(connect, tmp_path, TruncatedReply(SUBMIT_CHANGES, '{"summary": "x", "files": [{"pa'))
+        await client.call_tool(system=SYSTEM, messages=ASK, tool=FINISH_TOOL)
     assert caught.value.kind == "truncated" and "max_tokens=16000" in str(caught.value)
 
 
 async def test_malformed_tool_json_is_named_with_the_parser_s_reason(connect, tmp_path):
     with pytest.raises(ModelReplyError) as caught:
-        await ask(connect, tmp_path, MalformedToolReply(SUBMIT_CHANGES, '{"summary": x}'))
+        await ask(connect, tmp_path, MalformedToolReply(FINISH, '{"summary": x}'))
     assert caught.value.kind == "malformed" and "Expecting value" in str(caught.value)
 
 
 async def test_deeply_nested_tool_json_is_malformed_not_a_crash(connect, tmp_path):
     with pytest.raises(ModelReplyError) as caught:
-        await ask(connect, tmp_path, MalformedToolReply(SUBMIT_CHANGES, "[" * 100_000 + "]" * 100_000))
+        await ask(connect, tmp_path, MalformedToolReply(EDITOR, "[" * 100_000 + "]" * 100_000))
     assert caught.value.kind == "malformed" and "nested too deeply" in str(caught.value)
 
 

@@ -1,6 +1,6 @@
-"""In a real 80x24 terminal (tmux): a task title, a question and test output full of screen clears,
-cursor moves, resets and OSC titles show as plain text; the layout stays whole, the pane's title
-never changes, and the terminal is put back on quit."""
+"""In a real 80x24 terminal (tmux): a task title, a question, a tool call's input and test output full
+of screen clears, cursor moves, resets and OSC titles show as plain text; the layout stays whole, the
+pane's title never changes, and the terminal is put back on quit."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ TESTS = Path(__file__).resolve().parents[1]
 # Emoji sequences whose width Rich and tmux 3.3 disagreed on (ZWJ, VS16, a skin tone, a Hangul filler).
 TITLE = "[/b]\x1b[2J\x1b[H\x1b]0;pwned\x07T1\x1b[10;10H[red]x[/red]\x1bc 👨\u200d👩\u200d👧❤\ufe0f👍🏽\u3164\u202eZ"
 QUESTION = "\x1b]2;pwned\x1b\\Q2 [@click=app.quit]ok?[/]\x1b[?1049l\x07"
+# A search pattern is as untrusted as a title: the worker's step (`search "..."`) and the detail's
+# tool calls show it. (Not "pwned": the detail shows the call's input as JSON, escapes spelled out.)
+SEARCHED = "[/b]\x1b]0;S1-title\x07S1\x1b[2J\x1b[?1049l"
 # What the project's test command prints after pytest's own output, as raw bytes: few lines, so
 # that all of them are still in the Test output pane at 80x24 when the run ends.
 OUTPUT = [
@@ -43,16 +46,21 @@ sys.path.insert(0, {tests!r})
 from pathlib import Path
 from support import module_answer, open_engine, task_key_of
 from codeframe_tui.domain import AgentType
-from codeframe_tui.llm.scripted import ToolUseReply
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import ask, place, play, search, writes
 from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui.app import CodeframeApp
 
+# Task 2 asks first; task 1 first searches for a hostile pattern (the Agents pane's step and the
+# detail's tool calls show it); then each writes its module and its test, and finishes.
 def responder(request):
-    key = task_key_of(request)
-    if key == "2" and len(request.messages) == 1:
-        return ToolUseReply(ASK_HUMAN, {{"question": {question!r}, "blocking": False, "assumption": "yes"}})
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(key))
+    key, where = task_key_of(request), place(request)
+    if key == "2" and where.round == 0:
+        return play([ask({question!r}, blocking=False, assumption="yes")], where.step)
+    answer = module_answer(key)
+    steps = writes({{f["path"]: f["content"] for f in answer["files"]}}, answer["summary"])
+    if key == "1" and where.round == 0:
+        steps = [search({searched!r}), *steps]
+    return play(steps, where.step)
 
 async def opener(sink):
     plan = [NewTask("1", {title!r}, AgentType.BACKEND, description={title!r}), NewTask("2", "two", AgentType.TEST)]
@@ -84,7 +92,8 @@ def test_hostile_title_question_and_output_in_a_real_terminal(tmp_path):
     printer.write_text(f"OUTPUT = {OUTPUT!r}\n{PRINTER}")
     project = make_project(tmp_path / "p", test_command=[sys.executable, str(printer)])
     driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(tests=str(TESTS), question=QUESTION, title=TITLE, project=str(project)))
+    driver.write_text(DRIVER.format(tests=str(TESTS), question=QUESTION, title=TITLE, project=str(project),
+                                     searched=SEARCHED))
     with TmuxSession([sys.executable, str(driver)], env=app_env(tmp_path), term="xterm-256color", cwd=tmp_path) as t:
         before = pane_title(t)
         frames, deadline = [], time.monotonic() + 60

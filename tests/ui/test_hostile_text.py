@@ -7,7 +7,8 @@ import re
 import sys
 import time
 
-from support import make_project, module_answer, open_engine, passing_responder, task_key_of, wait_for
+import pytest
+from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks, wait_for
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType
@@ -16,7 +17,8 @@ from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer, ToolUseReply
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import ask, change_set_agent, list_files, place, play, search, writes
+from codeframe_tui.llm.tools import FINISH
 from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.attention import osc9
@@ -214,16 +216,17 @@ async def test_titles_descriptions_issues_and_keys_in_plan_review_tasks_and_deta
 HOSTILE_KEY = "[/b]K\x1b[2J"  # a task key is as untrusted as its title
 
 
+@change_set_agent
 def asking(request):
-    """Each task asks its hostile text once (three go on meanwhile, assuming it), then submits."""
+    """Each task asks its hostile text once (three go on meanwhile, assuming it), then writes its module
+    and finishes. `request` is the round as it began: the task alone, then with the question answered."""
     key = task_key_of(request)
     if len(request.messages) > 1:
-        return ToolUseReply(SUBMIT_CHANGES, module_answer(key if key.isdigit() else "k"))
+        return module_answer(key if key.isdigit() else "k")
     n = int(key) if key.isdigit() else 1
     text = STORABLE[n - 1][1][:1900]  # a question is at most 2,000 characters
     blocking = n > 2
-    return ToolUseReply(ASK_HUMAN, {"question": f"Q{key} {text}", "blocking": blocking, "yes_no": n % 3 == 0,
-                                    "assumption": "" if blocking else f"A{key} {text}"})
+    return ask(f"Q{key} {text}", blocking=blocking, yes_no=n % 3 == 0, assumption="" if blocking else f"A{key} {text}")
 
 
 async def test_questions_in_toasts_the_bell_the_inbox_the_answer_editor_and_the_detail(tmp_path):
@@ -259,6 +262,9 @@ async def test_questions_in_toasts_the_bell_the_inbox_the_answer_editor_and_the_
             table.move_cursor(row=table.get_row_index(str(n)))
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+            # The questions come after the model calls and the tool calls: at the detail's end.
+            await wait_for(pilot, lambda: "Questions (1)" in str(app.screen.query_one("#detail-body").render()))
+            await pilot.press("end")
             await wait_for(pilot, lambda: "Questions (1)" in screen_rows(app))
             assert f"Q{n} {STORABLE[n - 1][2]}" in screen_rows(app)
             await pilot.press("escape")
@@ -285,15 +291,29 @@ def printer(tmp_path) -> list[str]:
     return [sys.executable, str(script)]
 
 
+# A tool call's input is as untrusted as the model's text: the worker's step on the Agents pane, the
+# tool_used event's label and the task detail's tool calls all show it (`search "..."`). The pattern
+# is a valid regular expression, under the label's 40 characters, so that its escapes are cut whole.
+SEARCHED = "\x1b[2J[/b]\x1b]0;pwned\x07P41 [red]x[/red]"
+SEARCHED_SHOWN = 'search "[/b]P41 [red]x[/red]"'
+HOSTILE_PATH = "notes/[/b]hostile [red].txt"
+
+
 async def test_test_output_diff_and_streamed_text_from_a_real_run(tmp_path):
     project = make_project(tmp_path / "p", test_command=printer(tmp_path))
     hostile_file = "\n".join(text.replace("\x00", "") for _, text, _ in STORABLE) + "\n"  # NUL: refused
 
     def responder(request):
+        """Search for a hostile pattern, list a hostile glob, write the module, its test and a file of
+        hostile text at a hostile path, then finish, saying every hostile text first (in the last
+        turn, as the old one-call answer did: see test_a_turn_with_a_lone_surrogate_...)."""
         answer = module_answer(task_key_of(request))
-        answer["files"].append({"path": "notes/[/b]hostile [red].txt", "action": "write", "content": hostile_file})
+        files = {f["path"]: f["content"] for f in answer["files"]} | {HOSTILE_PATH: hostile_file}
         streamed = "".join(text for _, text, _ in HOSTILE) + '"path": "[/b]\x1b[2Jp.py"'
-        return ToolUseReply(SUBMIT_CHANGES, answer, text=streamed)
+        *edits, _ = writes(files, "")
+        steps = [search(SEARCHED), list_files("notes/[/b]*\x1b]0;pwned\x07"), *edits,
+                 ToolUseReply(FINISH, {"summary": "[/b] summary \x1b]0;pwned\x07\x1b[2J H43"}, text=streamed)]
+        return play(steps, place(request).step)
 
     title = "[/b] review\x1b]0;pwned\x07 title H42"
     app = hostile_app(project, responder, [NewTask("1", title, AgentType.BACKEND)], engine={"review": "review"})
@@ -324,7 +344,37 @@ async def test_test_output_diff_and_streamed_text_from_a_real_run(tmp_path):
         await wait_for(pilot, lambda: app.summary is not None)
         clean(app.main.activity.lines)
         screen_rows(app, svg=True)
-        await pilot.press("q")
+        await pilot.press("escape", "enter")  # the task's detail: its model calls and its tool calls
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_for(pilot, lambda: "Tool calls" in str(app.screen.query_one("#detail-body").render()))
+        body = "\n".join(clean(str(app.screen.query_one("#detail-body").render()).split("\n")))
+        for label in (SEARCHED_SHOWN, "list_files notes/[/b]*", f"view {HOSTILE_PATH}", f"create {HOSTILE_PATH}"):
+            assert f"backend-1: {label}" in body, label
+        seen = [screen_rows(app, svg=True)]
+        scroll = app.screen.query_one("#detail")
+        while scroll.scroll_offset.y < scroll.max_scroll_y:
+            await pilot.press("pagedown")
+            seen.append(screen_rows(app))
+        assert f"backend-1: {SEARCHED_SHOWN}" in "\n".join(seen)
+        await pilot.press("escape", "q")
+
+
+async def test_a_turn_with_a_lone_surrogate_in_its_text_does_not_end_the_task(tmp_path):
+    """The old one-call answer streamed H38 and was never sent back; a tool loop keeps every turn and
+    sends it back, so a turn that says H38 before a tool call must survive the store and the next call."""
+
+    def responder(request):
+        answer = module_answer(task_key_of(request))
+        steps = [search("VALUE", text=f"{STORABLE[0][1]} {HOSTILE[-1][1]} then a search"),
+                 *writes({f["path"]: f["content"] for f in answer["files"]}, "module")]
+        return play(steps, place(request).step)
+
+    engine, _, recorder = await open_engine(make_project(tmp_path / "p"), responder, tasks(("1", "backend")))
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.done == 1, [e.reason for e in recorder.of(ev.TaskStatusChanged)][-1]
 
 
 def hostile_events(n: int, text: str) -> list[ev.Event]:
@@ -342,6 +392,8 @@ def hostile_events(n: int, text: str) -> list[ev.Event]:
         ev.TestStarted(task_id=key, command=(f"C{n}", text), attempt=0),
         ev.TestOutput(task_id=key, lines=(f"O{n} {text}", text)),
         ev.TestResult(task_id=key, status="failed", total=1, passed=0, failed=1, errors=0, skipped=0, duration=0.1),
+        ev.ToolUsed(task_id=key, agent_id=agent, tool="search", label=f"L{n} {text}"[:200], ok=n % 3 != 0,
+                    note=f"N{n} {text}"[:500]),
         ev.WorkPaused(reason=f"Z{n} {text}", used_bytes=1, limit_bytes=1),
     ]
 
@@ -367,7 +419,25 @@ async def test_every_event_field_in_every_pane(tmp_path):
             app.clear_notifications()
         bells = [text for channel, text in app.attention.sent if channel == "bell"]
         assert len(bells) == len(HOSTILE)
-        await pilot.press("q")
+        # The tool calls, as the task's detail reads them from the event log (some refused, with why).
+        for n, (_, text, _) in enumerate(STORABLE, 1):
+            event = next(e for e in hostile_events(n, text) if isinstance(e, ev.ToolUsed))
+            await app.engine.store.log_event(event.type, "1", event.to_json_dict())
+        app.main.tasks_table.move_cursor(row=app.main.tasks_table.get_row_index("1"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_for(pilot, lambda: "Tool calls" in str(app.screen.query_one("#detail-body").render()))
+        body = "\n".join(clean(str(app.screen.query_one("#detail-body").render()).split("\n")))
+        for n, (name, _, shown) in enumerate(STORABLE, 1):
+            assert f"L{n} {shown}"[:30] in body, name
+            assert n % 3 or f"(refused: N{n} {shown}"[:30] in body, name
+        seen = [screen_rows(app, svg=True)]
+        scroll = app.screen.query_one("#detail")
+        while scroll.scroll_offset.y < scroll.max_scroll_y:
+            await pilot.press("pagedown")
+            seen.append(screen_rows(app))
+        assert "L37 H37" in "\n".join(seen)
+        await pilot.press("escape", "q")
 
 
 KEY = "sk-ant-api03-SCREEN-PLANTED-0123456789abcdefXYZ"

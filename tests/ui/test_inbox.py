@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from support import make_project, module_answer, open_engine, task_key_of, tasks, wait_for
 
-from codeframe_tui.llm.scripted import ToolUseReply
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import ask, change_set_agent
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.attention import osc9
 from codeframe_tui.ui.screens.answer import AnswerScreen
@@ -26,8 +25,10 @@ def make_app(project, responder, plan, **overrides) -> tuple[CodeframeApp, dict]
     return CodeframeApp(opener, banner="test project", offline=True), seen
 
 
+@change_set_agent
 def submit(request):
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+    """The task's module and its test, written through the editor tool, then finish."""
+    return module_answer(task_key_of(request))
 
 
 async def test_reviews_are_accepted_from_the_inbox_and_from_the_diff(tmp_path):
@@ -61,9 +62,13 @@ async def test_reject_with_feedback_then_reject_for_good(tmp_path):
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, AnswerScreen))
         await pilot.press(*"Call it ANSWER", "ctrl+s")
-        # The agent tries again with the feedback, and the work comes back for review.
-        await wait_for(pilot, lambda: len(seen["model"].requests) == 2 and app.inbox_items)
-        assert "Call it ANSWER" in seen["model"].requests[1].first_user_text()
+        # The agent tries again, in a fresh conversation that opens with the feedback, and the work
+        # comes back for review.
+        def retried():
+            return [r for r in seen["model"].requests if "Call it ANSWER" in r.first_user_text()]
+
+        await wait_for(pilot, lambda: retried() and app.inbox_items)
+        assert len(retried()[0].messages) == 1  # the feedback opens the new attempt's conversation
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, RejectScreen))
         await pilot.press("enter")
@@ -76,10 +81,11 @@ async def test_reject_with_feedback_then_reject_for_good(tmp_path):
 async def test_a_written_answer_needs_text_and_y_does_not_answer_an_open_question(tmp_path):
     project = make_project(tmp_path / "p")
 
-    def responder(request):
+    @change_set_agent
+    def responder(request):  # the round as it began: the task alone, then the task, the question, its answer
         if len(request.messages) == 1:
-            return ToolUseReply(ASK_HUMAN, {"question": "Which database, [b]and why[/b]?", "blocking": True})
-        return submit(request)
+            return ask("Which database, [b]and why[/b]?")
+        return module_answer(task_key_of(request))
 
     app, seen = make_app(project, responder, tasks(("1", "backend")), notify_bell=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -101,7 +107,10 @@ async def test_a_written_answer_needs_text_and_y_does_not_answer_an_open_questio
         body = str(app.screen.query_one("#detail-body").render())
         assert "Which database, [b]and why[/b]?" in body and "answer: SQLite: one file" in body
         await pilot.press("escape", "q")
-    assert "Answer: SQLite: one file" in seen["model"].requests[1].last_user_text()
+    # The answer came back as the question's tool_result, in the same conversation.
+    answered = seen["model"].requests[1]
+    assert "Answer: SQLite: one file" in answered.last_user_text()
+    assert answered.tool_results()[0]["tool_use_id"] == answered.messages[1]["content"][-1]["id"]
     assert not any(channel == "bell" for channel, _ in app.attention.sent)  # turned off in config
 
 
@@ -116,11 +125,11 @@ def test_osc9_cannot_be_ended_early_and_passes_through_tmux():
 async def test_a_double_press_answers_only_the_highlighted_question(tmp_path):
     project = make_project(tmp_path / "p")
 
+    @change_set_agent
     def responder(request):
         if len(request.messages) == 1:
-            return ToolUseReply(ASK_HUMAN, {"question": f"Ship {task_key_of(request)}?", "blocking": True,
-                                            "yes_no": True})
-        return submit(request)
+            return ask(f"Ship {task_key_of(request)}?", yes_no=True)
+        return module_answer(task_key_of(request))
 
     app, _ = make_app(project, responder, tasks(("1", "backend"), ("2", "backend"), ("3", "backend")))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from support import make_project, module_answer, open_engine, task_key_of, tasks, wait_for
 
-from codeframe_tui.llm.scripted import ToolUseReply
-from codeframe_tui.llm.tools import ASK_HUMAN, SUBMIT_CHANGES
+from codeframe_tui.llm.scripted.agent import ask, change_set_agent
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.screens.confirm import ChoiceScreen
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 
 
+@change_set_agent
 def submit(request):
-    return ToolUseReply(SUBMIT_CHANGES, module_answer(task_key_of(request)))
+    """The task's module and its test, written through the editor tool, then finish."""
+    return module_answer(task_key_of(request))
 
 
 def make_app(project, responder, plan, **overrides) -> CodeframeApp:
@@ -75,10 +76,11 @@ async def test_undo_by_u_reverts_the_landed_task(tmp_path):
 async def test_the_task_detail_shows_its_worktree(tmp_path):
     project = make_project(tmp_path / "p")
 
-    def asks(request):
+    @change_set_agent
+    def asks(request):  # the round as it began: the task alone, then with the question answered
         if len(request.messages) == 1:
-            return ToolUseReply(ASK_HUMAN, {"question": "Which name?", "blocking": True})
-        return submit(request)
+            return ask("Which name?")
+        return module_answer(task_key_of(request))
 
     app = make_app(project, asks, tasks(("1", "backend")))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -208,8 +208,8 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
             task_id=task.key, agent_id=self.agent_id, text="".join(parts),
         )))
         await self._guard(task, attempt.messages)
-        await self.set_step("thinking" if attempt.correction == 0
-                            else f"correcting ({attempt.correction}/{self.ctx.settings.max_corrections})")
+        if len(attempt.messages) == 1:  # later, the step keeps naming the last tool call while the model thinks
+            await self.set_step("reading the task")
         try:
             turn = await self.ctx.model.turn(system=attempt.system, messages=attempt.messages, tools=attempt.tools,
                                              model=attempt.model, on_text=batcher.add,
@@ -260,7 +260,8 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         if command is None:
             run = TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
         else:
-            await self.set_step(f"running tests {' '.join(args)}".strip()[:120])
+            short = " ".join(a.rsplit("/", 1)[-1] for a in args)
+            await self.set_step(f"run_tests {short}"[:120] if args else "running tests")
             log = self.ctx.test_log(task.key, "agent")
             await self.ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=attempt,
                                                log=str(log.relative_to(self.ctx.project))))

@@ -75,7 +75,7 @@ class ToolingMixin:
         """(answer, label); ToolInputError for a call that is refused."""
         editor = attempt.editor
         if name == EDITOR:
-            await self.set_step(_label(name, data))
+            await self.set_step(_label(name, data, short=True))
             result = await editor.run(data)
             if result.applied is not None:
                 await self.ctx.store.record_changes(task.key, result.applied.contents)
@@ -85,10 +85,10 @@ class ToolingMixin:
                                                       summary=result.label))
             return result.text, result.label
         if name == SEARCH:
-            await self.set_step(_label(name, data))
+            await self.set_step(_label(name, data, short=True))
             return await finder.search(editor.root, data, editor.is_secret)
         if name == LIST_FILES:
-            await self.set_step(_label(name, data))
+            await self.set_step(_label(name, data, short=True))
             return await finder.list_files(editor.root, data, editor.is_secret)
         if name == RUN_TESTS:
             args = data.get("args", [])
@@ -129,9 +129,12 @@ class ToolingMixin:
                                         ok=ok, note=note[:500]))
 
 
-def _label(name: str, data: dict) -> str:
-    """What the Agents pane shows while a call runs: `view more.py:120-180`, `search "def chunked"`."""
+def _label(name: str, data: dict, *, short: bool = False) -> str:
+    """What a call does in a few words: `view more_itertools/more.py:120-180`, `search "def chunked"`.
+    `short` names files without their folders, for the Agents pane's narrow step column."""
     path = str(data.get("path", ""))[:80]
+    if short and "/" in path.rstrip("/"):
+        path = path.rstrip("/").rsplit("/", 1)[-1]
     if name == EDITOR:
         command = data.get("command")
         if command == "view":
