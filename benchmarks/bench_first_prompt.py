@@ -57,9 +57,10 @@ def make_repo(root: Path, files: int) -> str:
             path = root / "src" / f"pkg{p}" / f"mod{m}.py"
             path.parent.mkdir(parents=True, exist_ok=True)
             # Modules of a few KB, as real ones are: the earlier prompt read such files whole.
-            path.write_text("".join(f'def fn_{m}_{i}(x):\n    """Scale x by {i}."""\n    return x * {i}\n\n\n'
-                                    f'class C{m}_{i}:\n    """A thing."""\n\n    def run(self):\n        return {i}\n\n\n'
-                                    for i in range(30)))
+            path.write_text("".join(
+                f'def fn_{m}_{i}(x):\n    """Scale x by {i}."""\n    return x * {i}\n\n\n'
+                f'class C{m}_{i}:\n    """A thing."""\n\n    def run(self):\n        return {i}\n\n\n'
+                for i in range(30)))
             count += 1
     for d in range(files // 4):
         (root / "docs").mkdir(exist_ok=True)

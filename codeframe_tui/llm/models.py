@@ -2,8 +2,8 @@
 
 Each row says what the real API does with that model: its largest output, its context window,
 whether it thinks adaptively without being asked (always on, or on by default: thinking blocks
-come back and count toward max_tokens), whether it refuses a forced tool_choice with a 400, and which version of Anthropic's
-text editor tool it is trained on. A dated snapshot (`<id>-20261001`) reads as its id.
+come back and count toward max_tokens), whether it refuses a forced tool_choice with a 400, and
+which version of Anthropic's text editor tool it is trained on. A dated snapshot (`<id>-20261001`) reads as its id.
 
 Checked on 2026-12-06 against platform.claude.com/docs (stored copies; some pages only in a
 translated copy of the same path). Pages, shortened below as:

@@ -34,7 +34,8 @@ async def test_view_numbers_lines_and_takes_a_range(root: Path) -> None:
 async def test_a_large_view_is_cut_and_says_so(root: Path) -> None:
     result = await Editor(root, max_characters=2000).run({"command": "view", "path": "pkg/big.py"})
     assert len(result.text) < 2400
-    assert re.search(r"\[cut at 2000 characters: lines 1-\d+ of 6000 shown\. View the rest with view_range", result.text)
+    assert re.search(r"\[cut at 2000 characters: lines 1-\d+ of 6000 shown\. View the rest with view_range",
+                     result.text)
 
 
 async def test_view_of_a_folder_lists_it(root: Path) -> None:
@@ -45,8 +46,8 @@ async def test_view_of_a_folder_lists_it(root: Path) -> None:
 
 async def test_str_replace_changes_exactly_one_match(root: Path) -> None:
     editor = Editor(root)
-    result = await editor.run({"command": "str_replace", "path": "pkg/big.py",
-                               "old_str": "def f1500():\n    return 1500\n", "new_str": "def f1500():\n    return -1\n"})
+    old, new = "def f1500():\n    return 1500\n", "def f1500():\n    return -1\n"
+    result = await editor.run({"command": "str_replace", "path": "pkg/big.py", "old_str": old, "new_str": new})
     text = (root / "pkg" / "big.py").read_text()
     assert "return -1" in text and text.count("\n") == 6000
     assert result.applied is not None and result.applied.written == ("pkg/big.py",)
@@ -55,7 +56,8 @@ async def test_str_replace_changes_exactly_one_match(root: Path) -> None:
     assert "  4498\tdef f1500():" in result.text and result.label == "edit pkg/big.py:4498"
 
 
-@pytest.mark.parametrize("old,why", [("nowhere", "No match found"), ("x = 1\n", "Found 2 matches of old_str in pkg/twice.py \\(lines 1, 2\\)")])
+@pytest.mark.parametrize("old,why", [("nowhere", "No match found"),
+                                     ("x = 1\n", "Found 2 matches of old_str in pkg/twice.py \\(lines 1, 2\\)")])
 async def test_str_replace_needs_exactly_one_match(root: Path, old: str, why: str) -> None:
     before = snapshot(root)
     with pytest.raises(ToolInputError, match=why):
@@ -155,3 +157,38 @@ async def test_a_symlink_leading_out_and_git_internals_are_refused(tmp_path: Pat
                 await Editor(project).run(call)
     assert snapshot(project.parent) == before
     assert os.path.islink(project / "link")
+
+
+async def test_every_write_is_recorded_before_it_is_made(root: Path) -> None:
+    """A kill between a write and its record would leave a file the task made but never lands
+    (landing commits the recorded paths only): the record comes first."""
+    seen: list[tuple[dict, bytes | None]] = []
+
+    async def record(changes):
+        (path,) = changes
+        on_disk = (root / path).read_bytes() if (root / path).exists() else None
+        seen.append((changes, on_disk))
+
+    editor = Editor(root, on_write=record)
+    await editor.run({"command": "str_replace", "path": "pkg/twice.py", "old_str": "x = 1\nx = 1\n",
+                      "new_str": "y = 2\n"})
+    await editor.run({"command": "create", "path": "pkg/new.py", "file_text": "z = 3\n"})
+    assert seen == [
+        ({"pkg/twice.py": (b"x = 1\nx = 1\n", b"y = 2\n", 0o644)}, b"x = 1\nx = 1\n"),
+        ({"pkg/new.py": (None, b"z = 3\n", None)}, None),
+    ]
+
+
+async def test_a_file_changed_between_plan_and_write_is_not_overwritten(root: Path, monkeypatch) -> None:
+    records: list[dict] = []
+
+    async def record(changes):
+        records.append(changes)
+        if len(records) == 1:  # someone else writes the file while the edit is being recorded
+            (root / "pkg" / "twice.py").write_text("meanwhile\n")
+
+    with pytest.raises(ToolInputError, match="changed while the edit was being made"):
+        await Editor(root, on_write=record).run({"command": "str_replace", "path": "pkg/twice.py",
+                                                 "old_str": "x = 1\nx = 1\n", "new_str": "y = 2\n"})
+    assert (root / "pkg" / "twice.py").read_text() == "meanwhile\n"
+    assert records[-1] == {"pkg/twice.py": (b"x = 1\nx = 1\n", b"meanwhile\n", 0o644)}  # the record says so

@@ -13,11 +13,10 @@ from support import PYTEST, Recorder, git_init, open_engine
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType, TaskStatus
+from codeframe_tui.engine.events import ToolUsed
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
-from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer
-from codeframe_tui.engine.events import ToolUsed
-from codeframe_tui.llm.scripted import TextReply, TruncatedReply
+from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer, TextReply, TruncatedReply
 from codeframe_tui.llm.scripted.agent import (
     create,
     finish,
@@ -85,6 +84,13 @@ def big_project(root):
     return root
 
 
+NEW_TEST = "from pkg.more import f1234\n\n\ndef test_f1234():\n    assert f1234(1) == -1\n"
+
+
+def git(project, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout
+
+
 TASK = NewTask("1", "f1234 returns x minus one", AgentType.BACKEND, description="Make f1234(x) return -x.",
                files=("pkg/more.py",))
 
@@ -102,7 +108,7 @@ async def test_the_loop_edits_one_function_of_a_150_kb_module(tmp_path, via):
             search(r"def f1234\("),
             view("pkg/more.py", at, at + 3),
             replace("pkg/more.py", "    return x + 1234\n", "    return -x\n"),
-            create("tests/test_f1234.py", "from pkg.more import f1234\n\n\ndef test_f1234():\n    assert f1234(1) == -1\n"),
+            create("tests/test_f1234.py", NEW_TEST),
             run_tests("tests/test_f1234.py"),
             finish("f1234 now returns -x."),
         ], place(request).step)
@@ -111,8 +117,7 @@ async def test_the_loop_edits_one_function_of_a_150_kb_module(tmp_path, via):
         summary = await engine.run()
     assert summary.all_done, [e for e in rec.events if getattr(e, "reason", "")]
     assert model.rejected == []
-    diff = subprocess.run(["git", "diff", "HEAD~1", "HEAD", "--unified=0", "--", "pkg/more.py"], cwd=project,
-                          capture_output=True, text=True, check=True).stdout
+    diff = git(project, "diff", "HEAD~1", "HEAD", "--unified=0", "--", "pkg/more.py")
     changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
     assert changed == ["-    return x + 1234", "+    return -x"]
     assert f"@@ -{at + 2} +{at + 2} @@" in diff
@@ -131,8 +136,8 @@ async def test_refused_edits_are_told_and_nothing_is_written(tmp_path, via):
     outside = tmp_path / "outside"
     outside.mkdir()
     (project / "out").symlink_to(outside)  # committed: every worktree has it
-    subprocess.run(["git", "add", "out"], cwd=project, check=True)
-    subprocess.run(["git", "commit", "-qm", "a link out"], cwd=project, check=True)
+    git(project, "add", "out")
+    git(project, "commit", "-qm", "a link out")
     refused = [
         replace("pkg/more.py", "no such text", "x"),  # zero matches
         replace("pkg/more.py", "\n\n\ndef ", "\ndef "),  # thousands of matches
@@ -144,7 +149,8 @@ async def test_refused_edits_are_told_and_nothing_is_written(tmp_path, via):
     ]
 
     def agent(request):
-        return play([*refused, view("pkg/more.py", 1, 3),                      finish("nothing to do after all")], place(request).step)
+        steps = [*refused, view("pkg/more.py", 1, 3), finish("nothing to do after all")]
+        return play(steps, place(request).step)
 
     before = (project / "pkg" / "more.py").read_bytes()
     async with engine_on(via, project, agent, [TASK]) as (engine, model, rec):

@@ -7,7 +7,6 @@ import re
 import sys
 import time
 
-import pytest
 from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks, wait_for
 
 from codeframe_tui.config import load_settings

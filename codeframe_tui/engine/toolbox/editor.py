@@ -13,8 +13,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codeframe_tui.engine.atomic import run_whole
@@ -44,10 +44,25 @@ class ToolInputError(ValueError):
 
 
 @dataclass(frozen=True)
+class Planned:
+    """An edit worked out but not yet written: the file's new text, and what it holds now."""
+
+    path: str
+    text: str
+    what: str
+    before: bytes | None
+    mode: int | None
+
+
+@dataclass(frozen=True)
 class EditResult:
     text: str  # what the model is told
     applied: AppliedChanges | None = None  # set when a file was written
     label: str = ""  # what the Agents pane shows, e.g. "edit more.py"
+    planned: Planned | None = None  # the write still to make (internal to the editor)
+
+
+Changes = dict[str, tuple[bytes | None, bytes | None, int | None]]  # path -> (before, after, mode before)
 
 
 @dataclass
@@ -59,9 +74,28 @@ class Editor:
     journal: Path | None = None
     secret_patterns: Sequence[str] = ()
     max_characters: int = 20_000
+    # Told of every write before it is made (the task's recorded changes): a kill between the write
+    # and its record would leave a file the task made but does not know it made, never landed.
+    on_write: Callable[[Changes], Awaitable[None]] | None = None
     seen: set[str] = field(default_factory=set)
 
     async def run(self, data: dict) -> EditResult:
+        result = await self._run(data)
+        planned = result.planned
+        if planned is None:
+            return result
+        if self.on_write is not None:
+            await self.on_write({planned.path: (planned.before, planned.text.encode("utf-8"), planned.mode)})
+        try:
+            applied = await run_whole(self._commit, planned)
+        except ToolInputError:
+            if self.on_write is not None:  # nothing was written: the record says what the file holds
+                now = await run_whole(_holds, self.root.resolve() / planned.path)
+                await self.on_write({planned.path: (planned.before, now, planned.mode)})
+            raise
+        return replace(result, applied=applied, planned=None)
+
+    async def _run(self, data: dict) -> EditResult:
         command = data.get("command")
         handlers = {"view": self._view, "create": self._create, "str_replace": self._str_replace,
                     "insert": self._insert}
@@ -167,10 +201,11 @@ class Editor:
         if os.path.lexists(target) and norm not in self.seen:
             raise ToolInputError(f"{norm} already exists and you have not viewed it: view it, then change it "
                                  "with str_replace or insert (create replaces the whole file)")
-        applied = self._write(norm, text, "create")
+        planned = self._plan(target, norm, text, "create")
         self.seen.add(norm)
         lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-        return EditResult(f"File created successfully at: {norm} ({lines} lines)", applied, f"create {norm}")
+        return EditResult(f"File created successfully at: {norm} ({lines} lines)", label=f"create {norm}",
+                          planned=planned)
 
     async def _str_replace(self, rel: str, data: dict) -> EditResult:
         old, new = data.get("old_str"), data.get("new_str", "")
@@ -194,11 +229,11 @@ class Editor:
                                  "nothing was changed. Include more surrounding lines to make it unique.")
         at = text.index(old)
         result = text[:at] + new + text[at + len(old):]
-        applied = self._write(norm, result, "str_replace")
+        planned = self._plan(target, norm, result, "str_replace")
         self.seen.add(norm)
         first = text.count("\n", 0, at) + 1
         return EditResult(f"The file {norm} has been edited. " + _snippet(result, first, new.count("\n") + 1),
-                          applied, f"edit {norm}:{first}")
+                          label=f"edit {norm}:{first}", planned=planned)
 
     async def _insert(self, rel: str, data: dict) -> EditResult:
         line = data.get("insert_line")
@@ -221,10 +256,10 @@ class Editor:
         body = lines[:-1] if ends_open else lines
         added = insert.removesuffix("\n").split("\n")
         result = "\n".join(body[:line] + added + body[line:]) + ("\n" if ends_open or not text else "")
-        applied = self._write(norm, result, "insert")
+        planned = self._plan(target, norm, result, "insert")
         self.seen.add(norm)
         return EditResult(f"The file {norm} has been edited. " + _snippet(result, line + 1, len(added)),
-                          applied, f"insert {norm}:{line + 1}")
+                          label=f"insert {norm}:{line + 1}", planned=planned)
 
     # ---- shared --------------------------------------------------------------------------
 
@@ -265,12 +300,44 @@ class Editor:
         except UnicodeDecodeError:
             raise ToolInputError(f"{norm} is not UTF-8 text") from None
 
-    def _write(self, norm: str, text: str, what: str) -> AppliedChanges:
+    def _plan(self, target: Path, norm: str, text: str, what: str) -> Planned:
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+            raise ToolInputError(f"{norm} would be over {MAX_FILE_BYTES} bytes")
+        return Planned(norm, text, what, *(_regular(target, norm) or (None, None)))
+
+    def _commit(self, planned: Planned) -> AppliedChanges:
+        """Write the planned text, as one change set, if the file still holds what the plan read."""
+        target = self.root.resolve() / planned.path
+        now = _regular(target, planned.path)
+        if (now[0] if now else None) != planned.before:
+            raise ToolInputError(f"{planned.path} changed while the edit was being made: view it again")
         try:
-            return _apply(ChangeSet(what, (FileChange(norm, "write", text),)), self.root, MAX_FILE_BYTES, 1,
-                          self.journal)
+            return _apply(ChangeSet(planned.what, (FileChange(planned.path, "write", planned.text),)), self.root,
+                          MAX_FILE_BYTES, 1, self.journal)
         except ChangeError as exc:
             raise ToolInputError(str(exc)) from exc
+
+
+def _regular(target: Path, norm: str) -> tuple[bytes, int] | None:
+    """The bytes and mode of a regular file at `target` (never through a symlink), None if absent."""
+    try:
+        info = os.lstat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:  # e.g. ENAMETOOLONG: short enough relative, too long under the root
+        raise ToolInputError(f"{norm}: cannot use this path: {exc.strerror}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise ToolInputError(f"{norm} is a symlink or not a regular file: refusing to write it")
+    return target.read_bytes(), stat.S_IMODE(info.st_mode)
+
+
+def _holds(target: Path) -> bytes | None:
+    """What a regular file holds now; None when it is absent or not a regular file."""
+    try:
+        found = _regular(target, "")
+    except (ToolInputError, OSError):
+        return None
+    return found[0] if found else None
 
 
 def _match_lines(text: str, old: str) -> list[int]:

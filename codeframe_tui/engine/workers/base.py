@@ -106,7 +106,8 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         await self.set_step("mapping the repository")
         model = settings.model_for(str(self.agent_type))
         attempt = Attempt(
-            editor=Editor(self.root, self.ctx.journal_dir, settings.secret_patterns, MAX_VIEW_CHARACTERS),
+            editor=Editor(self.root, self.ctx.journal_dir, settings.secret_patterns, MAX_VIEW_CHARACTERS,
+                          on_write=lambda changes: self.ctx.store.record_changes(task.key, changes)),
             system=prompts.system_prompt(self.agent_type, command_text, settings.max_tool_calls),
             tools=worker_tools(model), model=model,
         )

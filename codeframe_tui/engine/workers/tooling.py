@@ -77,8 +77,7 @@ class ToolingMixin:
         if name == EDITOR:
             await self.set_step(_label(name, data, short=True))
             result = await editor.run(data)
-            if result.applied is not None:
-                await self.ctx.store.record_changes(task.key, result.applied.contents)
+            if result.applied is not None:  # recorded before it was written (Editor.on_write)
                 files = result.applied.written
                 attempt.edited.update(files)
                 await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id, files=files,
