@@ -13,7 +13,7 @@ from support import PYTEST, Recorder, git_init, open_engine
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType, TaskStatus
-from codeframe_tui.engine.events import ToolUsed
+from codeframe_tui.engine.events import ChangesRejected, ToolUsed
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer, TextReply, TruncatedReply
@@ -165,6 +165,7 @@ async def test_refused_edits_are_told_and_nothing_is_written(tmp_path, via):
     assert (project / "pkg" / "more.py").read_bytes() == before
     assert list(outside.iterdir()) == [] and not (tmp_path / "escape.py").exists()
     assert sum(not e.ok for e in rec.of(ToolUsed)) == len(refused)
+    assert len(rec.of(ChangesRejected)) == len(refused)  # every one an edit, refused and announced
 
 
 async def test_a_long_conversation_only_ever_grows_and_keeps_its_tools(tmp_path, via):

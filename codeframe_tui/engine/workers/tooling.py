@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
-from codeframe_tui.engine.events import ChangesApplied, ToolUsed
+from codeframe_tui.engine.events import ChangesApplied, ChangesRejected, ToolUsed
 from codeframe_tui.engine.toolbox import finder
 from codeframe_tui.engine.toolbox.editor import ToolInputError
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
@@ -62,6 +62,9 @@ class ToolingMixin:
         try:
             text, label = await self._dispatch(task, attempt, name, data)
         except ToolInputError as exc:
+            if name == EDITOR and data.get("command") in ("create", "str_replace", "insert"):
+                await self.ctx.publish(ChangesRejected(task_id=task.key, agent_id=self.agent_id,
+                                                       reason=str(exc)[:500]))
             return await self._told(task, name, _label(name, data), f"Error: {exc}", False)
         except Stop:
             await self._tool_used(task, name, _label(name, data), True)  # a finish that passed, a question
