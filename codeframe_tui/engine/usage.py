@@ -26,6 +26,9 @@ class UsageTotals:
     cache_read_tokens: int = 0
     cost: float = 0.0  # of the priced models only
     unpriced: tuple[str, ...] = ()  # models with no price: their cost is unknown, not $0
+    # What the caps compare: the cost, with every unpriced model's tokens at the dearest known price.
+    # An unknown model never spends past a cap unseen.
+    cap_cost: float = 0.0
 
     @property
     def cost_known(self) -> bool:
@@ -64,7 +67,7 @@ class UsageTotals:
 def sum_rows(rows, prices: PriceTable) -> UsageTotals:
     """Totals over usage rows (group, model, calls, input, output, cache write, cache read)."""
     calls = tin = tout = cw = cr = 0
-    cost = 0.0
+    cost = bound = 0.0
     unpriced: list[str] = []
     for _, model, n, i, o, w, r in rows:
         calls, tin, tout, cw, cr = calls + n, tin + i, tout + o, cw + w, cr + r
@@ -72,9 +75,11 @@ def sum_rows(rows, prices: PriceTable) -> UsageTotals:
         if priced is None:
             if model not in unpriced:
                 unpriced.append(model)
+            bound += prices.dearest().cost(Usage(i, o, w, r))
         else:
             cost += priced
-    return UsageTotals(calls, tin, tout, cw, cr, cost, tuple(unpriced))
+            bound += priced
+    return UsageTotals(calls, tin, tout, cw, cr, cost, tuple(unpriced), bound)
 
 
 async def totals(store: Store, prices: PriceTable, *, task_key: str | None = None,

@@ -47,6 +47,11 @@ class PriceTable:
         known = [m for m in self.prices if model.startswith(m + "-") and _dated(model[len(m) + 1:])]
         return self.prices[max(known, key=len)] if known else None
 
+    def dearest(self) -> Price:
+        """The highest known price of each kind of token: what an unpriced model is capped at."""
+        known = list(self.prices.values()) or [Price(0.0, 0.0, 0.0, 0.0)]
+        return Price(*(max(getattr(p, f) for p in known) for f in ("input", "output", "cache_write", "cache_read")))
+
     def cost(self, model: str, usage: Usage) -> float | None:
         """None for a model with no price: unknown, never $0."""
         price = self.price(model)

@@ -85,6 +85,25 @@ async def test_an_unpriced_model_shows_its_cost_as_unknown_never_zero(tmp_path):
         await engine.close()
 
 
+async def test_an_unpriced_model_is_capped_at_the_dearest_known_price(tmp_path):
+    """Its cost is unknown, not free: the usd cap counts its tokens at the highest price in the table."""
+    project = make_project(tmp_path / "p")
+    dearest = PriceTable().dearest()
+    per_round = STEPS * (1200 * dearest.input + 345 * dearest.output) / 1_000_000
+    cap = round(per_round * 0.9, 4)  # passed within the first round, had the calls been free
+    engine, model, recorder = await open_engine(project, two_calls, tasks(("1", "backend")),
+                                                models={"backend": "claude-nobody-knows"}, budget_task_usd=cap)
+    try:
+        await engine.run()
+        used = await totals(engine.store, engine.ctx.prices, task_key="1")
+    finally:
+        await engine.close()
+    assert used.cost == 0.0 and used.unpriced == ("claude-nobody-knows",) and used.cap_cost > cap
+    [asked] = recorder.of(BlockerCreated)
+    assert "reached its cost cap" in asked.question and asked.source.startswith("budget:usd"), asked.question
+    assert len(model.requests) < 2 * STEPS  # stopped before the correction round
+
+
 # ---- models per role, and the prompt cache ------------------------------------------------------
 
 async def test_each_role_calls_its_own_model_and_the_shared_prefix_is_marked_for_caching(tmp_path):

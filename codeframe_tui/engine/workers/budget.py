@@ -67,7 +67,7 @@ class BudgetMixin:
         caps = budget.task_caps(self.ctx.settings, task)
         used = await totals(self.ctx.store, self.ctx.prices, task_key=task.key)
         checks = [
-            ("usd", used.cost),  # the priced calls' cost: a lower bound when some model has no price
+            ("usd", used.cap_cost),  # an unpriced model's tokens at the dearest known price
             ("tokens", float(used.tokens)),
             ("minutes", (time.monotonic() - self._budget_started - self._budget_waited) / 60),
             ("calls", float(self._budget_calls)),
@@ -89,7 +89,7 @@ class BudgetMixin:
             if cap <= 0 or ctx.run_id is None:
                 return
             spent = await totals(ctx.store, ctx.prices, run_id=ctx.run_id)
-            if spent.cost < cap:
+            if spent.cap_cost < cap:
                 return
             pending = ctx.run_cap_pending
             if pending is not None and not pending.is_set():
@@ -99,7 +99,7 @@ class BudgetMixin:
                 continue
             ctx.run_cap_pending = asyncio.Event()
             try:
-                await self._ask_cap(task, budget.reached_question(task, "run_usd", cap, spent.cost, ctx.run_id))
+                await self._ask_cap(task, budget.reached_question(task, "run_usd", cap, spent.cap_cost, ctx.run_id))
             finally:
                 ctx.run_cap_pending.set()
                 ctx.run_cap_pending = None
