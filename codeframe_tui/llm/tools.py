@@ -50,11 +50,11 @@ def editor_tool(model: str) -> dict:
 
 SEARCH_TOOL = _strict(
     SEARCH,
-    "Search the project's files (tracked, and new files that are not ignored) for a regular expression, "
-    "like `git grep -E`. Answers `path:line: text` lines, at most max_results of them. Use it to find "
-    "where something is defined or used before you view or edit a file.",
+    "Search the project's files (tracked, and new files that are not ignored) for a Perl-compatible "
+    "regular expression, like `git grep -P`. Answers `path:line: text` lines, at most max_results of "
+    "them. Use it to find where something is defined or used before you view or edit a file.",
     {
-        "pattern": {"type": "string", "description": "An extended regular expression, e.g. 'def chunked\\('."},
+        "pattern": {"type": "string", "description": "A regular expression, e.g. 'def chunked\\('."},
         "path": {"type": "string", "description": "Only search under this folder or file (relative)."},
         "max_results": {"type": "integer", "description": "At most this many lines (default 50, at most 200)."},
     },

@@ -36,8 +36,10 @@ async def search(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tu
     capped = limit > MAX_RESULTS
     limit = min(limit, MAX_RESULTS)
     where = _scope(data.get("path"))
-    args = ["grep", "-n", "-I", "-E", "--no-color", "--untracked", "-e", pattern, "--", where or "."]
-    result = await Git(root).run(*args, check=False, limit=SEARCH_TIMEOUT)
+    # Perl-compatible, as models write them (\d, \s, \w); git built without PCRE takes extended ones.
+    result = await Git(root).run(*_grep("-P", pattern, where), check=False, limit=SEARCH_TIMEOUT)
+    if result.code == 128 and ("Perl" in result.err or "PCRE" in result.err):
+        result = await Git(root).run(*_grep("-E", pattern, where), check=False, limit=SEARCH_TIMEOUT)
     label = f'search "{pattern[:40]}"' + (f" in {where}" if where else "")
     if result.code == 1:
         return f"No matches for {pattern!r}" + (f" under {where}" if where else "") + ".", label
@@ -46,6 +48,8 @@ async def search(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tu
     lines, hidden = [], 0
     for raw in result.out.splitlines():
         path, _, rest = raw.partition(":")
+        if _internal(path):
+            continue
         if is_secret(path):
             hidden += 1
             continue
@@ -75,7 +79,7 @@ async def list_files(root: Path, data: dict, is_secret: Callable[[str], bool]) -
                                  limit=SEARCH_TIMEOUT)
     if result.code != 0:
         raise ToolInputError(f"list_files failed: {result.err.strip()[:300]}")
-    names = sorted({n for n in result.out.split("\0") if n and not is_secret(n)})
+    names = sorted({n for n in result.out.split("\0") if n and not _internal(n) and not is_secret(n)})
     if glob:
         names = [n for n in names if _matches(n, glob)]
     label = f"list_files {glob}" if glob else "list_files"
@@ -85,6 +89,15 @@ async def list_files(root: Path, data: dict, is_secret: Callable[[str], bool]) -
     more = [f"[{len(names) - MAX_LISTED} more not shown (of {len(names)}): narrow the glob]"] \
         if len(names) > MAX_LISTED else []
     return "\n".join(shown + more), label
+
+
+def _grep(syntax: str, pattern: str, where: str) -> list[str]:
+    return ["grep", "-n", "-I", syntax, "--no-color", "--untracked", "-e", pattern, "--", where or "."]
+
+
+def _internal(path: str) -> bool:
+    """The tool's own state: git ignores it in a worktree, but a project without the exclude may not."""
+    return path.split("/", 1)[0].casefold() == ".codeframe"
 
 
 def _scope(path: object) -> str:
