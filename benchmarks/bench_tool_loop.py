@@ -1,7 +1,9 @@
 """Tool loops at once: the event loop's lag while 8 agents search, view 150 KB files and edit them.
 
-Headless, no Textual: the engine on the scripted model (no latency: every answer comes at once, the
-hardest case for the loop), max_concurrent 8, worktrees on, a real git project whose package holds
+Headless, no Textual: the engine on the scripted model served over HTTP from ANOTHER process (no
+latency: every answer comes at once, the hardest case for the loop; in its own process, as the real
+API is, so that its work of checking signed histories is not counted as ours), through the real
+client built from settings, max_concurrent 8, worktrees on, a real git project whose package holds
 a 150 KB module per task. Each agent's conversation: search the module for its function, view three
 ranges of it, view it whole (cut at the view cap), list the files, edit its function with
 str_replace, and finish; the finish runs the test command (`true`: the tests are not what is
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,9 +30,10 @@ from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType
 from codeframe_tui.engine.events import Event, ToolUsed
 from codeframe_tui.engine.session import Engine
-from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel
+from codeframe_tui.llm.client import ModelClient, build_anthropic_client
+from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer
 from codeframe_tui.llm.scripted.agent import finish, list_files, place, play, replace, search, view
+from codeframe_tui.llm.tools import worker_tools
 from codeframe_tui.store.repos import NewTask
 
 TARGET_MS = 16.0
@@ -62,19 +67,25 @@ async def run(workdir: Path, tasks: int) -> tuple[list[float], list[float], int,
         (project / "pkg" / f"big_{n}.py").write_text('"""A big module."""\n\n\n' + module(n))
     for args in (("add", "-A"), ("commit", "-q", "-m", "modules")):
         await (await asyncio.create_subprocess_exec("git", *args, cwd=project)).wait()
-    settings = load_settings(project, offline=True)
+    server = await asyncio.create_subprocess_exec(sys.executable, __file__, "--serve", stdout=subprocess.PIPE)
+    base_url = (await server.stdout.readline()).decode().strip()
+    settings = load_settings(project, env={"ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": base_url})
     calls = 0
 
     def sink(event: Event) -> None:
         nonlocal calls
         calls += isinstance(event, ToolUsed)
 
-    engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(agent)), sink)
+    engine = await Engine.open(settings, ModelClient(settings, build_anthropic_client(settings)), sink)
     try:
         await engine.store.add_plan([], [NewTask(str(n), f"f1234 of module {n}", AgentType.BACKEND,
                                                  description="negate", files=(f"pkg/big_{n}.py",))
                                          for n in range(1, tasks + 1)])
         await engine.approve_all()
+        # One call first: the SDK builds its types at the first request it makes (hundreds of ms of
+        # class construction, once per process; bench_startup measures first-use costs).
+        await engine.ctx.model.turn(system="warm-up", messages=[{"role": "user", "content": "Task 0: warm up"}],
+                                    tools=worker_tools(settings.model), model=settings.model)
         idle = LagProbe(0.001)
         idle.start()
         await asyncio.sleep(0.5)
@@ -89,10 +100,22 @@ async def run(workdir: Path, tasks: int) -> tuple[list[float], list[float], int,
             raise SystemExit(f"not every task finished: {summary}")
     finally:
         await engine.close()
+        server.terminate()
+        await server.wait()
     return [late for _, late in probe.samples], [late for _, late in idle.samples], calls, took
 
 
+async def serve() -> None:
+    """The scripted model on 127.0.0.1 in this process; prints its address, serves until killed."""
+    async with ScriptedServer(ScriptedModel(agent)) as server:
+        print(server.base_url, flush=True)
+        await asyncio.Event().wait()
+
+
 async def main() -> None:
+    if "--serve" in sys.argv:
+        await serve()
+        return
     bench = Bench("tool_loop", __doc__.splitlines()[0])
     import anthropic  # noqa: F401  (imported once at the first model call, in a thread: not what is measured)
 

@@ -392,3 +392,31 @@ async def test_ten_thousand_files_cold_and_cached_with_the_loop_free(tmp_path):
     assert cold < 3.0, f"cold {cold:.3f}s"
     assert cached < 0.25, f"cached {cached * 1000:.0f} ms"
     assert p99 < 0.05, f"loop lag p99 {p99 * 1000:.1f} ms"
+
+
+def test_a_large_python_file_is_scanned_to_the_same_symbols_as_ast():
+    """Over AST_LIMIT a file is read by regular expressions (ast.parse holds the GIL, stalling the
+    loop): the same definitions, methods, constants and imports, at the same lines."""
+    from codeframe_tui.engine.repomap import symbols_python as sp
+
+    body = ['"""A module."""', "import os, sys as system", "from .sibling import (a, b as c)", "from x.y import z",
+            "LIMIT = 3", "NAMES: tuple = ('a', 'b')", "lower = 1", ""]
+    for i in range(400):
+        body += ["@decorator", f"def f{i}(x, *, flag: bool = False) -> int:", f"    return x + {i}", "",
+                 f"class K{i}(Base, metaclass=Meta):", "    X = 1", "", "    async def run(self, y):",
+                 "        def inner():", "            pass", "        return y", "",
+                 f"async def g{i}(", "    a,", "    b,", "):", "    pass", ""]
+    text = "\n".join(body)
+    assert len(text) > sp.AST_LIMIT
+    scanned = sp.scan_symbols(text)
+    limit, sp.AST_LIMIT = sp.AST_LIMIT, 10**9
+    try:
+        parsed = sp.python_symbols(text)
+    finally:
+        sp.AST_LIMIT = limit
+    assert [(s.depth, s.name, s.line) for s in scanned.symbols] == [(s.depth, s.name, s.line) for s in parsed.symbols]
+    assert scanned.imports == parsed.imports
+    shown = {s.name: s.text for s in scanned.symbols}
+    assert shown["f7"] == "def f7(x, *, flag: bool = False) -> int"  # as written (ast would re-space it)
+    assert shown["K7.run"] == "async def run(self, y)" and shown["g7"] == "async def g7(…)"
+    assert shown["LIMIT"] == "LIMIT = 3"
