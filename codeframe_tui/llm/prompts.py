@@ -3,8 +3,6 @@ loop sends back (test reports, corrections, nudges)."""
 
 from __future__ import annotations
 
-import fnmatch
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +12,9 @@ from codeframe_tui.llm.tools import EDITOR as EDITOR_NAME
 from codeframe_tui.llm.tools import MAX_VIEW_CHARACTERS
 
 SKIP_DIRS = {".git", ".codeframe", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", "dist", "build"}
-# Never sent to the model. Dotfiles (.env, .npmrc, .pypirc, .netrc...) are skipped as a whole.
+# Never sent to the model (the repository map, search, list_files and the editor all leave them out).
 SECRET_PATTERNS = ("*.pem", "*.key", "id_*", "*.p12", "*.pfx", "*secret*", "*credential*", "*.tfstate*",
                    "*token*", "*password*")
-MAX_LISTED_FILES = 400
 MAX_FAILURE_CHARS = 8_000
 
 ROLE_TEXT = {
@@ -84,27 +81,6 @@ def test_report(run: TestRun) -> str:
 class DependencyNote:
     key: str
     title: str
-
-
-def project_files(root: Path, secret_patterns: Sequence[str] = ()) -> list[Path]:
-    """Files the model may see. Tool folders, virtualenvs and dot-folders are pruned before they are
-    walked (a node_modules can hold 100k files), and dotfiles (.env and its kind) and secret-looking
-    names (SECRET_PATTERNS, then the config's `secret_patterns`) are left out, by name and by path."""
-    patterns = tuple(p.lower() for p in (*SECRET_PATTERNS, *secret_patterns))
-    out: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix().lower()
-            if name.startswith(".") or any(fnmatch.fnmatch(name.lower(), pat) or fnmatch.fnmatch(rel, pat)
-                                           for pat in patterns):
-                continue
-            if path.is_file() and not path.is_symlink():
-                out.append(path)
-        if len(out) > MAX_LISTED_FILES:
-            break
-    return out
 
 
 MAX_SPEC_CHARS = 20_000

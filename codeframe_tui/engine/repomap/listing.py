@@ -104,7 +104,7 @@ def visible_files(real: str, listing: bytes | None, cut: bool, deleted: frozense
 
 class Hider:
     """Which paths the model must not see: dotfiles (.env), anything in a dot-folder (.git,
-    .codeframe) or a tool folder, and secret-looking names, by name and by path, as project_files."""
+    .codeframe) or a tool folder, and secret-looking names, by name and by path."""
 
     def __init__(self, secret_patterns: Sequence[str], pruned: frozenset[str] | set[str]) -> None:
         patterns = [p.lower() for p in (*SECRET_PATTERNS, *secret_patterns)]
@@ -137,7 +137,7 @@ def _any_of(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _walk(real: str, hider: Hider) -> tuple[list[str], bool]:
-    """A plain folder's files, as project_files sees them: tool and dot-folders pruned before they
+    """A plain folder's files: tool and dot-folders pruned before they
     are entered, no symlinks followed; and whether the walk stopped at MAX_FILES."""
     out: list[str] = []
     stack = [""]
