@@ -32,7 +32,6 @@ class Attempt:
     nudges: int = 0
     cuts: int = 0
     pauses: int = 0
-    edited: set[str] = field(default_factory=set)
 
     def add(self, role: str, content: str | list[dict]) -> None:
         self.messages.append({"role": role, "content": content})

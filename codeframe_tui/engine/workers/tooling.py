@@ -81,10 +81,8 @@ class ToolingMixin:
             await self.set_step(_label(name, data, short=True))
             result = await editor.run(data)
             if result.applied is not None:  # recorded before it was written (Editor.on_write)
-                files = result.applied.written
-                attempt.edited.update(files)
-                await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id, files=files,
-                                                      summary=result.label))
+                await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id,
+                                                      files=result.applied.written, summary=result.label))
             return result.text, result.label
         if name == SEARCH:
             await self.set_step(_label(name, data, short=True))
