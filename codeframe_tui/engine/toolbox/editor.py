@@ -10,9 +10,7 @@ conventions: `cat -n` style numbered lines, and errors that say what to do next.
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import stat
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,20 +25,18 @@ from codeframe_tui.engine.changes import (
     normalize_path,
     resolve_target,
 )
-from codeframe_tui.llm.prompts import SECRET_PATTERNS
+from codeframe_tui.engine.toolbox.files import (
+    MAX_FILE_BYTES,
+    ToolInputError,
+    folder_listing,
+    holds,
+    read_text,
+    regular,
+    secret_matcher,
+)
 
-MAX_READ_BYTES = 8 * 1024 * 1024  # a file larger than this is never read whole: search it instead
-MAX_FILE_BYTES = 4 * 1024 * 1024  # an edit may leave a file at most this large
+__all__ = ["EditResult", "Editor", "Planned", "ToolInputError"]
 SNIPPET_LINES = 4  # lines of context shown around an edit
-LISTING_LIMIT = 400
-_SKIP_DIRS = {".git", ".codeframe", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
-# Dotfiles that hold credentials; other dotfiles (.gitignore, .github/...) are the project's own.
-_SECRET_DOTFILES = (".env", ".env.*", ".npmrc", ".pypirc", ".netrc", ".git-credentials", ".pgpass", ".htpasswd",
-                    ".dockercfg", "*.env")
-
-
-class ToolInputError(ValueError):
-    """The tool's input cannot be used; the message goes back to the model as an error result."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +75,9 @@ class Editor:
     on_write: Callable[[Changes], Awaitable[None]] | None = None
     seen: set[str] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        self.is_secret = secret_matcher(self.secret_patterns)
+
     async def run(self, data: dict) -> EditResult:
         result = await self._run(data)
         planned = result.planned
@@ -90,7 +89,7 @@ class Editor:
             applied = await run_whole(self._commit, planned)
         except ToolInputError:
             if self.on_write is not None:  # nothing was written: the record says what the file holds
-                now = await run_whole(_holds, self.root.resolve() / planned.path)
+                now = await run_whole(holds, self.root.resolve() / planned.path)
                 await self.on_write({planned.path: (planned.before, now, planned.mode)})
             raise
         return replace(result, applied=applied, planned=None)
@@ -130,12 +129,13 @@ class Editor:
 
     def _view_sync(self, rel: str, view_range: list[int] | None) -> EditResult:
         if rel in (".", "./"):
-            return EditResult(self._listing(self.root.resolve(), "."), label="view .")
+            root = self.root.resolve()
+            return EditResult(folder_listing(root, root, ".", self.is_secret), label="view .")
         target = self._target(rel)
         norm = normalize_path(rel)
         if os.path.isdir(target) and not os.path.islink(target):
-            return EditResult(self._listing(target, norm), label=f"view {norm}/")
-        text = self._read(target, norm)
+            return EditResult(folder_listing(self.root.resolve(), target, norm, self.is_secret), label=f"view {norm}/")
+        text = read_text(target, norm)
         self.seen.add(norm)
         lines = text.split("\n")
         if lines and lines[-1] == "":
@@ -163,29 +163,6 @@ class Editor:
                        "or find what you need with search.]")
         label = f"view {norm}:{start}-{shown_to}" if view_range is not None or shown_to < total else f"view {norm}"
         return EditResult("\n".join(out), label=label)
-
-    def _listing(self, folder: Path, shown: str) -> str:
-        entries: list[str] = []
-        more = 0
-        root = self.root.resolve()
-        base_depth = len(folder.parts)
-        for current, dirs, files in os.walk(folder):
-            depth = len(Path(current).parts) - base_depth
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-            if depth >= 1:
-                dirs[:] = []  # two levels, like the tool's own listing
-            for name in sorted(files):
-                rel = Path(current, name).relative_to(folder).as_posix()
-                # Secret patterns may name a path: match the path from the project root.
-                if name.startswith(".") or self.is_secret(Path(current, name).relative_to(root).as_posix()):
-                    continue
-                if len(entries) < LISTING_LIMIT:
-                    entries.append(rel)
-                else:
-                    more += 1
-        head = f"Files and folders in {shown} (two levels deep, hidden items left out):"
-        tail = [f"[{more} more not listed: use list_files with a glob]"] if more else []
-        return "\n".join([head, *entries, *tail]) if entries else f"{shown} is empty (or holds only hidden files)"
 
     # ---- edits ---------------------------------------------------------------------------
 
@@ -218,7 +195,7 @@ class Editor:
     def _replace_sync(self, rel: str, old: str, new: str) -> EditResult:
         target = self._target(rel)
         norm = normalize_path(rel)
-        text = self._read(target, norm)
+        text = read_text(target, norm)
         count = text.count(old)
         if count == 0:
             raise ToolInputError(f"No match found for replacement text in {norm}; nothing was changed. "
@@ -247,7 +224,7 @@ class Editor:
     def _insert_sync(self, rel: str, line: int, insert: str) -> EditResult:
         target = self._target(rel)
         norm = normalize_path(rel)
-        text = self._read(target, norm)
+        text = read_text(target, norm)
         lines = text.split("\n")
         ends_open = lines[-1] == ""
         count = len(lines) - 1 if ends_open else len(lines)
@@ -263,12 +240,6 @@ class Editor:
 
     # ---- shared --------------------------------------------------------------------------
 
-    def is_secret(self, rel: str) -> bool:
-        name = rel.rsplit("/", 1)[-1].lower()
-        lowered = rel.lower()
-        patterns = (*SECRET_PATTERNS, *_SECRET_DOTFILES, *(p.lower() for p in self.secret_patterns))
-        return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(lowered, p) for p in patterns)
-
     def _target(self, rel: str) -> Path:
         try:
             target = resolve_target(rel, self.root.resolve())
@@ -279,36 +250,15 @@ class Editor:
                                  "and not changed")
         return target
 
-    def _read(self, target: Path, norm: str) -> str:
-        try:
-            info = os.lstat(target)
-        except FileNotFoundError:
-            raise ToolInputError(f"{norm} does not exist: create it, or find the right path with list_files") from None
-        except OSError as exc:
-            raise ToolInputError(f"{norm}: cannot read it ({exc.strerror})") from exc
-        if stat.S_ISLNK(info.st_mode):
-            raise ToolInputError(f"{norm} is a symlink: view or edit the file it points to")
-        if not stat.S_ISREG(info.st_mode):
-            raise ToolInputError(f"{norm} is not a regular file")
-        if info.st_size > MAX_READ_BYTES:
-            raise ToolInputError(f"{norm} is {info.st_size} bytes, too large to open: use search to find lines in it")
-        data = target.read_bytes()
-        if b"\x00" in data[:8192]:
-            raise ToolInputError(f"{norm} is a binary file")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ToolInputError(f"{norm} is not UTF-8 text") from None
-
     def _plan(self, target: Path, norm: str, text: str, what: str) -> Planned:
         if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
             raise ToolInputError(f"{norm} would be over {MAX_FILE_BYTES} bytes")
-        return Planned(norm, text, what, *(_regular(target, norm) or (None, None)))
+        return Planned(norm, text, what, *(regular(target, norm) or (None, None)))
 
     def _commit(self, planned: Planned) -> AppliedChanges:
         """Write the planned text, as one change set, if the file still holds what the plan read."""
         target = self.root.resolve() / planned.path
-        now = _regular(target, planned.path)
+        now = regular(target, planned.path)
         if (now[0] if now else None) != planned.before:
             raise ToolInputError(f"{planned.path} changed while the edit was being made: view it again")
         try:
@@ -316,28 +266,6 @@ class Editor:
                           MAX_FILE_BYTES, 1, self.journal)
         except ChangeError as exc:
             raise ToolInputError(str(exc)) from exc
-
-
-def _regular(target: Path, norm: str) -> tuple[bytes, int] | None:
-    """The bytes and mode of a regular file at `target` (never through a symlink), None if absent."""
-    try:
-        info = os.lstat(target)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:  # e.g. ENAMETOOLONG: short enough relative, too long under the root
-        raise ToolInputError(f"{norm}: cannot use this path: {exc.strerror}") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise ToolInputError(f"{norm} is a symlink or not a regular file: refusing to write it")
-    return target.read_bytes(), stat.S_IMODE(info.st_mode)
-
-
-def _holds(target: Path) -> bytes | None:
-    """What a regular file holds now; None when it is absent or not a regular file."""
-    try:
-        found = _regular(target, "")
-    except (ToolInputError, OSError):
-        return None
-    return found[0] if found else None
 
 
 def _match_lines(text: str, old: str) -> list[int]:
