@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import Bench
-from load import LagProbe, ms, percentile
+from load import LagProbe, idle_lag, ms, percentile
 
 from codeframe_tui.engine.repomap import clear_caches, repository_map
 
@@ -75,11 +75,7 @@ class Result:
 
 
 async def measure(root: Path, runs: int) -> Result:
-    idle = LagProbe(0.001)
-    idle.start()
-    await asyncio.sleep(0.5)
-    await idle.stop()
-
+    idle = await idle_lag()
     probe = LagProbe(0.001)
     probe.start()
     await asyncio.sleep(0.05)
@@ -109,7 +105,7 @@ async def measure(root: Path, runs: int) -> Result:
     other = clock() - started
     if len(text) // 4 > 4000 or "def func_2(x, y=1)  L4" not in text:
         raise SystemExit(f"the map is wrong:\n{text[:2000]}")
-    return Result(colds, cached, other, lag, [late for _, late in idle.samples], len(text) // 4)
+    return Result(colds, cached, other, lag, idle, len(text) // 4)
 
 
 async def main() -> None:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from harness import Bench
-from load import LagProbe, make_project, ms, percentile
+from load import LagProbe, idle_lag, make_project, ms, percentile
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType
@@ -86,10 +86,7 @@ async def run(workdir: Path, tasks: int) -> tuple[list[float], list[float], int,
         # class construction, once per process; bench_startup measures first-use costs).
         await engine.ctx.model.turn(system="warm-up", messages=[{"role": "user", "content": "Task 0: warm up"}],
                                     tools=worker_tools(settings.model), model=settings.model)
-        idle = LagProbe(0.001)
-        idle.start()
-        await asyncio.sleep(0.5)
-        await idle.stop()
+        idle = await idle_lag()
         probe = LagProbe(0.001)
         probe.start()
         started = time.monotonic()
@@ -102,7 +99,7 @@ async def run(workdir: Path, tasks: int) -> tuple[list[float], list[float], int,
         await engine.close()
         server.terminate()
         await server.wait()
-    return [late for _, late in probe.samples], [late for _, late in idle.samples], calls, took
+    return [late for _, late in probe.samples], idle, calls, took
 
 
 async def serve() -> None:

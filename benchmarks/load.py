@@ -137,6 +137,15 @@ async def bare_loop_lag(streams: int, rate: float, seconds: float, workdir: Path
     return probe.between(start, end)
 
 
+async def idle_lag(seconds: float = 0.5, period: float = 0.001) -> list[float]:
+    """The probe's lateness on the loop with nothing else to do: what the machine itself adds."""
+    idle = LagProbe(period)
+    idle.start()
+    await asyncio.sleep(seconds)
+    await idle.stop()
+    return [late for _, late in idle.samples]
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100) by nearest rank; NaN for no values."""
     if not values:
