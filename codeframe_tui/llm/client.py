@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
-from codeframe_tui.llm.models import output_tokens, refuses_forced_tool_choice
+from codeframe_tui.llm.models import output_tokens
 from codeframe_tui.llm.retries import (
     OnRetry,
     api_error_type,
@@ -159,9 +159,10 @@ class ModelClient:
         model: str | None = None,
         on_retry: OnRetry | None = None,
     ) -> ToolCall:
-        """One streamed call forced to answer through a tool (structured output); the input is a dict.
+        """One streamed call that must answer through a tool (structured output); the input is a dict.
 
-        With one tool the model must call it; with several it must call one of them. `model`: the
+        The model is asked with `auto` and told again (NUDGES times) when it answers without one of
+        the tools; the strict schemas keep the input valid. `model`: the
         role's model (config [models]), else the default. The system prompt and the first user turn
         (the task with the project's context) are marked for prompt caching: every correction turn
         re-sends them, and the cache reads them at a tenth of the price.
@@ -170,13 +171,9 @@ class ModelClient:
         offered = tools if tools is not None else [tool]
         names = [t["name"] for t in offered]
         model = model or self.settings.model
-        forced = not refuses_forced_tool_choice(model)
-        # One answer per turn: a second tool_use would need its own tool_result.
-        choice = (
-            {"type": "auto", "disable_parallel_tool_use": True} if not forced
-            else {"type": "tool", "name": names[0], "disable_parallel_tool_use": True} if len(offered) == 1
-            else {"type": "any", "disable_parallel_tool_use": True}
-        )
+        # Never forced: the current models refuse it (400), and the docs give strict tools with
+        # `auto` as its replacement. One answer per turn: a second tool_use would need its own result.
+        choice = {"type": "auto", "disable_parallel_tool_use": True}
         conversation, usage = list(messages), Usage()
         max_tokens = output_tokens(model, self.settings.max_tokens)
         for nudge in range(NUDGES + 1):
@@ -200,9 +197,9 @@ class ModelClient:
             if message.stop_reason == "pause_turn":  # the docs: send the paused turn back as it is
                 conversation.append({"role": "assistant", "content": [_clean_block(b) for b in message.content]})
                 continue
-            if forced or nudge == NUDGES:
+            if nudge == NUDGES:
                 raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
-            # Not forced (the model refuses that): say once more how the answer must come.
+            # Say once more how the answer must come.
             said = [_clean_block(b) for b in message.content if b.get("type") != "text" or b.get("text", "").strip()]
             conversation += [
                 {"role": "assistant", "content": said or [{"type": "text", "text": "(no tool call)"}]},
