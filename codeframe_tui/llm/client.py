@@ -140,7 +140,7 @@ class ModelClient:
         started = time.monotonic()
         params = dict(model=model, max_tokens=output_tokens(model, self.settings.max_tokens), tools=tools,
                       tool_choice={"type": "auto"}, system=[{"type": "text", "text": system, "cache_control": CACHE}],
-                      messages=cached_prefix(messages))
+                      messages=cached_prefix(messages, tail=True))
         message = await with_retries(lambda: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
                                      base=self.retry_base, on_retry=on_retry)
         content = [_whole(_clean_block(b)) for b in message.content
@@ -282,18 +282,27 @@ NUDGES = 2  # times a model asked without forcing is told again to answer throug
 CACHE = {"type": "ephemeral"}
 
 
-def cached_prefix(messages: list[dict]) -> list[dict]:
-    """The messages with a cache breakpoint on the first user turn's last block; the caller's list
-    is not changed (it is the conversation the worker keeps)."""
+def cached_prefix(messages: list[dict], *, tail: bool = False) -> list[dict]:
+    """The messages with a cache breakpoint on the first user turn's last block, and with `tail` on
+    the last user turn's too: in a tool loop each turn then reads everything before it from the
+    cache (a tenth of the price) instead of paying for the whole history again. The caller's list is
+    not changed (it is the conversation the worker keeps)."""
     if not messages or messages[0].get("role") != "user":
         return messages
-    first = messages[0]
-    content = first["content"]
+    out = list(messages)
+    for index in {0, len(out) - 1} if tail else {0}:
+        if out[index].get("role") == "user":
+            out[index] = _marked(out[index])
+    return out
+
+
+def _marked(message: dict) -> dict:
+    content = message["content"]
     blocks = [{"type": "text", "text": content}] if isinstance(content, str) else [dict(b) for b in content]
     if not blocks or (blocks[-1].get("type") == "text" and not blocks[-1].get("text")):
-        return messages  # the API refuses cache_control on an empty text block
+        return message  # the API refuses cache_control on an empty text block
     blocks[-1] = {**blocks[-1], "cache_control": CACHE}
-    return [{**first, "content": blocks}, *messages[1:]]
+    return {**message, "content": blocks}
 
 
 def question_fields(data: dict) -> dict:

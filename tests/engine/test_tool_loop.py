@@ -13,7 +13,7 @@ from support import PYTEST, Recorder, git_init, open_engine
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType, TaskStatus
-from codeframe_tui.engine.events import ChangesRejected, ToolUsed
+from codeframe_tui.engine.events import ChangesRejected, ModelCalled, ToolUsed
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer, TextReply, TruncatedReply
@@ -176,9 +176,14 @@ async def test_a_long_conversation_only_ever_grows_and_keeps_its_tools(tmp_path,
     def agent(request):
         return play(steps, place(request).step)
 
-    async with engine_on(via, project, agent, [TASK]) as (engine, model, _):
+    async with engine_on(via, project, agent, [TASK]) as (engine, model, rec):
         await engine.run()
     assert model.rejected == []
+    # Each turn reads the conversation before it from the prompt cache (a breakpoint on the last turn).
+    called = [e for e in rec.of(ModelCalled) if e.task_id == "1"]
+    reads = [e.cache_read_tokens for e in called]
+    assert reads[-1] > reads[len(reads) // 2] > reads[1] > 0
+    assert called[-1].input_tokens < called[-1].cache_read_tokens  # the history is not paid in full again
     requests = [r for r in model.requests if r.first_user_text().startswith("Task 1:")]
     assert len(requests) >= 22
 
