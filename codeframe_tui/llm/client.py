@@ -145,6 +145,11 @@ class ModelClient:
                                      base=self.retry_base, on_retry=on_retry)
         content = [_whole(_clean_block(b)) for b in message.content
                    if b.get("type") != "text" or b.get("text", "").strip()]
+        bad = [b for b in content if b.get("type") == "tool_use" and not isinstance(b.get("input"), dict)]
+        if bad and message.stop_reason != "max_tokens":  # a cut call is dropped by the loop; this one cannot be
+            # Sent back, a non-object input is a 400 on every later request: the turn is never kept.
+            raise ModelReplyError("malformed", f"model's {bad[0].get('name')} input is not a JSON object",
+                                  _usage(message.usage))
         return Turn(content=content, stop_reason=message.stop_reason or "", usage=_usage(message.usage),
                     latency=time.monotonic() - started, model=message.model)
 

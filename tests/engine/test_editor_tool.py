@@ -135,7 +135,7 @@ async def test_hostile_paths_are_refused_by_every_command(tmp_path: Path, case) 
     refused = []
     for call in calls:
         editor = Editor(project)
-        editor.seen.add(path)  # even a file the model has seen
+        editor.seen[path] = ""  # even a file the model has seen
         try:
             result = await editor.run(call)
         except ToolInputError:
@@ -192,3 +192,26 @@ async def test_a_file_changed_between_plan_and_write_is_not_overwritten(root: Pa
                                                  "old_str": "x = 1\nx = 1\n", "new_str": "y = 2\n"})
     assert (root / "pkg" / "twice.py").read_text() == "meanwhile\n"
     assert records[-1] == {"pkg/twice.py": (b"x = 1\nx = 1\n", b"meanwhile\n", 0o644)}  # the record says so
+
+
+async def test_a_crlf_file_is_edited_as_viewed_and_keeps_its_line_ends(root: Path) -> None:
+    path = root / "pkg" / "win.py"
+    path.write_bytes(b"def f():\r\n    return 1\r\n")
+    editor = Editor(root)
+    view = await editor.run({"command": "view", "path": "pkg/win.py"})
+    assert "\r" not in view.text  # the model copies lines with bare \n ends
+    await editor.run({"command": "str_replace", "path": "pkg/win.py", "old_str": "def f():\n    return 1\n",
+                      "new_str": "def f():\n    return 2\n"})
+    await editor.run({"command": "insert", "path": "pkg/win.py", "insert_line": 1, "insert_text": "    y = 0"})
+    assert path.read_bytes() == b"def f():\r\n    y = 0\r\n    return 2\r\n"
+
+
+async def test_create_over_a_file_changed_since_it_was_viewed_is_refused(root: Path) -> None:
+    """In place, two agents share the project: a stale view must not wipe the other's edit."""
+    mine, theirs = Editor(root), Editor(root)
+    await mine.run({"command": "view", "path": "pkg/twice.py"})
+    await theirs.run({"command": "str_replace", "path": "pkg/twice.py", "old_str": "x = 1\nx = 1\n",
+                      "new_str": "x = 1\nB = 2  # their work\n"})
+    with pytest.raises(ToolInputError, match="changed since you last viewed it"):
+        await mine.run({"command": "create", "path": "pkg/twice.py", "file_text": "C = 3\n"})
+    assert "their work" in (root / "pkg" / "twice.py").read_text()

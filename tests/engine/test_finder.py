@@ -64,3 +64,18 @@ async def test_list_files_by_glob(repo: Path) -> None:
     assert (await list_files(repo, {"glob": "*.py"}, secret))[0].splitlines() == ["src/many.py", "src/new.py"]
     assert (await list_files(repo, {"glob": "src/**/*.py"}, secret))[0].splitlines() == ["src/many.py", "src/new.py"]
     assert (await list_files(repo, {"glob": "docs/*"}, secret))[0] == "No files match 'docs/*'."
+
+
+async def test_secrets_with_quoted_or_colon_names_stay_hidden_and_nul_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    (root / "caf\u00e9").mkdir(parents=True)
+    (root / "caf\u00e9" / "server.pem").write_text("SECRETVALUE\n")  # git would quote this path
+    (root / "deploy:prod.key").write_text("SECRETVALUE\n")  # a colon in the name
+    (root / "caf\u00e9" / "ok.py").write_text("SECRETVALUE = 0  # not a secret file\n")
+    git_init(root)
+    text, _ = await search(root, {"pattern": "SECRETVALUE"}, Editor(root).is_secret)
+    assert text.splitlines()[0] == "caf\u00e9/ok.py:1: SECRETVALUE = 0  # not a secret file"
+    assert "[2 matches in secret-looking files left out]" in text and ".pem" not in text and "deploy" not in text
+    for bad in ({"pattern": "a\x00b"}, {"pattern": "a", "path": "src\x00"}):
+        with pytest.raises(ToolInputError):
+            await search(root, bad, Editor(root).is_secret)

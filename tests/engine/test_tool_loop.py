@@ -279,3 +279,26 @@ async def test_the_tool_call_limit_is_told_then_enforced(tmp_path, via):
     texts = [r.last_user_text() for r in model.requests]
     assert any("[1 tool call(s) left in this attempt]" in t for t in texts)
     assert any("The limit of 5 tool calls for this attempt is reached" in t for t in texts)
+
+
+async def test_a_tool_input_that_is_not_an_object_is_never_kept(tmp_path, via):
+    """Sent back, `input: [1, 2]` would be a 400 on every later request: the answer is refused as
+    malformed and the retry starts afresh, instead of poisoning the conversation."""
+    from codeframe_tui.llm.scripted import MalformedToolReply
+
+    project = big_project(tmp_path / "p")
+    tries = {"n": 0}
+
+    def agent(request):
+        if len(request.messages) == 1:
+            tries["n"] += 1
+        if tries["n"] == 1:
+            return MalformedToolReply("search", "[1, 2]")
+        return play([run_tests("tests/test_more.py\x00"), finish("ok")], place(request).step)
+
+    async with engine_on(via, project, agent, [TASK]) as (engine, model, rec):
+        summary = await engine.run()
+    assert summary.all_done and model.rejected == [] and tries["n"] == 2
+    assert any("input is not a JSON object" in (getattr(e, "reason", "") or "") for e in rec.events)
+    refused = [e for e in rec.of(ToolUsed) if not e.ok]
+    assert len(refused) == 1 and "test files or test ids" in refused[0].note  # a NUL in args: told, not a crash

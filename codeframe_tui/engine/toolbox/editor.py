@@ -10,6 +10,7 @@ conventions: `cat -n` style numbered lines, and errors that say what to do next.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -73,7 +74,9 @@ class Editor:
     # Told of every write before it is made (the task's recorded changes): a kill between the write
     # and its record would leave a file the task made but does not know it made, never landed.
     on_write: Callable[[Changes], Awaitable[None]] | None = None
-    seen: set[str] = field(default_factory=set)
+    # path -> digest of the text the model last saw (viewed or wrote): `create` may replace a file
+    # only while it still holds that text (in place, another agent may have changed it since).
+    seen: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.is_secret = secret_matcher(self.secret_patterns)
@@ -136,7 +139,7 @@ class Editor:
         if os.path.isdir(target) and not os.path.islink(target):
             return EditResult(folder_listing(self.root.resolve(), target, norm, self.is_secret), label=f"view {norm}/")
         text = read_text(target, norm)
-        self.seen.add(norm)
+        self.seen[norm] = _digest(text)
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -175,11 +178,14 @@ class Editor:
     def _create_sync(self, rel: str, text: str) -> EditResult:
         target = self._target(rel)
         norm = normalize_path(rel)
-        if os.path.lexists(target) and norm not in self.seen:
-            raise ToolInputError(f"{norm} already exists and you have not viewed it: view it, then change it "
-                                 "with str_replace or insert (create replaces the whole file)")
         planned = self._plan(target, norm, text, "create")
-        self.seen.add(norm)
+        if planned.before is not None or os.path.lexists(target):
+            if norm not in self.seen:
+                raise ToolInputError(f"{norm} already exists and you have not viewed it: view it, then change it "
+                                     "with str_replace or insert (create replaces the whole file)")
+            if planned.before is None or _digest(planned.before.decode("utf-8", "replace")) != self.seen[norm]:
+                raise ToolInputError(f"{norm} changed since you last viewed it: view it again before replacing it")
+        self.seen[norm] = _digest(text)
         lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         return EditResult(f"File created successfully at: {norm} ({lines} lines)", label=f"create {norm}",
                           planned=planned)
@@ -197,6 +203,10 @@ class Editor:
         norm = normalize_path(rel)
         text = read_text(target, norm)
         count = text.count(old)
+        if count == 0 and "\r\n" in text and "\n" in old:
+            # `view` shows lines without their \r: what the model copies has bare \n line ends.
+            old, new = _crlf(old), _crlf(new)
+            count = text.count(old)
         if count == 0:
             raise ToolInputError(f"No match found for replacement text in {norm}; nothing was changed. "
                                  "View the lines first: old_str must match exactly, whitespace and indentation too.")
@@ -207,7 +217,7 @@ class Editor:
         at = text.index(old)
         result = text[:at] + new + text[at + len(old):]
         planned = self._plan(target, norm, result, "str_replace")
-        self.seen.add(norm)
+        self.seen[norm] = _digest(result)
         first = text.count("\n", 0, at) + 1
         return EditResult(f"The file {norm} has been edited. " + _snippet(result, first, new.count("\n") + 1),
                           label=f"edit {norm}:{first}", planned=planned)
@@ -232,9 +242,11 @@ class Editor:
             raise ToolInputError(f"insert_line {line} is past the end of {norm}, which has {count} lines")
         body = lines[:-1] if ends_open else lines
         added = insert.removesuffix("\n").split("\n")
+        if "\r\n" in text:  # the file's own line ends for the new lines
+            added = [a if a.endswith("\r") else a + "\r" for a in added]
         result = "\n".join(body[:line] + added + body[line:]) + ("\n" if ends_open or not text else "")
         planned = self._plan(target, norm, result, "insert")
-        self.seen.add(norm)
+        self.seen[norm] = _digest(result)
         return EditResult(f"The file {norm} has been edited. " + _snippet(result, line + 1, len(added)),
                           label=f"insert {norm}:{line + 1}", planned=planned)
 
@@ -266,6 +278,14 @@ class Editor:
                           MAX_FILE_BYTES, 1, self.journal)
         except ChangeError as exc:
             raise ToolInputError(str(exc)) from exc
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _match_lines(text: str, old: str) -> list[int]:

@@ -28,6 +28,8 @@ async def search(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tu
     pattern = data.get("pattern")
     if not isinstance(pattern, str) or not pattern:
         raise ToolInputError("search needs 'pattern': a regular expression")
+    if "\x00" in pattern:
+        raise ToolInputError("the pattern holds a NUL character")
     if len(pattern) > MAX_PATTERN_CHARS:
         raise ToolInputError(f"the pattern is over {MAX_PATTERN_CHARS} characters")
     limit = data.get("max_results", DEFAULT_RESULTS)
@@ -47,13 +49,15 @@ async def search(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tu
         raise ToolInputError(f"search failed: {(result.err or result.out).strip()[:300]}")
     lines, hidden = [], 0
     for raw in result.out.splitlines():
-        path, _, rest = raw.partition(":")
+        # -z: path NUL line NUL text, the path never quoted (a quoted "caf\303\251/x.pem" or a path
+        # with a colon would slip past the secret check).
+        path, _, rest = raw.partition("\0")
+        number, _, text = rest.partition("\0")
         if _internal(path):
             continue
         if is_secret(path):
             hidden += 1
             continue
-        number, _, text = rest.partition(":")
         if len(text) > MAX_LINE_CHARS:
             text = text[:MAX_LINE_CHARS] + f"… [line cut at {MAX_LINE_CHARS} characters]"
         lines.append(f"{path}:{number}: {text}")
@@ -92,7 +96,7 @@ async def list_files(root: Path, data: dict, is_secret: Callable[[str], bool]) -
 
 
 def _grep(syntax: str, pattern: str, where: str) -> list[str]:
-    return ["grep", "-n", "-I", syntax, "--no-color", "--untracked", "-e", pattern, "--", where or "."]
+    return ["grep", "-z", "-n", "-I", syntax, "--no-color", "--untracked", "-e", pattern, "--", where or "."]
 
 
 def _internal(path: str) -> bool:
@@ -103,7 +107,7 @@ def _internal(path: str) -> bool:
 def _scope(path: object) -> str:
     if path is None or path in ("", "."):
         return ""
-    if not isinstance(path, str):
+    if not isinstance(path, str) or "\x00" in path:
         raise ToolInputError("path must be text: a folder or file relative to the project root")
     try:
         return normalize_path(path)

@@ -51,6 +51,9 @@ class ToolingMixin:
         limit = self.ctx.settings.max_tool_calls
         if not isinstance(data, dict):
             return await self._told(task, name, name, f"the input of {name} is not a JSON object", False)
+        if attempt.calls > limit + GRACE_CALLS and name != FINISH:
+            raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
+                f"used its {limit} tool calls and {GRACE_CALLS} more without finishing")))
         if attempt.calls > limit and name not in (FINISH, ASK_HUMAN):
             if attempt.calls > limit + GRACE_CALLS:
                 raise Stop(WorkerResult(WorkerOutcome.FAILED, reason=(
@@ -92,8 +95,8 @@ class ToolingMixin:
             return await finder.list_files(editor.root, data, editor.is_secret)
         if name == RUN_TESTS:
             args = data.get("args", [])
-            if not isinstance(args, list) or not all(isinstance(a, str) and 0 < len(a) <= 500 for a in args) \
-                    or len(args) > MAX_TEST_ARGS:
+            if not isinstance(args, list) or len(args) > MAX_TEST_ARGS \
+                    or not all(isinstance(a, str) and 0 < len(a) <= 500 and "\x00" not in a for a in args):
                 raise ToolInputError(f"args must be at most {MAX_TEST_ARGS} test files or test ids, as text")
             run = await self._run_tests(task, attempt.correction, tuple(args))
             if not run.command:
