@@ -269,6 +269,7 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
         settings = load_settings(project, review=review)
     except ConfigError as exc:
         raise _UsageError(str(exc)) from exc
+    _check_sandbox(settings)
     if not settings.api_key:
         raise _UsageError(
             "ANTHROPIC_API_KEY is not set. Export it to run with Claude, or try `codeframe-tui demo` "
@@ -281,6 +282,19 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
     from codeframe_tui.ui.launch import run_project_tui
 
     return run_project_tui(settings, discover=discover)
+
+
+def _check_sandbox(settings) -> None:
+    """`sandbox = "bwrap"` where bubblewrap cannot run: refused before anything starts (exit 2)."""
+    if settings.sandbox != "bwrap":
+        return
+    import asyncio
+
+    from codeframe_tui.runner.sandbox import probe_bwrap
+
+    problem = asyncio.run(probe_bwrap())
+    if problem is not None:
+        raise _UsageError(f'sandbox = "bwrap" in the config, but {problem}')
 
 
 async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_git: bool, resume: bool) -> int:

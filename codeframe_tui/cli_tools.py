@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 from codeframe_tui.cli import EXIT_NOT_ALL_DONE, EXIT_OK, EXIT_USAGE, _project_dir, _UsageError  # noqa: F401
@@ -14,6 +15,8 @@ from codeframe_tui.safe_text import one_line
 async def tests(args: argparse.Namespace) -> int:
     from codeframe_tui.config import ConfigError, load_settings
     from codeframe_tui.runner import command_from_config, detect_test_command, run_tests
+    from codeframe_tui.runner.sandbox import Confinement, Sandboxed, SandboxUnavailable
+    from codeframe_tui.runner.sandbox import choose as choose_executor
 
     project = _project_dir(args.path)
     try:
@@ -26,9 +29,20 @@ async def tests(args: argparse.Namespace) -> int:
     )
     if command is None:
         raise _UsageError(f"no test command found for {project} (set [tests] in .codeframe/config.toml)")
+    # Confined as the agents' runs are, so that a person sees what they see.
+    try:
+        choice = await choose_executor(settings.sandbox)
+    except SandboxUnavailable as exc:
+        raise _UsageError(str(exc)) from exc
+    if choice.warning and not args.json:
+        print(choice.warning, file=sys.stderr)
+    confinement = Confinement(writable=(project,), home_read=tuple(Path(p) for p in settings.sandbox_read),
+                              home_write=tuple(Path(p) for p in settings.sandbox_write),
+                              network=settings.sandbox_network, env=dict(settings.sandbox_env))
     lines: list[str] = []
     run = await run_tests(command, timeout=settings.test_timeout,
-                          on_line=None if args.json else lambda line: print(line, flush=True))
+                          on_line=None if args.json else lambda line: print(line, flush=True),
+                          sandbox=Sandboxed(choice.executor, confinement))
     if args.json:
         print(json.dumps(run.as_dict()))
     else:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codeframe_tui.config_costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
+from codeframe_tui.config_sandbox import SandboxConfigError, parse_sandbox
 from codeframe_tui.safe_text import hide_secret
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -71,6 +72,13 @@ class Settings:
     budget_run_usd: float = 20.0
     # Model calls in one attempt at a task, a guard against loops: a tool loop makes one per turn.
     max_calls_per_attempt: int = 200
+    # Where test commands run: "auto" (bubblewrap when it works here, else unconfined with a warning),
+    # "bwrap" (refuse to run without it) or "none". The rest widens the sandbox (config_sandbox.py).
+    sandbox: str = "auto"
+    sandbox_network: bool = False
+    sandbox_read: tuple[str, ...] = ()
+    sandbox_write: tuple[str, ...] = ()
+    sandbox_env: Mapping[str, str] = field(default_factory=dict)
     # USD per million tokens (input, output, cache write, cache read), over the built-in table.
     pricing: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     # Never written anywhere: repr=False keeps it out of logs and error messages.
@@ -135,13 +143,19 @@ def _parse_file(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
     known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands",
-                                                  *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values()}
+                                                  *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values(),
+                                                  "sandbox_network", "sandbox_read", "sandbox_write", "sandbox_env"}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tests":
             out["test_commands"] = _parse_tests(path, value)
         elif key == "notify":
             out.update(_parse_notify(path, value))
+        elif key == "sandbox":
+            try:
+                out.update(parse_sandbox(path, value))
+            except SandboxConfigError as exc:
+                raise ConfigError(str(exc)) from exc
         elif key in _COST_TABLES:
             try:
                 out.update(_COST_TABLES[key](path, value))

@@ -32,6 +32,9 @@ def make_project(root: Path, *, test_command: list[str] | None = None, **config:
     lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in config.items()]
     quoted = ", ".join(f'"{a}"' for a in cmd)
     lines += ["[tests]", f"backend = [{quoted}]", f"frontend = [{quoted}]", f"test = [{quoted}]"]
+    # The sandbox (bwrap, when installed) hides /tmp: the test's own folder, where tests keep helper
+    # scripts beside the project, stays readable. Writes still go to the worktree only.
+    lines += ["[sandbox]", f'read_paths = ["{root.parent}"]']
     (root / ".codeframe").mkdir()
     (root / ".codeframe" / "config.toml").write_text("\n".join(lines) + "\n")
     git_init(root)

@@ -17,6 +17,7 @@ from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.runner.logfile import LOGS_DIR, new_log_path
+from codeframe_tui.runner.sandbox import Confinement, Executor, LocalExecutor, Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store
 
@@ -39,6 +40,19 @@ class EngineContext:
     run_declined: bool = False  # the person said no to raising the run's cap: no more model calls
     run_cap_pending: asyncio.Event | None = None  # set once the run-cap question in flight is answered
     prices: PriceTable = field(default_factory=PriceTable)
+    executor: Executor = field(default_factory=LocalExecutor)  # where test commands run (Engine.open chooses)
+    sandbox_warning: str = ""  # said in the header and in status when `auto` could not confine
+
+    def confined(self, root: Path) -> Sandboxed:
+        """A command working in `root` (a worktree, or the project in place): it may write there
+        only, and read the project; the config's [sandbox] widens that."""
+        settings = self.settings
+        return Sandboxed(self.executor, Confinement(
+            writable=(root,), readable=(self.project,) if root != self.project else (),
+            home_read=tuple(Path(p) for p in settings.sandbox_read),
+            home_write=tuple(Path(p) for p in settings.sandbox_write), network=settings.sandbox_network,
+            env=dict(settings.sandbox_env),
+        ))
 
     @property
     def journal_dir(self) -> Path:

@@ -64,6 +64,7 @@ class RunStarted(Event):
     tasks: tuple[TaskInfo, ...]
     model: str = ""
     offline: bool = False
+    sandbox: str = ""  # where test commands run: "bwrap", or "none" (with why, when `auto` fell back)
 
 
 @dataclass(frozen=True, kw_only=True)

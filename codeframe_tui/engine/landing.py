@@ -59,7 +59,8 @@ async def run_suite(ctx: EngineContext, task: Task, root, purpose: str) -> TestR
     log = ctx.test_log(task.key, purpose)
     await ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=0, purpose=purpose,
                                   log=str(log.relative_to(ctx.project))))
-    run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes, log_path=log)
+    run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes, log_path=log,
+                          sandbox=ctx.confined(root))
     await ctx.store.add_test_run(task.key, -1 if purpose == "verify" else -2, run)
     await ctx.publish(TestResult(task_id=task.key, attempt=0, purpose=purpose, **run.as_dict()))
     return run

@@ -34,6 +34,7 @@ from codeframe_tui.engine.recovery import Interrupted
 from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
 from codeframe_tui.engine.workspace import open_workspace
+from codeframe_tui.runner.sandbox import choose as choose_executor
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,14 @@ class LeadAgent:
         store = self.ctx.store
         self.ctx.inbox.slots.limit = self.ctx.settings.max_concurrent
         tasks = await store.list_tasks()
+        # Where the tests run, tested once per process: SandboxUnavailable when "bwrap" cannot run here.
+        choice = await choose_executor(self.ctx.settings.sandbox)
+        self.ctx.executor, self.ctx.sandbox_warning = choice.executor, choice.warning
         await self.ctx.publish(RunStarted(
             project=str(self.ctx.project),
             tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
+            sandbox=self.ctx.sandbox_warning or self.ctx.executor.name,
         ))
         await self.open_workspace(init_git)  # a refusal here (not a repository) is no run to resume
         run_id = await store.begin_run(os.getpid())

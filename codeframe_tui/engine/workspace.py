@@ -10,11 +10,13 @@ import re
 import shlex
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeframe_tui.config import Settings
 from codeframe_tui.runner import run_command
+from codeframe_tui.runner.sandbox import Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.vcs import Git, GitError
 
@@ -66,6 +68,7 @@ class Workspace:
     def __init__(self, settings: Settings, processes: ProcessLog | None = None) -> None:
         self.settings = settings
         self.processes = processes  # the setup command's process group is recorded like a test's
+        self.confine: Callable[[Path], Sandboxed] | None = None  # the engine's sandbox, for the setup command
         self.project = settings.project
         self.git = Git(self.project)
         self.base = ""
@@ -169,7 +172,8 @@ class Workspace:
                 log.warning("worktree_copy: %s is not a file in %s; not copied", name, self.project)
         if self.settings.worktree_setup:
             argv = shlex.split(self.settings.worktree_setup)
-            result = await run_command(argv, path, timeout=self.settings.test_timeout, processes=self.processes)
+            result = await run_command(argv, path, timeout=self.settings.test_timeout, processes=self.processes,
+                                       sandbox=self.confine(path) if self.confine else None)
             if result.exit_code != 0:
                 raise WorkspaceError(
                     f"the worktree setup command `{self.settings.worktree_setup}` failed "
@@ -223,6 +227,7 @@ async def open_workspace(ctx, *, init: bool = False) -> tuple[RepoState, tuple[s
     """Check the repository, and find the task worktrees of an earlier run again (their tasks keep
     working in them). Returns the repository's state and the branches found."""
     workspace = ctx.workspace or Workspace(ctx.settings, ctx.processes)
+    workspace.confine = ctx.confined
     state = await workspace.prepare(init=init)
     ctx.workspace = workspace
     found = await workspace.known()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeframe_tui.runner.sandbox import Sandboxed
 from codeframe_tui.runner.strays import ProcessLog, group_members
 from codeframe_tui.runner.stream import LineSplitter, OutputTail
 from codeframe_tui.safe_text import redact_lines
@@ -44,6 +45,7 @@ async def run_command(
     on_line: Callable[[str], None] | None = None,
     env: Mapping[str, str] | None = None,
     processes: ProcessLog | None = None,
+    sandbox: Sandboxed | None = None,
 ) -> ProcessResult:
     """Run `argv` in `cwd`, calling `on_line` for every output line as it arrives.
 
@@ -54,7 +56,7 @@ async def run_command(
     crash of this process cannot orphan it for good. `env` is laid over os.environ. A command that
     cannot be started is not an exception: it returns exit code 127 (not found) or 126
     with the reason as the output. An exception raised by `on_line` kills the group and
-    propagates.
+    propagates. `sandbox` (an executor and what it may touch) confines the command: see sandbox.py.
     """
     argv = [str(arg) for arg in argv]
     if not argv:
@@ -73,8 +75,15 @@ async def run_command(
     start = time.monotonic()
     if processes is not None:
         env = {**(env or {}), **processes.child_env()}
+    child_env = _child_env(env)
+    if sandbox is not None:
+        argv = sandbox.executor.wrap(argv, cwd, sandbox.confinement)
+        child_env = sandbox.executor.environment(child_env, sandbox.confinement)
     try:
-        proc = await _spawn(argv, cwd, _child_env(env))
+        proc = await _spawn(argv, cwd, child_env)
+    except ValueError as exc:  # a NUL byte in an argument: nothing was started
+        emit([f"cannot run {argv[0]}: {exc}"])
+        return ProcessResult(EXIT_CANNOT_RUN, False, tail.text(), time.monotonic() - start)
     except OSError as exc:
         code, message = _start_failure(exc, argv[0], cwd)
         logger.warning("could not start %s: %s", argv, message)

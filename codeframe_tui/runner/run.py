@@ -14,6 +14,7 @@ from codeframe_tui.runner.detect import TestCommand
 from codeframe_tui.runner.logfile import RunLog
 from codeframe_tui.runner.parse import decide_status, parse_summary, read_junit
 from codeframe_tui.runner.process import run_command
+from codeframe_tui.runner.sandbox import Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ async def run_tests(
     on_line: Callable[[str], None] | None = None,
     processes: ProcessLog | None = None,
     log_path: Path | None = None,
+    sandbox: Sandboxed | None = None,
 ) -> TestRun:
     """Run the tests once and report them; cancellation kills the run and propagates.
 
@@ -59,7 +61,8 @@ async def run_tests(
     start = time.monotonic()
     try:
         result = await run_command(
-            cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None, processes=processes
+            cmd.argv, cmd.cwd, timeout=timeout, on_line=on_line, env=dict(cmd.env) or None, processes=processes,
+            sandbox=sandbox,
         )
     except BaseException:
         if log is not None:

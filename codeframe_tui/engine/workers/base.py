@@ -271,7 +271,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
             )
             try:
                 run = await run_tests(command, timeout=self.ctx.settings.test_timeout, on_line=batcher.add,
-                                      processes=self.ctx.processes, log_path=log)
+                                      processes=self.ctx.processes, log_path=log, sandbox=self.ctx.confined(self.root))
             finally:
                 batcher.flush()
         await self.ctx.store.add_test_run(task.key, attempt, run)

@@ -28,7 +28,7 @@ from codeframe_tui.engine.events import (
     TestStarted,
 )
 from codeframe_tui.headless import describe
-from codeframe_tui.ui.text import literal, one_line
+from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.widgets.agents import AgentsTable
 from codeframe_tui.ui.widgets.tasks import TasksTable
 from codeframe_tui.ui.widgets.test_output import PaneLog, TestOutputLog
@@ -173,6 +173,9 @@ class MainScreen(Screen):
             case RunStarted():
                 self.finished = None
                 self.query_one(UsageBar).start(event.ts)
+                if event.sandbox.startswith("sandbox off"):  # auto found no bubblewrap: the tests run unconfined
+                    self.app.notify(plain(event.sandbox), title="Tests run unconfined", severity="warning",
+                                    timeout=15, markup=False)
             case RunFinished():
                 self.finished = event
                 self._update_summary()
