@@ -94,16 +94,22 @@ class BwrapExecutor:
         return args + [str(a) for a in argv]
 
     def _toolchain(self, argv: Sequence[str]) -> list[Path]:
-        """The program's own installation when it lives in the home (pyenv, nvm, rustup, ~/.local):
-        a venv's python is a link to ~/.pyenv/versions/...; the empty home would hide it."""
+        """The program's own installation when it lives where the sandbox puts an empty folder (the
+        home, /tmp): a venv's python is a link to ~/.pyenv/versions/..., node lives in ~/.nvm, and a
+        checkout under /tmp has its .venv there. Read-only, and only that installation: the folder
+        holding its `bin/` (a venv, ~/.pyenv/versions/3.11.7), else the program's own folder."""
         found = shutil.which(str(argv[0])) if argv else None
         if found is None:
             return []
-        real = Path(os.path.realpath(found))
-        home = Path(os.path.realpath(self.home))
-        if not real.is_relative_to(home) or real == home:
-            return []
-        return [home / real.relative_to(home).parts[0]]
+        hidden = [Path(os.path.realpath(self.home)), Path("/tmp")]
+        out: list[Path] = []
+        for path in (Path(os.path.abspath(found)), Path(os.path.realpath(found))):
+            for root in hidden:
+                if path.is_relative_to(root) and path != root:
+                    prefix = path.parent.parent if path.parent.name == "bin" else path.parent
+                    if prefix != root and prefix not in out:
+                        out.append(prefix)
+        return out
 
     def environment(self, env: Mapping[str, str], confinement: Confinement) -> dict[str, str]:
         kept = {k: v for k, v in env.items() if k in ENV_ALLOWED or k.startswith("CODEFRAME_")}

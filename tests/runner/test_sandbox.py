@@ -143,7 +143,7 @@ async def test_a_toolchain_installed_in_the_home_stays_usable(bwrap, place):
     """A venv's python links into ~/.pyenv; node lives in ~/.nvm: the empty home keeps the program's
     own installation, read-only, and nothing else of the home."""
     home, project, work, _ = place
-    tool = home / ".toolchain" / "bin" / "hello"
+    tool = home / ".toolchain" / "versions" / "1.0" / "bin" / "hello"
     tool.parent.mkdir(parents=True)
     tool.write_text("#!/bin/sh\necho tool-ran; cat \"$HOME/.ssh/id_rsa\" 2>&1 | head -c 40\n")
     tool.chmod(0o755)
@@ -193,3 +193,17 @@ def test_a_run_with_sandbox_bwrap_and_no_bwrap_exits_2_naming_the_package(tmp_pa
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2, proc.stderr
     assert 'sandbox = "bwrap"' in proc.stderr and "apt-get install bubblewrap" in proc.stderr
+
+
+async def test_a_program_installed_under_tmp_stays_usable(bwrap, place, tmp_path):
+    """A checkout under /tmp runs its own .venv's python: /tmp is private in the sandbox, so the
+    program's folder is kept, read-only."""
+    home, project, work, _ = place
+    tool = tmp_path / "checkout" / ".venv" / "bin" / "tool"
+    tool.parent.mkdir(parents=True)
+    tool.write_text("#!/bin/sh\necho ran-from-tmp\n")
+    tool.chmod(0o755)
+    assert str(tool).startswith("/tmp/")
+    result = await run_command([str(tool)], work, timeout=30, env={"HOME": str(home)},
+                               sandbox=confined("bwrap", home, project, work))
+    assert "ran-from-tmp" in result.output_tail, result.output_tail
