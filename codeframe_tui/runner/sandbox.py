@@ -94,21 +94,36 @@ class BwrapExecutor:
         return args + [str(a) for a in argv]
 
     def _toolchain(self, argv: Sequence[str]) -> list[Path]:
-        """The program's own installation when it lives where the sandbox puts an empty folder (the
+        """The programs' own installations when they live where the sandbox puts an empty folder (the
         home, /tmp): a venv's python is a link to ~/.pyenv/versions/..., node lives in ~/.nvm, and a
-        checkout under /tmp has its .venv there. Read-only, and only that installation: the folder
-        holding its `bin/` (a venv, ~/.pyenv/versions/3.11.7), else the program's own folder."""
-        found = shutil.which(str(argv[0])) if argv else None
-        if found is None:
-            return []
-        hidden = [Path(os.path.realpath(self.home)), Path("/tmp")]
+        checkout under /tmp has its .venv there. Read-only, and only those installations: the folder
+        holding a program's `bin/` (a venv, ~/.pyenv/versions/3.11.7), else the program's own folder,
+        for every link on the way to it. The programs: the command's, any absolute path in its
+        arguments (`sh run.sh /path/to/python`), and the PATH's folders (what a script calls)."""
+        hidden = (Path(os.path.realpath(self.home)), Path("/tmp"))
         out: list[Path] = []
-        for path in (Path(os.path.abspath(found)), Path(os.path.realpath(found))):
+
+        def keep(path: Path) -> None:
             for root in hidden:
                 if path.is_relative_to(root) and path != root:
                     prefix = path.parent.parent if path.parent.name == "bin" else path.parent
                     if prefix != root and prefix not in out:
                         out.append(prefix)
+
+        found = shutil.which(str(argv[0])) if argv else None
+        programs = [found] if found else []
+        programs += [str(a) for a in argv[1:] if str(a).startswith("/") and os.path.isfile(str(a))]
+        for program in programs:
+            path = Path(os.path.abspath(program))
+            for _ in range(16):  # each link on the way, then the file itself
+                keep(path)
+                if not path.is_symlink():
+                    break
+                path = Path(os.path.abspath(path.parent / os.readlink(path)))
+            keep(Path(os.path.realpath(program)))
+        for folder in os.environ.get("PATH", "").split(os.pathsep):
+            if folder.startswith("/"):
+                keep(Path(folder) / "program")  # a PATH folder is a bin/: its installation is kept
         return out
 
     def environment(self, env: Mapping[str, str], confinement: Confinement) -> dict[str, str]:
