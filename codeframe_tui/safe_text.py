@@ -33,6 +33,12 @@ _CLUSTER = re.compile(r"[\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\u115f\u1160\u3
 # A lone surrogate (JSON's "\ud800", a name decoded with surrogateescape) is not UTF-8: the terminal
 # got it as the text `\udcff` (6 cells where Rich counted 1) or as a raw byte. Shown as U+FFFD.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def whole_text(text: str) -> str:
+    """`text` with every lone surrogate made U+FFFD: such text is not UTF-8 (no store or request
+    could carry it, and a terminal misdraws it)."""
+    return _SURROGATE.sub("\ufffd", text)
 # Longest first, so the whole key is masked before its tail; sorted once here, not per line.
 _secrets: tuple[str, ...] = ()
 REDACTED = "[hidden]"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import MAX_QUESTION_CHARS, Usage
+from codeframe_tui.domain import Usage
+from codeframe_tui.llm.messages import CACHE, cached_prefix, clean_block, usage_of, whole
 from codeframe_tui.llm.models import output_tokens
 from codeframe_tui.llm.retries import (
     OnRetry,
@@ -143,14 +143,14 @@ class ModelClient:
                       messages=cached_prefix(messages, tail=True))
         message = await with_retries(lambda: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
                                      base=self.retry_base, on_retry=on_retry)
-        content = [_whole(_clean_block(b)) for b in message.content
+        content = [whole(clean_block(b)) for b in message.content
                    if b.get("type") != "text" or b.get("text", "").strip()]
         bad = [b for b in content if b.get("type") == "tool_use" and not isinstance(b.get("input"), dict)]
         if bad and message.stop_reason != "max_tokens":  # a cut call is dropped by the loop; this one cannot be
             # Sent back, a non-object input is a 400 on every later request: the turn is never kept.
             raise ModelReplyError("malformed", f"model's {bad[0].get('name')} input is not a JSON object",
-                                  _usage(message.usage))
-        return Turn(content=content, stop_reason=message.stop_reason or "", usage=_usage(message.usage),
+                                  usage_of(message.usage))
+        return Turn(content=content, stop_reason=message.stop_reason or "", usage=usage_of(message.usage),
                     latency=time.monotonic() - started, model=message.model)
 
     async def call_tool(
@@ -192,7 +192,7 @@ class ModelClient:
             except ModelReplyError as exc:
                 exc.usage = usage + exc.usage  # the earlier turns of this call were paid for too
                 raise
-            usage = usage + _usage(message.usage)
+            usage = usage + usage_of(message.usage)
             if message.stop_reason in STOPS_THAT_END:
                 kind, why = STOPS_THAT_END[message.stop_reason]
                 raise ModelReplyError(kind, why.format(max_tokens=max_tokens), usage)
@@ -200,12 +200,12 @@ class ModelClient:
             if block is not None:
                 break
             if message.stop_reason == "pause_turn":  # the docs: send the paused turn back as it is
-                conversation.append({"role": "assistant", "content": [_clean_block(b) for b in message.content]})
+                conversation.append({"role": "assistant", "content": [clean_block(b) for b in message.content]})
                 continue
             if nudge == NUDGES:
                 raise ModelReplyError("no_tool", f"model answered without calling {' or '.join(names)}", usage)
             # Say once more how the answer must come.
-            said = [_clean_block(b) for b in message.content if b.get("type") != "text" or b.get("text", "").strip()]
+            said = [clean_block(b) for b in message.content if b.get("type") != "text" or b.get("text", "").strip()]
             conversation += [
                 {"role": "assistant", "content": said or [{"type": "text", "text": "(no tool call)"}]},
                 {"role": "user", "content": f"Answer by calling {' or '.join(names)}: a reply without that "
@@ -220,7 +220,7 @@ class ModelClient:
             tool_use_id=block["id"],
             # The API refuses whitespace-only text blocks sent back to it.
             assistant_content=[
-                _clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()
+                clean_block(b) for b in content if b.get("type") != "text" or b.get("text", "").strip()
             ],
             other_tool_use_ids=tuple(b["id"] for b in content if b.get("type") == "tool_use" and b is not block),
             usage=usage,
@@ -249,7 +249,7 @@ class ModelClient:
                     reader.add(event)
             return reader.final()
         except StreamProblem as exc:
-            raise ModelReplyError(exc.kind, str(exc), _usage(exc.usage), retryable=exc.kind == "incomplete") from exc
+            raise ModelReplyError(exc.kind, str(exc), usage_of(exc.usage), retryable=exc.kind == "incomplete") from exc
         except anthropic.APIStatusError as exc:
             error_type = api_error_type(exc)
             kind = f" ({error_type})" if error_type else ""
@@ -284,94 +284,3 @@ STOPS_THAT_END = {
     "model_context_window_exceeded": ("context", "the conversation filled the model's context window"),
 }
 NUDGES = 2  # times a model asked without forcing is told again to answer through the tool
-CACHE = {"type": "ephemeral"}
-
-
-def cached_prefix(messages: list[dict], *, tail: bool = False) -> list[dict]:
-    """The messages with a cache breakpoint on the first user turn's last block, and with `tail` on
-    the last user turn's too: in a tool loop each turn then reads everything before it from the
-    cache (a tenth of the price) instead of paying for the whole history again. The caller's list is
-    not changed (it is the conversation the worker keeps)."""
-    if not messages or messages[0].get("role") != "user":
-        return messages
-    out = list(messages)
-    for index in {0, len(out) - 1} if tail else {0}:
-        if out[index].get("role") == "user":
-            out[index] = _marked(out[index])
-    return out
-
-
-def _marked(message: dict) -> dict:
-    content = message["content"]
-    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else [dict(b) for b in content]
-    if not blocks or (blocks[-1].get("type") == "text" and not blocks[-1].get("text")):
-        return message  # the API refuses cache_control on an empty text block
-    blocks[-1] = {**blocks[-1], "cache_control": CACHE}
-    return {**message, "content": blocks}
-
-
-def question_fields(data: dict) -> dict:
-    """Check an ask_human input (ValueError says what is wrong); an over-long question is cut, not
-    refused (the person can still read it)."""
-    question = data.get("question")
-    if not isinstance(question, str) or not question.strip():
-        raise ValueError("ask_human needs a question")
-    blocking = data.get("blocking", True)
-    if not isinstance(blocking, bool):
-        raise ValueError("ask_human 'blocking' must be true or false")
-    assumption = data.get("assumption", "")
-    question = question.strip()
-    if len(question) > MAX_QUESTION_CHARS:
-        log.warning("ask_human question of %d characters cut to %d", len(question), MAX_QUESTION_CHARS)
-        question = question[: MAX_QUESTION_CHARS - 1] + "…"
-    return {
-        "question": question,
-        "blocking": blocking,
-        "yes_no": data.get("yes_no") is True,
-        "assumption": assumption.strip()[:MAX_QUESTION_CHARS] if isinstance(assumption, str) else "",
-    }
-
-
-def _clean_block(block: dict) -> dict:
-    """Keep only the fields the API accepts back in a request; thinking blocks exactly as received."""
-    if block.get("type") == "text":
-        return {"type": "text", "text": block["text"]}
-    if block.get("type") == "tool_use":
-        return {"type": "tool_use", "id": block["id"], "name": block["name"], "input": block["input"]}
-    if block.get("type") == "thinking":
-        return {"type": "thinking", "thinking": block.get("thinking", ""), "signature": block.get("signature", "")}
-    if block.get("type") == "redacted_thinking":
-        return {"type": "redacted_thinking", "data": block.get("data", "")}
-    return block
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _whole(block: dict) -> dict:
-    """A text or tool_use block with any lone surrogate (JSON's "\\ud800", decoded by the stream) made
-    U+FFFD: such text is not UTF-8, so neither the store nor the next request could carry it. The turn
-    is kept so from the start, and every later request sends it the same way. Thinking blocks are
-    signed and never touched."""
-    if block.get("type") not in ("text", "tool_use"):
-        return block
-
-    def fix(value: Any) -> Any:
-        if isinstance(value, str):
-            return _SURROGATE.sub("\ufffd", value)
-        if isinstance(value, dict):
-            return {fix(k): fix(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [fix(v) for v in value]
-        return value
-
-    return fix(block)
-
-
-def _usage(u: dict[str, int]) -> Usage:
-    return Usage(
-        input_tokens=u.get("input_tokens") or 0,
-        output_tokens=u.get("output_tokens") or 0,
-        cache_creation_input_tokens=u.get("cache_creation_input_tokens") or 0,
-        cache_read_input_tokens=u.get("cache_read_input_tokens") or 0,
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Blocker, BlockerKind, Task, TestRun
 from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.llm import prompts
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
@@ -83,3 +86,25 @@ class AskingMixin:
                                     **kwargs)
         finally:
             self._budget_waited += time.monotonic() - asked  # a person's time is not the task's
+
+
+def question_fields(data: dict) -> dict:
+    """Check an ask_human input (ValueError says what is wrong); an over-long question is cut, not
+    refused (the person can still read it)."""
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("ask_human needs a question")
+    blocking = data.get("blocking", True)
+    if not isinstance(blocking, bool):
+        raise ValueError("ask_human 'blocking' must be true or false")
+    assumption = data.get("assumption", "")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        log.warning("ask_human question of %d characters cut to %d", len(question), MAX_QUESTION_CHARS)
+        question = question[: MAX_QUESTION_CHARS - 1] + "…"
+    return {
+        "question": question,
+        "blocking": blocking,
+        "yes_no": data.get("yes_no") is True,
+        "assumption": assumption.strip()[:MAX_QUESTION_CHARS] if isinstance(assumption, str) else "",
+    }

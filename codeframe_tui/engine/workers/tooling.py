@@ -9,10 +9,10 @@ from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
 from codeframe_tui.engine.events import ChangesApplied, ChangesRejected, ToolUsed
 from codeframe_tui.engine.toolbox import finder
 from codeframe_tui.engine.toolbox.editor import ToolInputError
+from codeframe_tui.engine.workers.asking import question_fields
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
 from codeframe_tui.engine.workers.budget import BudgetStop
 from codeframe_tui.llm import prompts
-from codeframe_tui.llm.client import question_fields
 from codeframe_tui.llm.tools import ASK_HUMAN, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
 
 if TYPE_CHECKING:
