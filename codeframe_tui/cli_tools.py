@@ -14,8 +14,9 @@ from codeframe_tui.safe_text import one_line
 
 async def tests(args: argparse.Namespace) -> int:
     from codeframe_tui.config import ConfigError, load_settings
+    from codeframe_tui.config_sandbox import confinement
     from codeframe_tui.runner import command_from_config, detect_test_command, run_tests
-    from codeframe_tui.runner.sandbox import Confinement, Sandboxed, SandboxUnavailable
+    from codeframe_tui.runner.sandbox import Sandboxed, SandboxUnavailable
     from codeframe_tui.runner.sandbox import choose as choose_executor
 
     project = _project_dir(args.path)
@@ -36,13 +37,10 @@ async def tests(args: argparse.Namespace) -> int:
         raise _UsageError(str(exc)) from exc
     if choice.warning and not args.json:
         print(choice.warning, file=sys.stderr)
-    confinement = Confinement(writable=(project,), home_read=tuple(Path(p) for p in settings.sandbox_read),
-                              home_write=tuple(Path(p) for p in settings.sandbox_write),
-                              network=settings.sandbox_network, env=dict(settings.sandbox_env))
     lines: list[str] = []
     run = await run_tests(command, timeout=settings.test_timeout,
                           on_line=None if args.json else lambda line: print(line, flush=True),
-                          sandbox=Sandboxed(choice.executor, confinement))
+                          sandbox=Sandboxed(choice.executor, confinement(settings, project)))
     if args.json:
         print(json.dumps(run.as_dict()))
     else:

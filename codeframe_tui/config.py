@@ -12,6 +12,7 @@ from typing import Any
 
 from codeframe_tui.config_costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
 from codeframe_tui.config_sandbox import SandboxConfigError, parse_sandbox
+from codeframe_tui.runner.limits import Limits
 from codeframe_tui.safe_text import hide_secret
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -79,6 +80,9 @@ class Settings:
     sandbox_read: tuple[str, ...] = ()
     sandbox_write: tuple[str, ...] = ()
     sandbox_env: Mapping[str, str] = field(default_factory=dict)
+    sandbox_processes: int = Limits.processes
+    sandbox_file_size_mb: int = Limits.file_size_mb
+    sandbox_memory_mb: int = Limits.memory_mb  # -1: three quarters of the machine's memory
     # USD per million tokens (input, output, cache write, cache read), over the built-in table.
     pricing: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     # Never written anywhere: repr=False keeps it out of logs and error messages.
@@ -144,7 +148,8 @@ def _parse_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
     known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands",
                                                   *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values(),
-                                                  "sandbox_network", "sandbox_read", "sandbox_write", "sandbox_env"}
+                                                  "sandbox_network", "sandbox_read", "sandbox_write", "sandbox_env",
+                                                  "sandbox_processes", "sandbox_file_size_mb", "sandbox_memory_mb"}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tests":

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from codeframe_tui.runner.limits import Limits
+from codeframe_tui.runner.sandbox import Confinement
+
+if TYPE_CHECKING:
+    from codeframe_tui.config import Settings
 
 MODES = ("auto", "bwrap", "none")
 _LISTS = {"read_paths": "sandbox_read", "write_paths": "sandbox_write"}
+_LIMITS = {"processes": "sandbox_processes", "file_size_mb": "sandbox_file_size_mb", "memory_mb": "sandbox_memory_mb"}
+KEYS = "mode, network, read_paths, write_paths, env, processes, file_size_mb, memory_mb"
 
 
 class SandboxConfigError(ValueError):
@@ -15,7 +23,8 @@ class SandboxConfigError(ValueError):
 
 def parse_sandbox(path: Path, value: Any) -> dict[str, Any]:
     """`sandbox = "bwrap"`, or [sandbox] mode = "auto", network = false, read_paths = ["~/.cache/pip"],
-    write_paths = [...], env = {NAME = "value"}. Paths may start with ~ (the person's home)."""
+    write_paths = [...], env = {NAME = "value"}, processes = 4096, file_size_mb = 16384, memory_mb = 8192
+    (0: no limit). Paths may start with ~ (the person's home)."""
     if isinstance(value, str):
         value = {"mode": value}
     if not isinstance(value, dict):
@@ -38,7 +47,24 @@ def parse_sandbox(path: Path, value: Any) -> dict[str, Any]:
             if not isinstance(item, dict) or not all(isinstance(v, str) for v in item.values()):
                 raise SandboxConfigError(f'{path}: [sandbox] env must be a table of strings, like {{NAME = "value"}}')
             out["sandbox_env"] = dict(item)
+        elif key in _LIMITS:
+            if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+                raise SandboxConfigError(f"{path}: [sandbox] {key} must be a whole number, 0 for no limit, "
+                                         f"got {item!r}")
+            out[_LIMITS[key]] = item
         else:
-            raise SandboxConfigError(f"{path}: [sandbox] key {key!r} must be one of mode, network, read_paths, "
-                                     "write_paths, env")
+            raise SandboxConfigError(f"{path}: [sandbox] key {key!r} must be one of {KEYS}")
     return out
+
+
+def confinement(settings: Settings, root: Path) -> Confinement:
+    """What a command working in `root` (a worktree, or the project in place) may touch: write there,
+    read the project; the config's [sandbox] widens that, and bounds it."""
+    project = settings.project
+    return Confinement(
+        writable=(root,), readable=(project,) if root != project else (),
+        home_read=tuple(Path(p) for p in settings.sandbox_read),
+        home_write=tuple(Path(p) for p in settings.sandbox_write),
+        network=settings.sandbox_network, env=dict(settings.sandbox_env),
+        limits=Limits(settings.sandbox_processes, settings.sandbox_file_size_mb, settings.sandbox_memory_mb),
+    )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codeframe_tui.config import ConfigError, Settings, load_settings
+from codeframe_tui.config_sandbox import confinement
 from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
 from codeframe_tui.engine.inbox import Inbox
@@ -17,7 +18,7 @@ from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.runner.logfile import LOGS_DIR, new_log_path
-from codeframe_tui.runner.sandbox import Confinement, Executor, LocalExecutor, Sandboxed
+from codeframe_tui.runner.sandbox import Executor, LocalExecutor, Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store
 
@@ -46,13 +47,7 @@ class EngineContext:
     def confined(self, root: Path) -> Sandboxed:
         """A command working in `root` (a worktree, or the project in place): it may write there
         only, and read the project; the config's [sandbox] widens that."""
-        settings = self.settings
-        return Sandboxed(self.executor, Confinement(
-            writable=(root,), readable=(self.project,) if root != self.project else (),
-            home_read=tuple(Path(p) for p in settings.sandbox_read),
-            home_write=tuple(Path(p) for p in settings.sandbox_write), network=settings.sandbox_network,
-            env=dict(settings.sandbox_env),
-        ))
+        return Sandboxed(self.executor, confinement(self.settings, root))
 
     @property
     def journal_dir(self) -> Path:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from codeframe_tui.runner.sandbox import Sandboxed
@@ -76,9 +77,23 @@ async def run_command(
     if processes is not None:
         env = {**(env or {}), **processes.child_env()}
     child_env = _child_env(env)
-    if sandbox is not None:
-        argv = sandbox.executor.wrap(argv, cwd, sandbox.confinement)
-        child_env = sandbox.executor.environment(child_env, sandbox.confinement)
+    with contextlib.ExitStack() as scope:
+        if sandbox is not None:
+            argv = [*scope.enter_context(sandbox.executor.scope(sandbox.confinement)),
+                    *sandbox.executor.wrap(argv, cwd, sandbox.confinement)]
+            child_env = sandbox.executor.environment(child_env, sandbox.confinement)
+        result = await _run(argv, cwd, child_env, timeout, emit, tail, start, processes)
+    if sandbox is not None and result.exit_code != 0:
+        notes = sandbox.executor.blocked(result.output_tail, sandbox.confinement, result.exit_code)
+        if notes:
+            emit(notes)
+            result = replace(result, output_tail=tail.text())
+    return result
+
+
+async def _run(argv: list[str], cwd: Path, child_env: dict[str, str], timeout: float,
+               emit: Callable[[list[str]], None], tail: OutputTail, start: float,
+               processes: ProcessLog | None) -> ProcessResult:
     try:
         proc = await _spawn(argv, cwd, child_env)
     except ValueError as exc:  # a NUL byte in an argument: nothing was started

@@ -13,13 +13,17 @@ An executor turns a command into the command to spawn (`wrap`) and the environme
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from codeframe_tui.runner.blocked import explain
+from codeframe_tui.runner.limits import Limits, PidsCgroups, find_prlimit, rlimit_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class Confinement:
     home_write: tuple[Path, ...] = ()  # [sandbox] write_paths
     network: bool = False
     env: Mapping[str, str] = field(default_factory=dict)  # [sandbox] env
+    limits: Limits = field(default_factory=Limits)  # [sandbox] processes, file_size_mb, memory_mb
 
 
 class Executor(Protocol):
@@ -51,6 +56,19 @@ class Executor(Protocol):
     def wrap(self, argv: Sequence[str], cwd: Path, confinement: Confinement) -> list[str]: ...
 
     def environment(self, env: Mapping[str, str], confinement: Confinement) -> dict[str, str]: ...
+
+    def scope(self, confinement: Confinement) -> contextlib.AbstractContextManager[list[str]]:
+        """Held while the command runs: what must exist around it (a cgroup, a container), and the
+        argv prefix that enters it."""
+        ...
+
+    def describe(self, confinement: Confinement) -> str:
+        """A few words for the header and status: `bwrap · no network`."""
+        ...
+
+    def blocked(self, output: str, confinement: Confinement, exit_code: int | None) -> list[str]:
+        """Notes on what the confinement blocked in a failed run (blocked.py), to follow its output."""
+        ...
 
 
 class LocalExecutor:
@@ -64,6 +82,16 @@ class LocalExecutor:
     def environment(self, env: Mapping[str, str], confinement: Confinement) -> dict[str, str]:
         return dict(env)
 
+    @contextlib.contextmanager
+    def scope(self, confinement: Confinement) -> Iterator[list[str]]:
+        yield []
+
+    def describe(self, confinement: Confinement) -> str:
+        return "none"
+
+    def blocked(self, output: str, confinement: Confinement, exit_code: int | None) -> list[str]:
+        return []
+
 
 class BwrapExecutor:
     """Bubblewrap: a read-only root, a private /tmp and home, no network, writes only where allowed."""
@@ -73,6 +101,8 @@ class BwrapExecutor:
     def __init__(self, binary: str = "bwrap", home: Path | None = None) -> None:
         self.binary = binary
         self.home = home or Path(os.environ.get("HOME") or "/root")
+        self.prlimit = find_prlimit()
+        self.pids = PidsCgroups.find()
 
     def wrap(self, argv: Sequence[str], cwd: Path, confinement: Confinement) -> list[str]:
         args = [self.binary, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
@@ -91,7 +121,27 @@ class BwrapExecutor:
             args.append("--unshare-net")
         args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
                  "--cap-drop", "ALL", "--chdir", str(cwd), "--"]
-        return args + [str(a) for a in argv]
+        return args + rlimit_prefix(confinement.limits, self.prlimit) + [str(a) for a in argv]
+
+    def scope(self, confinement: Confinement) -> contextlib.AbstractContextManager[list[str]]:
+        if self.pids is None:
+            return contextlib.nullcontext([])
+        return self.pids.scope(confinement.limits.processes)
+
+    def describe(self, confinement: Confinement) -> str:
+        words = ["bwrap", "network" if confinement.network else "no network"]
+        if confinement.limits.processes > 0 and not self.bounds_processes():
+            words.append("processes unbounded (root, no pids cgroup)")
+        if self.prlimit is None:
+            words.append("no limits (prlimit missing)")
+        return " · ".join(words)
+
+    def blocked(self, output: str, confinement: Confinement, exit_code: int | None) -> list[str]:
+        return explain(output, confinement, self.home, exit_code)
+
+    def bounds_processes(self) -> bool:
+        """Root is exempt from RLIMIT_NPROC: only a pids cgroup bounds its processes."""
+        return self.pids is not None or (self.prlimit is not None and os.geteuid() != 0)
 
     def _toolchain(self, argv: Sequence[str]) -> list[Path]:
         """The programs' own installations when they live where the sandbox puts an empty folder (the

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from codeframe_tui.runner import TestCommand
+from codeframe_tui.runner.sandbox import probe_bwrap
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:
@@ -88,3 +89,27 @@ def gone() -> Callable[[int], bool]:
 @pytest.fixture
 def wait_file() -> Callable[..., object]:
     return wait_for_file
+
+
+@pytest.fixture
+async def bwrap():
+    problem = await probe_bwrap()
+    if problem is not None:
+        pytest.skip(problem + " (.ci/run installs it)")
+
+
+@pytest.fixture
+def place(tmp_path: Path):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("PRIVATE-KEY\n")
+    (home / ".bashrc").write_text("# the person's\n")
+    project = tmp_path / "project"
+    work = project / ".codeframe" / "worktrees" / "1"
+    work.mkdir(parents=True)
+    (project / ".venv").mkdir()
+    (project / ".venv" / "marker").write_text("venv\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (work / "out").symlink_to(outside)
+    return home, project, work, outside

@@ -14,31 +14,7 @@ from pathlib import Path
 import pytest
 
 from codeframe_tui.runner import run_command
-from codeframe_tui.runner.sandbox import BwrapExecutor, Confinement, LocalExecutor, Sandboxed, probe_bwrap
-
-
-@pytest.fixture
-async def bwrap():
-    problem = await probe_bwrap()
-    if problem is not None:
-        pytest.skip(problem + " (.ci/run installs it)")
-
-
-@pytest.fixture
-def place(tmp_path: Path):
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "id_rsa").write_text("PRIVATE-KEY\n")
-    (home / ".bashrc").write_text("# the person's\n")
-    project = tmp_path / "project"
-    work = project / ".codeframe" / "worktrees" / "1"
-    work.mkdir(parents=True)
-    (project / ".venv").mkdir()
-    (project / ".venv" / "marker").write_text("venv\n")
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (work / "out").symlink_to(outside)
-    return home, project, work, outside
+from codeframe_tui.runner.sandbox import BwrapExecutor, Confinement, LocalExecutor, Sandboxed
 
 
 def confined(kind: str, home: Path, project: Path, work: Path) -> Sandboxed:
