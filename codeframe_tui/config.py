@@ -36,6 +36,7 @@ class Settings:
     max_retries: int = 1
     max_corrections: int = 3
     test_timeout: float = 300.0
+    bash_timeout: float = 120.0  # seconds for one command of the agents' bash tool (sandbox on only)
     # Per part ("backend", "frontend", "test"): an explicit test command, else it is detected.
     test_commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     base_url: str | None = None
@@ -107,7 +108,7 @@ class Settings:
 
 _INT_KEYS = {"max_tokens": 0, "max_concurrent": 1, "max_retries": 0, "max_corrections": 0, "sdk_max_retries": 0,
              "max_questions": 0, "max_tool_calls": 1, "repo_map_tokens": 500}
-_FLOAT_KEYS = {"model_timeout", "test_timeout", "worktree_disk_limit_gb"}
+_FLOAT_KEYS = {"model_timeout", "test_timeout", "bash_timeout", "worktree_disk_limit_gb"}
 _STR_KEYS = {"model", "base_url", "worktree_setup"}
 REVIEW_MODES = ("review", "auto")
 _NOTIFY_KEYS = {"bell": "notify_bell", "desktop": "notify_desktop", "toast": "notify_toast"}

@@ -33,6 +33,10 @@ class ModelInfo:
 # text_editor type is in the docs, nor in SDK 2.17 (its newest is ToolTextEditor20250728Param), so
 # the 5.x models take this one too. The docs do not say which version the 5.x models are trained on.
 EDITOR_2025 = "text_editor_20250728"
+# bash-tool: "The current version of the tool is bash_20250124"; a client tool like the editor (our
+# code runs the command), schema-less, `name` fixed to "bash", no beta header. Its only earlier
+# version, bash_20241022, belonged to the computer-use beta.
+BASH_TOOL = "bash_20250124"
 
 # Forced tool_choice: thinking-tool-workflows: "adaptive thinking supports forced tool use, except
 # Claude Opus 5.5, Claude Sonnet 5.5, Claude Fable 5.1, Claude Mythos 5.1, which return a 400 error"

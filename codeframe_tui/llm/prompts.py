@@ -33,9 +33,13 @@ ROLE_TEXT = {
 }
 
 
-def system_prompt(agent_type: AgentType, test_command: str, max_tool_calls: int) -> str:
+def system_prompt(agent_type: AgentType, test_command: str, max_tool_calls: int, shell_timeout: float = 0) -> str:
     """The same for the whole conversation (the API binds thinking blocks to it): limits that change
-    are said in tool results, never here."""
+    are said in tool results, never here. `shell_timeout`: the bash tool is offered, with this timeout."""
+    shell = (f"- bash runs one command in a fresh shell in your copy of the repository (cd and variables do "
+             f"not carry over), in a sandbox: no network, and nothing outside your copy is writable. It stops "
+             f"after {shell_timeout:.0f}s and answers the output's last part. Read and edit files with the "
+             "tools above; use bash for what they cannot do.\n") if shell_timeout else ""
     return (
         f"{ROLE_TEXT[agent_type]}\n\n"
         "You work on one task in an existing project, in its own copy of the repository, as an engineer "
@@ -49,6 +53,7 @@ def system_prompt(agent_type: AgentType, test_command: str, max_tool_calls: int)
         f"- run_tests runs {test_command}, narrowed by args to a file or a test.\n"
         "- ask_human only when the task is unclear or the decision is the person's.\n"
         "- finish when done: the tool runs the task's tests and the full suite, and sends failures back.\n"
+        f"{shell}"
         f"You have {max_tool_calls} tool calls per attempt. Change only what the task needs."
     )
 

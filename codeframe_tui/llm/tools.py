@@ -2,14 +2,14 @@
 
 A worker's tools are fixed for its whole conversation (the API refuses thinking blocks once the
 tools array changes): limits such as questions or calls left are said in tool_results, never by
-taking a tool away. The text editor is Anthropic's own client tool, which the models are trained
-on; the engine executes every command in the task's worktree. Our own tools are `strict`, with
+taking a tool away. The text editor and bash are Anthropic's own client tools, which the models are
+trained on; the engine executes every command in the task's worktree. Our own tools are `strict`, with
 `additionalProperties: false`, so their inputs always match the schema.
 """
 
 from __future__ import annotations
 
-from codeframe_tui.llm.models import editor_tool_type
+from codeframe_tui.llm.models import BASH_TOOL, editor_tool_type
 
 EDITOR = "str_replace_based_edit_tool"
 SEARCH = "search"
@@ -17,6 +17,7 @@ LIST_FILES = "list_files"
 RUN_TESTS = "run_tests"
 ASK_HUMAN = "ask_human"
 FINISH = "finish"
+BASH = "bash"
 MAX_VIEW_CHARACTERS = 20_000  # the editor's `view` answer is cut here, and the model is told so
 
 
@@ -107,6 +108,13 @@ FINISH_TOOL = _strict(
 )
 
 
-def worker_tools(model: str) -> list[dict]:
-    """The worker's tools, in a fixed order: the same list for every turn of a conversation."""
-    return [editor_tool(model), SEARCH_TOOL, LIST_FILES_TOOL, RUN_TESTS_TOOL, ASK_HUMAN_TOOL, FINISH_TOOL]
+def bash_tool() -> dict:
+    """Anthropic's bash tool: each command runs confined in the task's worktree (engine/toolbox/shell.py)."""
+    return {"type": BASH_TOOL, "name": BASH}
+
+
+def worker_tools(model: str, *, shell: bool = False) -> list[dict]:
+    """The worker's tools, in a fixed order: the same list for every turn of a conversation. `shell`:
+    the bash tool too, offered only when commands run in the sandbox, in a worktree."""
+    tools = [editor_tool(model), SEARCH_TOOL, LIST_FILES_TOOL, RUN_TESTS_TOOL, ASK_HUMAN_TOOL, FINISH_TOOL]
+    return [*tools, bash_tool()] if shell else tools

@@ -19,7 +19,8 @@ PREFIX = "[sandbox] "
 SIGXFSZ_EXIT = -25  # killed by SIGXFSZ: a file reached the size limit
 
 _WRITE = re.compile(r"Read-only file system|EROFS")
-_NETWORK = re.compile(r"Network is unreachable|ENETUNREACH|Connection refused|ECONNREFUSED|Temporary failure in name resolution|EAI_AGAIN"
+_NETWORK = re.compile(r"Network is unreachable|ENETUNREACH|Connection refused|ECONNREFUSED"
+                      r"|Temporary failure in name resolution|EAI_AGAIN"
                       r"|getaddrinfo ENOTFOUND|Could not resolve host|Name or service not known")
 _REFUSED = re.compile(r"Resource temporarily unavailable|EAGAIN")  # and a fork nearby: a process refused
 _FORK = re.compile(r"fork|spawn|pthread_create|[Cc]an't create")

@@ -156,7 +156,7 @@ class BwrapExecutor:
         def keep(path: Path) -> None:
             for root in hidden:
                 if path.is_relative_to(root) and path != root:
-                    prefix = path.parent.parent if path.parent.name == "bin" else path.parent
+                    prefix = path.parent.parent if path.parent.name in ("bin", "shims") else path.parent
                     if prefix != root and prefix not in out:
                         out.append(prefix)
 

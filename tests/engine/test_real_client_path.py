@@ -14,6 +14,7 @@ from codeframe_tui.llm.models import editor_tool_type, output_tokens
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer
 from codeframe_tui.llm.scripted.agent import writes
 from codeframe_tui.llm.tools import ASK_HUMAN, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
+from codeframe_tui.runner.sandbox import probe_bwrap
 
 
 def steps_per_task() -> int:
@@ -63,11 +64,13 @@ async def test_engine_runs_against_a_messages_api_server_from_the_environment(tm
     auth = first.headers.get("x-api-key") or first.headers.get("authorization", "")
     assert auth.removeprefix("Bearer ") == "sk-test-planted-key"
     # The agent works through its tools (the text editor, search, list_files, run_tests, ask_human,
-    # finish), the same list on every turn; the default model refuses a forced tool choice (400), so
-    # it is asked with "auto", and the loop answers every tool call it makes.
+    # finish, and bash when sandboxed), the same list on every turn; the default model refuses a
+    # forced tool choice (400), so it is asked with "auto", and the loop answers every tool call.
     assert settings.model == "claude-sonnet-5-5"
     assert first.body["tool_choice"] == {"type": "auto"}
-    assert [t["name"] for t in first.body["tools"]] == [EDITOR, SEARCH, LIST_FILES, RUN_TESTS, ASK_HUMAN, FINISH]
+    shell = ["bash"] if await probe_bwrap() is None else []  # offered in the sandbox only
+    assert [t["name"] for t in first.body["tools"]] == [EDITOR, SEARCH, LIST_FILES, RUN_TESTS, ASK_HUMAN, FINISH,
+                                                        *shell]
     assert first.body["tools"][0]["type"] == editor_tool_type(settings.model)
     assert all(r.tools == first.tools for r in model.requests)
     assert first.body["max_tokens"] == output_tokens(settings.model, settings.max_tokens) and first.stream

@@ -20,14 +20,16 @@ from codeframe_tui.runner.blocked import PREFIX
 from codeframe_tui.runner.limits import Limits
 from codeframe_tui.runner.sandbox import BwrapExecutor, Confinement, LocalExecutor, Sandboxed
 
+DEFAULT = Limits()
 
-def sandboxed(kind: str, place, limits: Limits = Limits(), network: bool = False) -> Sandboxed:
+
+def sandboxed(kind: str, place, limits: Limits = DEFAULT, network: bool = False) -> Sandboxed:
     home, project, work, _ = place
     executor = BwrapExecutor(home=home) if kind == "bwrap" else LocalExecutor()
     return Sandboxed(executor, Confinement(writable=(work,), readable=(project,), limits=limits, network=network))
 
 
-async def run(kind: str, place, script: str, limits: Limits = Limits(), timeout: float = 30.0, lines=None):
+async def run(kind: str, place, script: str, limits: Limits = DEFAULT, timeout: float = 30.0, lines=None):
     home, _, work, _ = place
     return await run_command([sys.executable, "-c", script], work, timeout=timeout, env={"HOME": str(home)},
                              sandbox=sandboxed(kind, place, limits), on_line=None if lines is None else lines.append)

@@ -69,6 +69,12 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         self.root = ctx.project  # where the current task works: its worktree, or the project
         self._unanswered: dict[int, str] = {}  # this attempt's ASYNC questions whose answer is still due
 
+    @property
+    def _shell(self) -> bool:
+        """The bash tool: only confined (bwrap), and only in a worktree: in place, a command would
+        write the person's files past the change journal."""
+        return self.ctx.executor.name != "none" and self.ctx.workspace is not None
+
     def tests_pass(self, run: TestRun) -> bool:
         # No tests is not a failure for code work: there is nothing to correct, and burning three
         # model calls on it (the ancestor's bug) helps no one. The result still records no_tests.
@@ -108,8 +114,9 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         attempt = Attempt(
             editor=Editor(self.root, self.ctx.journal_dir, settings.secret_patterns, MAX_VIEW_CHARACTERS,
                           on_write=lambda changes: self.ctx.store.record_changes(task.key, changes)),
-            system=prompts.system_prompt(self.agent_type, command_text, settings.max_tool_calls),
-            tools=worker_tools(model), model=model,
+            system=prompts.system_prompt(self.agent_type, command_text, settings.max_tool_calls,
+                                         shell_timeout=settings.bash_timeout if self._shell else 0),
+            tools=worker_tools(model, shell=self._shell), model=model,
         )
         attempt.add("user", await self._first_prompt(task, conflicts))
         self._unanswered = {}

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
-from codeframe_tui.engine.events import ChangesApplied, ChangesRejected, ToolUsed
-from codeframe_tui.engine.toolbox import finder
+from codeframe_tui.engine.batching import Batcher
+from codeframe_tui.engine.events import ChangesApplied, ChangesRejected, TestOutput, ToolUsed
+from codeframe_tui.engine.toolbox import finder, shell, snapshot
 from codeframe_tui.engine.toolbox.editor import ToolInputError
 from codeframe_tui.engine.workers.asking import question_fields
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
 from codeframe_tui.engine.workers.budget import BudgetStop
 from codeframe_tui.llm import prompts
-from codeframe_tui.llm.tools import ASK_HUMAN, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
+from codeframe_tui.llm.tools import ASK_HUMAN, BASH, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
@@ -25,6 +26,13 @@ MAX_RESULT_CHARS = 40_000  # no tool_result is larger: the view cap and the test
 class Stop(BudgetStop):
     """The attempt ends here with this result (a finish that passed, a question nobody can answer):
     a stop like a cap's, raised from within the tools."""
+
+
+class _Failed(Exception):  # noqa: N818 (a tool's outcome, not an error of ours)
+    def __init__(self, text: str, label: str) -> None:
+        super().__init__(label)
+        self.text = text
+        self.label = label
 
 
 class ToolingMixin:
@@ -64,6 +72,8 @@ class ToolingMixin:
         left = limit - attempt.calls
         try:
             text, label = await self._dispatch(task, attempt, name, data)
+        except _Failed as failed:  # ran, and failed (a command's non-zero exit): told as an error
+            return await self._told(task, name, failed.label, failed.text, False)
         except ToolInputError as exc:
             if name == EDITOR and data.get("command") in ("create", "str_replace", "insert"):
                 await self.ctx.publish(ChangesRejected(task_id=task.key, agent_id=self.agent_id,
@@ -102,11 +112,38 @@ class ToolingMixin:
             if not run.command:
                 raise ToolInputError("no test command is configured or detected for this project")
             return prompts.test_report(run), _label(name, data)
+        if name == BASH and any(t.get("name") == BASH for t in attempt.tools):
+            return await self._bash(task, attempt, data)
         if name == ASK_HUMAN:
             return await self._ask_tool(task, attempt, data), "ask_human"
         if name == FINISH:
             return await self._finish(task, attempt, str(data.get("summary", ""))), "finish"
         raise ToolInputError(f"there is no tool named {name!r}")
+
+    async def _bash(self, task: Task, attempt: Attempt, data: dict) -> tuple[str, str]:
+        """One command in the worktree, confined; what it changed there becomes the task's changes."""
+        label, root = shell.label(data), attempt.editor.root
+        command = shell.command_of(data)
+        if command is None:
+            return shell.RESTART, label
+        await self.set_step(label[:120])
+        before = await snapshot.snapshot(root)
+        batcher: Batcher[str] = Batcher(lambda lines: self.ctx.emit(TestOutput(task_id=task.key, lines=tuple(lines))))
+        try:
+            text, ok = await shell.run_bash(command, root, sandbox=self.ctx.confined(root),
+                                            seconds=self.ctx.settings.bash_timeout, on_line=batcher.add,
+                                            processes=self.ctx.processes)
+        finally:
+            batcher.flush()
+        found = await snapshot.changed(root, before, await snapshot.snapshot(root), attempt.editor.is_secret)
+        if found.contents:
+            await self.ctx.store.record_changes(task.key, found.contents)
+            await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id,
+                                                  files=tuple(sorted(found.contents)), summary=label))
+        text += shell.changes_note(sorted(found.contents), found.too_big)
+        if not ok:
+            raise _Failed(text, label)
+        return text, label
 
     async def _ask_tool(self, task: Task, attempt: Attempt, data: dict) -> str:
         limit = self.ctx.settings.max_questions
@@ -151,6 +188,8 @@ def _label(name: str, data: dict, *, short: bool = False) -> str:
         return f'search "{str(data.get("pattern", ""))[:40]}"{where}'
     if name == LIST_FILES:
         return f"list_files {data.get('glob') or ''}".strip()
+    if name == BASH:
+        return shell.label(data)
     if name == RUN_TESTS:
         args = data.get("args") if isinstance(data.get("args"), list) else []
         return f"run_tests {' '.join(str(a) for a in args)[:80]}".strip()

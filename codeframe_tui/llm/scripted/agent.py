@@ -123,6 +123,11 @@ def finish(summary: str) -> ToolUseReply:
     return ToolUseReply(FINISH, {"summary": summary})
 
 
+def bash(command: str) -> ToolUseReply:
+    """Anthropic's bash tool, offered when commands run in the sandbox."""
+    return ToolUseReply("bash", {"command": command})
+
+
 def ask(question: str, *, blocking: bool = True, yes_no: bool = False, assumption: str = "") -> ToolUseReply:
     data: dict[str, Any] = {"question": question, "blocking": blocking, "yes_no": yes_no}
     if assumption:

@@ -1,4 +1,4 @@
-"""Validation of the `tools` array: custom tools (strict or not) and Anthropic's text editor tool.
+"""Validation of the `tools` array: custom tools (strict or not), Anthropic's text editor and bash tools.
 
 The text editor is schema-less: its `type` names a dated version and fixes its `name`. Each model takes
 the version it is trained on (models.editor_tool_type); the docs say to use the version that matches the
@@ -31,6 +31,9 @@ EDITOR_NAMES = {
     "text_editor_20250728": "str_replace_based_edit_tool",
 }
 EDITOR_KEYS = frozenset({"type", "name", "cache_control", "strict"})
+# The bash tool's versions; each fixes the name "bash". 20241022 was the computer-use beta's (with its header).
+BASH_VERSIONS = ("bash_20250124",)
+BASH_KEYS = frozenset({"type", "name", "cache_control"})
 # Documented as unsupported under strict: numeric and length constraints, array sizes other than minItems 0/1.
 STRICT_UNSUPPORTED = (
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -57,9 +60,11 @@ def check_tools(tools: Any, model: str) -> list[str]:
             name = _check_custom(tool, where)
         elif isinstance(kind, str) and kind.startswith("text_editor_"):
             name = _check_editor(tool, kind, where, model)
+        elif isinstance(kind, str) and kind.startswith("bash_"):
+            name = _check_bash(tool, kind, where)
         else:
             # Server tools (web search, code execution...) have a dated `type`; the scripted model offers none.
-            raise InvalidRequest(f"{where}.type: the scripted model only offers custom tools and the text editor tool")
+            raise InvalidRequest(f"{where}.type: the scripted model only offers custom tools, the text editor and bash")
         if name in names:
             raise InvalidRequest(f"tools: Tool names must be unique. Found duplicate: {name}")
         names.append(name)
@@ -116,6 +121,21 @@ def _check_editor(tool: dict[str, Any], kind: str, where: str, model: str) -> st
     if kind != supported:
         raise InvalidRequest(f"{where}: '{kind}' is not supported for this model. Use '{supported}'.")
     return tool["name"]
+
+
+def _check_bash(tool: dict[str, Any], kind: str, where: str) -> str:
+    if kind not in BASH_VERSIONS:
+        expected = ", ".join(f"'{k}'" for k in ("custom", *EDITOR_NAMES, *BASH_VERSIONS))
+        raise InvalidRequest(
+            f"{where}: Input tag '{kind}' found using 'type' does not match any of the expected tags: {expected}"
+        )
+    where = f"{where}.{kind}"
+    for key in tool:
+        if key not in BASH_KEYS:
+            raise InvalidRequest(f"{where}.{key}: Extra inputs are not permitted")
+    if tool.get("name") != "bash":
+        raise InvalidRequest(f"{where}.name: Input should be 'bash'")
+    return "bash"
 
 
 def _check_strict_schema(schema: Any, where: str) -> None:
