@@ -163,6 +163,7 @@ async def status(args: argparse.Namespace) -> int:
     tasks, waiting, usage, per_task, last, holder = await _with_engine(args.path, read, workspace=False,
                                                                        read_only=True)
     run = _run_state(last, holder)
+    sandbox = await _sandbox_state(_project_dir(args.path))
     counts: dict[str, int] = {}
     for task in tasks:
         counts[str(task.status)] = counts.get(str(task.status), 0) + 1
@@ -177,10 +178,12 @@ async def status(args: argparse.Namespace) -> int:
                          "since": i.since.isoformat()} for i in waiting],
             "usage": usage.as_dict(),
             "run": run,
+            "sandbox": sandbox,
         }, ensure_ascii=False))
         return EXIT_OK
     print(f"{len(tasks)} tasks: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     print(f"last run: {run['text']}")
+    print(f"sandbox: {sandbox}" if not sandbox.startswith("sandbox off") else f"⚠ {sandbox}: tests run unconfined")
     for t in tasks:
         why = f"  ({one_line(t.reason, 80)})" if t.reason else ""
         print(f"  {one_line(t.key, 20):<6} {str(t.status):<9} {t.agent_id or str(t.agent_type):<11} "
@@ -194,6 +197,21 @@ async def status(args: argparse.Namespace) -> int:
     print(f"model: {usage.calls} calls, {usage.input_total} tokens in{hit}, {usage.output_tokens} out, "
           f"{usage.cost_text()}")
     return EXIT_OK
+
+
+async def _sandbox_state(project: Path) -> str:
+    """Where the next run's commands will run, tested now as a run tests it: `bwrap · no network`."""
+    from codeframe_tui.config import load_settings
+    from codeframe_tui.config_sandbox import confinement
+    from codeframe_tui.runner.sandbox import SandboxUnavailable
+    from codeframe_tui.runner.sandbox import choose as choose_executor
+
+    settings = load_settings(project)
+    try:
+        choice = await choose_executor(settings.sandbox)
+    except SandboxUnavailable as exc:
+        return f"sandbox off: {exc}; a run refuses to start"
+    return choice.warning or choice.executor.describe(confinement(settings, project))
 
 
 def _run_state(last, holder: int | None) -> dict:

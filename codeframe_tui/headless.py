@@ -60,7 +60,7 @@ def describe(event: Event) -> str | None:
     """A one-line human description of a lifecycle event (shared with the activity log)."""
     match event:
         case RunStarted():
-            confined = f"; tests run {'in the sandbox' if event.sandbox == 'bwrap' else 'unconfined'}" \
+            confined = f"; tests run {'in the sandbox' if event.sandbox.startswith('bwrap') else 'unconfined'}" \
                 if event.sandbox else ""
             warning = f" ({event.sandbox})" if event.sandbox.startswith("sandbox off") else ""
             return f"run started on {event.project} with {len(event.tasks)} tasks{confined}{warning}"

@@ -79,7 +79,8 @@ def mid_run_story() -> list[Event]:
     """1.1 done; 1.2, 1.3 and 2.1 running at once; 2.1's tests streaming."""
     c = _Clock()
     story: list[Event] = [
-        RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True),
+        RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True,
+                   sandbox="bwrap · no network"),
         _status(c, "1.1", "running", "backend-1", "approved"),
         _agent(c, "backend-1", "backend", "busy", "1.1", "reading the task"),
         _called(c, "1.1", "backend-1", first=True),
@@ -109,7 +110,8 @@ def mid_run_story() -> list[Event]:
 def finished_story() -> list[Event]:
     """The whole plan done, with 3.2's first test run failing and its correction succeeding."""
     c = _Clock()
-    story: list[Event] = [RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True)]
+    story: list[Event] = [RunStarted(ts=c(), project="/tmp/codeframe-demo-x1y2z3", tasks=(), model=MODEL, offline=True,
+                                     sandbox="bwrap · no network")]
     agents = {"1.1": "backend-1", "1.2": "backend-1", "1.3": "backend-2", "1.4": "backend-1",
               "2.1": "frontend-1", "2.2": "frontend-1", "3.1": "test-1", "3.2": "test-1"}
     for key, agent in agents.items():

@@ -6,7 +6,8 @@ from snapshot_scenes import finished_story, mid_run_story, play, review_app, rev
 
 
 def test_main_screen_mid_run_80x24(snap_compare, tmp_path):
-    """You should see, at 80x24: the OFFLINE DEMO banner; Tasks with 1.1 done and 1.2, 1.3, 2.1
+    """You should see, at 80x24: the header "sandbox: bwrap · no network — 8 tasks · 3 running · 1
+    done"; the OFFLINE DEMO banner; Tasks with 1.1 done and 1.2, 1.3, 2.1
     running; Agents backend-1, backend-2 and frontend-1 busy, each with its spend so far ($0.05,
     $0.00, $0.02); Test output following 2.1 with its pytest lines; the Activity pane's last lines;
     the usage line (in 18.3k · out 4.2k · cache 57% · $0.06 · 0:06) with its spend sparkline; and
@@ -19,10 +20,11 @@ def test_main_screen_mid_run_80x24(snap_compare, tmp_path):
 
 
 def test_main_screen_finished_120x40(snap_compare, tmp_path):
-    """You should see, at 120x40: all eight tasks done with their agents, the header saying the run
-    finished in 14.2s with 8 done, every agent idle with its spend, Test output on 3.2 ending with
-    its passing run, the Activity pane showing the correction that succeeded and the run's end, and
-    the usage line with nine calls' tokens, cache hits and cost."""
+    """You should see, at 120x40: all eight tasks done with their agents, the header "CodeFRAME ·
+    sandbox: bwrap · no network — 8 tasks · finished in 14.2s · 8 done", every agent idle with its
+    spend, Test output on 3.2 ending with its passing run, the Activity pane showing the correction
+    that succeeded and the run's end, and the usage line with nine calls' tokens, cache hits and
+    cost."""
 
     async def run_before(pilot):
         await play(pilot, finished_story())

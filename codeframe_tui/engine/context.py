@@ -49,6 +49,10 @@ class EngineContext:
         only, and read the project; the config's [sandbox] widens that."""
         return Sandboxed(self.executor, confinement(self.settings, root))
 
+    def sandbox_text(self) -> str:
+        """Where the commands run, for the header and status: `bwrap · no network`, `none`, or why not."""
+        return self.sandbox_warning or self.executor.describe(confinement(self.settings, self.project))
+
     @property
     def journal_dir(self) -> Path:
         return self.settings.state_dir / "journal"

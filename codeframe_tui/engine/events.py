@@ -64,7 +64,8 @@ class RunStarted(Event):
     tasks: tuple[TaskInfo, ...]
     model: str = ""
     offline: bool = False
-    sandbox: str = ""  # where test commands run: "bwrap", or "none" (with why, when `auto` fell back)
+    # Where test commands run: "bwrap · no network", "none", or "sandbox off: why" when `auto` fell back.
+    sandbox: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

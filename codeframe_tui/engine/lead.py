@@ -84,7 +84,7 @@ class LeadAgent:
             project=str(self.ctx.project),
             tasks=tuple(TaskInfo(t.key, t.title, str(t.agent_type), t.depends_on, str(t.status)) for t in tasks),
             model=self.ctx.settings.model, offline=self.ctx.settings.offline,
-            sandbox=self.ctx.sandbox_warning or self.ctx.executor.name,
+            sandbox=self.ctx.sandbox_text(),
         ))
         await self.open_workspace(init_git)  # a refusal here (not a repository) is no run to resume
         run_id = await store.begin_run(os.getpid())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from support import make_project
+
+from codeframe_tui.runner.sandbox import probe_bwrap
 
 
 def cli(*args: str, cwd: Path | None = None, env_home: Path) -> subprocess.CompletedProcess:
@@ -148,6 +152,16 @@ def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp
     assert data["usage"]["calls"] == 6 * 4 + 4 + 5 + 8 + 1
     text = cli("status", str(tmp_path / "d"), env_home=tmp_path).stdout
     assert "8 tasks: 1 blocked, 7 done" in text and "question 1 on task 1.3" in text
+    # Where the commands run: the demo confines them where bubblewrap works, and both say so.
+    confined = shutil.which("bwrap") is not None and asyncio.run(probe_bwrap()) is None
+    if confined:
+        assert data["sandbox"] == "bwrap · no network" and "\nsandbox: bwrap · no network\n" in text
+        assert "tests run in the sandbox" in proc.stdout
+    else:
+        assert data["sandbox"].startswith("sandbox off") and "tests run unconfined" in text
+    config = tmp_path / "d" / ".codeframe" / "config.toml"
+    config.write_text('sandbox = "none"\n' + (config.read_text() if config.exists() else ""))
+    assert "\nsandbox: none\n" in cli("status", str(tmp_path / "d"), env_home=tmp_path).stdout
     assert cli("status", str(tmp_path), env_home=tmp_path).returncode == 2  # no plan there
 
 

@@ -3,6 +3,7 @@ plan, watch it run, answer a question, accept a review, quit, reopen, resume, fi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from codeframe_tui.runner.sandbox import probe_bwrap
 
 from .test_terminal_smoke import APP, TERMINALS, app_env
 from .tmux import TmuxSession
@@ -68,6 +71,8 @@ def test_the_whole_flow_by_keys_alone(tmp_path, term, extra):
         t.wait_for("Approved 8 task(s)", timeout=5)
         t.send("s")  # start the run
         t.wait_for(re.compile(r"running|● "), timeout=20)  # agents at work, on the main screen
+        if asyncio.run(probe_bwrap()) is None:  # the header says where the agents' commands run
+            t.wait_for(re.compile(r"sandbox: bwrap · no network —|bwrap · no network —|\bbwrap —"), timeout=10)
         # Task 1.1 comes up for review, and 1.3's agent asks its yes/no question: one at a time, by keys.
         t.wait_for("waiting (b)", timeout=40)
         answered = accepted = False

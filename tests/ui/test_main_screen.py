@@ -8,6 +8,7 @@ import pytest
 from support import make_project, open_engine, passing_responder, tasks, wait_for
 
 from codeframe_tui.domain import TaskStatus
+from codeframe_tui.runner.sandbox import probe_bwrap
 from codeframe_tui.store import Store
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
@@ -15,6 +16,7 @@ from codeframe_tui.ui.launch import demo_app
 from codeframe_tui.ui.screens.confirm import ChoiceScreen
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
+from codeframe_tui.ui.screens.main import sandbox_title
 from codeframe_tui.ui.widgets.usage import UsageBar
 
 
@@ -40,6 +42,10 @@ async def test_panes_receive_engine_events_as_messages(tmp_path):
         assert screen.test_log.line_count > 5
         assert any("run finished: 8 done" in line for line in screen.activity.lines)
         assert "8 done" in app.sub_title
+        # The header says where the agents' commands ran: the demo uses the sandbox where it works.
+        confined = await probe_bwrap() is None
+        assert app.title == ("CodeFRAME · sandbox: bwrap · no network" if confined
+                             else "CodeFRAME · ⚠ sandbox off: tests unconfined"), app.title
         # The usage line and the Agents pane's costs add up what the model calls reported.
         usage = screen.query_one(UsageBar)
         called = [e for e in posted if type(e).__name__ == "ModelCalled"]
@@ -183,3 +189,19 @@ async def test_a_hangup_stops_the_agents_cleanly_without_asking(tmp_path):
         assert not any(t.status == TaskStatus.RUNNING for t in await store.list_tasks())
     finally:
         await store.close()
+
+
+def test_the_header_tells_the_sandbox_in_the_words_that_fit():
+    """The counts are never cut for it: at 80 columns the app's name goes first, then words."""
+    counts = "8 tasks · 3 running · 2 review · 1 done"
+    assert sandbox_title("bwrap · no network", "8 tasks · 1 done", 120) == "CodeFRAME · sandbox: bwrap · no network"
+    assert sandbox_title("bwrap · no network", "8 tasks · 3 running · 1 done", 80) == "sandbox: bwrap · no network"
+    assert sandbox_title("bwrap · no network", counts, 80) == "bwrap · no network"
+    assert sandbox_title("bwrap · no network", "8 tasks · ⚑ 1 waiting (b) · 3 running · 1 done", 80) == "bwrap"
+    assert sandbox_title("none", counts, 80) == "sandbox: none"
+    assert sandbox_title("sandbox off: bubblewrap is not installed", counts, 80) == "⚠ tests unconfined"
+    assert sandbox_title("", counts, 80) == "CodeFRAME"  # no run yet, or a run from before sandboxes
+    for width in range(40, 200, 7):
+        title = sandbox_title("bwrap · network", counts, width)
+        assert len(title) + len(counts) + 3 + 18 <= width or title == "bwrap"
+

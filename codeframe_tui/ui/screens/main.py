@@ -66,6 +66,25 @@ class _QuietTitle(HeaderTitle):
         super().update(content, layout=False)
 
 
+HEADER_CHROME = 18  # the header's icon (8 cells) and clock space (10) around its title
+
+
+def sandbox_title(sandbox: str, sub_title: str, width: int) -> str:
+    """The header's title once a run has started: where the agents' commands run, at a glance. The
+    header reads "title — sub-title" and the sub-title (the counts) must not be cut, so the longest
+    telling that fits is chosen: the app's name goes first, then words of the sandbox's own."""
+    if not sandbox:
+        return "CodeFRAME"
+    if sandbox.startswith("sandbox off"):
+        tellings = ["CodeFRAME · ⚠ sandbox off: tests unconfined", "⚠ sandbox off: tests unconfined",
+                    "⚠ tests unconfined", "⚠ unconfined"]
+    else:
+        tellings = [f"CodeFRAME · sandbox: {sandbox}", f"sandbox: {sandbox}", sandbox,
+                    sandbox.replace(" · no network", " · no net"), sandbox.split(" · ")[0]]
+    room = width - HEADER_CHROME - (len(sub_title) + 3 if sub_title else 0)
+    return next((t for t in tellings if len(t) <= room), tellings[-1])
+
+
 class QuietHeader(Header):
     """Textual's Header with a title that repaints without a layout. The sub-title counts tasks by
     status, so it changes with every status change, and under load a layout made those frames
@@ -98,6 +117,7 @@ class MainScreen(Screen):
         self.counts: dict[str, int] = {}
         self.finished: RunFinished | None = None
         self.waiting = 0  # inbox items: pending questions and reviews
+        self.sandbox = ""  # where the run's commands run (RunStarted.sandbox), for the header
 
     def compose(self) -> ComposeResult:
         yield QuietHeader()
@@ -173,6 +193,8 @@ class MainScreen(Screen):
             case RunStarted():
                 self.finished = None
                 self.query_one(UsageBar).start(event.ts)
+                self.sandbox = event.sandbox
+                self._update_title()
                 if event.sandbox.startswith("sandbox off"):  # auto found no bubblewrap: the tests run unconfined
                     self.app.notify(plain(event.sandbox), title="Tests run unconfined", severity="warning",
                                     timeout=15, markup=False)
@@ -201,6 +223,15 @@ class MainScreen(Screen):
         if self.app.screen is self or self.finished is not None or counts.get("running") or self.waiting:
             # Under plan review the header belongs to the review's own counts.
             self.app.sub_title = f"{len(self.tasks_table.display_status)} tasks · {summary}"
+        self._update_title()
+
+    def _update_title(self) -> None:
+        title = sandbox_title(self.sandbox, self.app.sub_title, self.app.size.width)
+        if title != self.app.title:
+            self.app.title = title
+
+    def on_resize(self) -> None:
+        self._update_title()
 
     def action_open_task(self) -> None:
         key = self.tasks_table.highlighted_key()
