@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from support import unconfined_runs
+
 LATENCY = "0.05"  # scripted model seconds per call: the demo takes some 8-15 s on 2 busy cores
 TASKS = 8
 
@@ -117,6 +119,7 @@ def check(demo: Path, home: Path, old_processes: list[int]) -> list[str]:
     if status.returncode != 0:
         return [f"status failed: {status.stderr.strip()}"]
     state = json.loads(status.stdout)
+    problems.extend(unconfined_runs(demo / ".codeframe" / "state.db"))  # each resumed run confined too
     if state["counts"] != {"done": TASKS} or len(state["tasks"]) != TASKS:
         problems.append(f"tasks not all done: {state['counts']}")
     db = demo / ".codeframe" / "state.db"

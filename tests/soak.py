@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import make_project, module_answer, task_key_of  # noqa: E402
+from support import make_project, module_answer, task_key_of, unconfined_runs  # noqa: E402
 
 from codeframe_tui.config import load_settings  # noqa: E402
 from codeframe_tui.domain import AgentType, TaskStatus  # noqa: E402
@@ -252,6 +252,7 @@ def check(db: Path, project: Path, count: int, shown: dict[str, str], report: So
     finally:
         con.close()
     problems = report.problems
+    problems.extend(unconfined_runs(db))  # the soak runs with the sandbox on, where it works
     report.statuses = Counter(rows.values())
     for key in map(str, range(1, count + 1)):
         if key not in rows:

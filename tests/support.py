@@ -19,6 +19,34 @@ from codeframe_tui.store.repos import NewTask
 PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
 
 
+def bwrap_works() -> bool:
+    """Whether bubblewrap confines a command here (as runner.sandbox.probe_bwrap finds, but sync)."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("bwrap")
+    return binary is not None and subprocess.run(
+        [binary, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
+         "--", "true"], capture_output=True, check=False).returncode == 0
+
+
+def unconfined_runs(db: Path) -> list[str]:
+    """Where bubblewrap works, every run a suite made must have run its commands inside it: the runs
+    whose run_started event says otherwise (the crash harness and the soak check this)."""
+    import json
+    import sqlite3
+
+    if not bwrap_works():
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        payloads = [json.loads(p) for (p,) in con.execute("SELECT payload FROM events WHERE type = 'run_started'")]
+    finally:
+        con.close()
+    wrong = [p.get("sandbox", "") for p in payloads if not str(p.get("sandbox", "")).startswith("bwrap")]
+    return [f"a run's commands ran outside the sandbox: {w!r}" for w in wrong] if payloads else ["no run_started"]
+
+
 def make_project(root: Path, *, test_command: list[str] | None = None, **config: object) -> Path:
     """A minimal Python project whose tests really run, with a config that names the command."""
     (root / "pkg").mkdir(parents=True)
