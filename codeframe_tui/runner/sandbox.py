@@ -147,7 +147,7 @@ class BwrapExecutor:
         """The programs' own installations when they live where the sandbox puts an empty folder (the
         home, /tmp): a venv's python is a link to ~/.pyenv/versions/..., node lives in ~/.nvm, and a
         checkout under /tmp has its .venv there. Read-only, and only those installations: the folder
-        holding a program's `bin/` (a venv, ~/.pyenv/versions/3.11.7), else the program's own folder,
+        holding a program's `bin/` or `shims/` (a venv, ~/.pyenv), else the program's own folder,
         for every link on the way to it. The programs: the command's, any absolute path in its
         arguments (`sh run.sh /path/to/python`), and the PATH's folders (what a script calls)."""
         hidden = (Path(os.path.realpath(self.home)), Path("/tmp"))
