@@ -85,6 +85,7 @@ class PidsCgroups:
     def __init__(self, base: Path) -> None:
         self.base = base
         self._ids = itertools.count(1)
+        self._busy: list[Path] = []  # ours, still being emptied when their command ended
 
     @classmethod
     def find(cls) -> PidsCgroups | None:
@@ -132,6 +133,7 @@ class PidsCgroups:
         if processes <= 0:
             yield []
             return
+        self._busy = [g for g in self._busy if not _remove(g)]
         group = self.base / f"{os.getpid()}-{next(self._ids)}"
         try:
             group.mkdir()
@@ -145,7 +147,8 @@ class PidsCgroups:
         try:
             yield ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(group / "cgroup.procs")]
         finally:
-            _remove(group)
+            if not _remove(group):
+                self._busy.append(group)
 
     def sweep(self, older_than: float = STALE_AFTER) -> None:
         """Remove our empty cgroups left by a crash (rmdir refuses one that still holds a process)."""
@@ -158,14 +161,13 @@ class PidsCgroups:
                             group.rmdir()
 
 
-def _remove(group: Path) -> None:
-    """The command's processes were killed; the kernel empties the cgroup as they are reaped."""
-    for _ in range(20):
-        try:
-            group.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.005)
-    logger.info("pids cgroup %s still busy; the next start removes it", group)
+def _remove(group: Path) -> bool:
+    """Whether the cgroup is gone. Never waits: the event loop runs this, and the kernel may still be
+    reaping the last of the command's processes (the next command's start tries again)."""
+    try:
+        group.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
