@@ -115,6 +115,34 @@ async def test_what_bash_changed_lands_with_the_task_and_caches_do_not(bwrap, tm
     assert [e.files for e in rec.of(ChangesApplied)] == [("calc.py", "gen/out.txt")]
 
 
+async def test_a_command_cut_off_by_a_stop_still_lands_what_it_changed(bwrap, tmp_path):
+    """The run stops in the middle of a command (a quit, or kill -9): the worktree keeps what it wrote,
+    and the next attempt's opening of the worktree records it from the tree taken before the command."""
+    project = project_at(tmp_path / "p")
+    first = [bash("echo kept > made.txt && sed -i 's/a + b/b + a/' calc.py && sleep 60")]
+    engine, _, _ = await open_engine(project, lambda r: play(first, place(r).step), [TASK])
+    run = asyncio.ensure_future(engine.run())
+    try:
+        worktree_file = project / ".codeframe" / "worktrees"
+        for _ in range(400):
+            if list(worktree_file.glob("*/made.txt")):
+                break
+            await asyncio.sleep(0.05)
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+        assert (await engine.store.get_task("1")).extra.get("shell_before")
+    finally:
+        await engine.close()
+    engine, model, rec = await open_engine(project, lambda r: play([finish("resumed")], place(r).step), [])
+    try:
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.all_done and model.rejected == []
+    assert (project / "made.txt").read_text() == "kept\n" and "b + a" in (project / "calc.py").read_text()
+    assert any(e.summary == "a command cut off by the last stop" for e in rec.of(ChangesApplied))
+
+
 async def test_bash_times_out_and_stops_its_whole_group(bwrap, tmp_path):
     project = project_at(tmp_path / "p")
     marker = f"cfsleep{uuid.uuid4().hex[:8]}"

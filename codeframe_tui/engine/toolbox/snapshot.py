@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 GIT_TIMEOUT = 60.0
+PENDING = "shell_before"  # the task's extra while a command runs: the tree its changes are found from
 MAX_KEPT_BYTES = 2 * 1024 * 1024  # a bigger file a command made is not kept as a change (and says so)
 JUNK_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", "node_modules",
                         ".codeframe", ".hypothesis"})

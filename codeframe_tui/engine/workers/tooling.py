@@ -3,6 +3,8 @@ tool_result, shown on the Agents pane and recorded as a `tool_used` event."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
@@ -128,6 +130,9 @@ class ToolingMixin:
             return shell.RESTART, label
         await self.set_step(label[:120])
         before = await snapshot.snapshot(root)
+        # Kept durably until the command's changes are recorded: after a kill -9 mid-command, the
+        # next attempt's opening of the worktree records them from this tree (base.py).
+        await self.ctx.store.set_extra(task.key, **{snapshot.PENDING: before})
         batcher: Batcher[str] = Batcher(lambda lines: self.ctx.emit(TestOutput(task_id=task.key, lines=tuple(lines))))
         try:
             text, ok = await shell.run_bash(command, root, sandbox=self.ctx.confined(root),
@@ -135,15 +140,22 @@ class ToolingMixin:
                                             processes=self.ctx.processes)
         finally:
             batcher.flush()
-        found = await snapshot.changed(root, before, await snapshot.snapshot(root), attempt.editor.is_secret)
-        if found.contents:
-            await self.ctx.store.record_changes(task.key, found.contents)
-            await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id,
-                                                  files=tuple(sorted(found.contents)), summary=label))
+        found = await self._keep_shell_changes(task, root, before, attempt.editor.is_secret, label)
         text += shell.changes_note(sorted(found.contents), found.too_big)
         if not ok:
             raise _Failed(text, label)
         return text, label
+
+    async def _keep_shell_changes(self, task: Task, root: Path, before: str, is_secret: Callable[[str], bool],
+                                  label: str) -> snapshot.Found:
+        """What a command changed since the tree `before`, recorded as the task's changes."""
+        found = await snapshot.changed(root, before, await snapshot.snapshot(root), is_secret)
+        if found.contents:
+            await self.ctx.store.record_changes(task.key, found.contents)
+            await self.ctx.publish(ChangesApplied(task_id=task.key, agent_id=self.agent_id,
+                                                  files=tuple(sorted(found.contents)), summary=label))
+        await self.ctx.store.set_extra(task.key, **{snapshot.PENDING: ""})
+        return found
 
     async def _ask_tool(self, task: Task, attempt: Attempt, data: dict) -> str:
         limit = self.ctx.settings.max_questions
