@@ -38,9 +38,7 @@ from codeframe_tui.engine.events import (
 )
 from codeframe_tui.engine.inbox import BlockerExpiredError
 from codeframe_tui.engine.repomap import repository_map
-from codeframe_tui.engine.toolbox import snapshot
 from codeframe_tui.engine.toolbox.editor import Editor
-from codeframe_tui.engine.toolbox.files import secret_matcher
 from codeframe_tui.engine.workers.asking import AskingMixin
 from codeframe_tui.engine.workers.attempt import MAX_CUTS, MAX_NUDGES, MAX_PAUSES, Attempt
 from codeframe_tui.engine.workers.budget import BudgetMixin, BudgetStop
@@ -193,15 +191,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         self.ctx.roots[task.key] = path
         if made:
             return path, []
-        pending = (await self.ctx.store.get_task(task.key)).extra.get(snapshot.PENDING)
-        if pending:  # a bash command was cut off (a kill, a crash): what it changed is still the task's
-            try:
-                await self._keep_shell_changes(task, path, pending,
-                                               secret_matcher(self.ctx.settings.secret_patterns),
-                                               "a command cut off by the last stop")
-            except snapshot.GitSnapshotError as exc:  # its tree is gone (pruned): nothing left to compare
-                log.warning("task %s: the changes of a command cut off are lost: %s", task.key, exc)
-                await self.ctx.store.set_extra(task.key, **{snapshot.PENDING: ""})
+        await self._recover_shell_changes(task, path)
         changed = [c.path for c in await self.ctx.store.task_changes(task.key)]
         return path, await workspace.refresh(path, changed)
 

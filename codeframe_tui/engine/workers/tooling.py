@@ -3,6 +3,7 @@ tool_result, shown on the Agents pane and recorded as a `tool_used` event."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.events import ChangesApplied, ChangesRejected, TestOutput, ToolUsed
 from codeframe_tui.engine.toolbox import finder, shell, snapshot
 from codeframe_tui.engine.toolbox.editor import ToolInputError
+from codeframe_tui.engine.toolbox.files import secret_matcher
 from codeframe_tui.engine.workers.asking import question_fields
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
 from codeframe_tui.engine.workers.budget import BudgetStop
@@ -20,6 +22,8 @@ from codeframe_tui.llm.tools import ASK_HUMAN, BASH, EDITOR, FINISH, LIST_FILES,
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
+
+log = logging.getLogger(__name__)
 
 MAX_TEST_ARGS = 20
 MAX_RESULT_CHARS = 40_000  # no tool_result is larger: the view cap and the test tail keep well under
@@ -156,6 +160,19 @@ class ToolingMixin:
                                                   files=tuple(sorted(found.contents)), summary=label))
         await self.ctx.store.set_extra(task.key, **{snapshot.PENDING: ""})
         return found
+
+    async def _recover_shell_changes(self, task: Task, root: Path) -> None:
+        """A bash command cut off by a stop (a quit, kill -9) left its changes in the worktree, unrecorded:
+        recorded now from the tree taken before it, so that they land with the task."""
+        pending = (await self.ctx.store.get_task(task.key)).extra.get(snapshot.PENDING)
+        if not pending:
+            return
+        try:
+            await self._keep_shell_changes(task, root, pending, secret_matcher(self.ctx.settings.secret_patterns),
+                                           "a command cut off by the last stop")
+        except snapshot.GitSnapshotError as exc:  # its tree is gone (pruned): nothing left to compare with
+            log.warning("task %s: the changes of a command cut off are lost: %s", task.key, exc)
+            await self.ctx.store.set_extra(task.key, **{snapshot.PENDING: ""})
 
     async def _ask_tool(self, task: Task, attempt: Attempt, data: dict) -> str:
         limit = self.ctx.settings.max_questions
