@@ -63,6 +63,7 @@ def confinement(settings: Settings, root: Path) -> Confinement:
     project = settings.project
     return Confinement(
         writable=(root,), readable=(project,) if root != project else (),
+        read_only=(project / ".venv", project / "node_modules") if root == project else (),
         home_read=tuple(Path(p) for p in settings.sandbox_read),
         home_write=tuple(Path(p) for p in settings.sandbox_write),
         network=settings.sandbox_network, env=dict(settings.sandbox_env),

@@ -43,6 +43,8 @@ class Confinement:
 
     writable: tuple[Path, ...]  # the worktree (or the project in place)
     readable: tuple[Path, ...] = ()  # the project itself, read-only
+    # Read-only even inside a writable folder: the project's .venv and node_modules, in place.
+    read_only: tuple[Path, ...] = ()
     home_read: tuple[Path, ...] = ()  # [sandbox] read_paths: kept in the empty home, read-only
     home_write: tuple[Path, ...] = ()  # [sandbox] write_paths
     network: bool = False
@@ -117,6 +119,8 @@ class BwrapExecutor:
             args += ["--ro-bind", str(path), str(path)]
         for path in confinement.writable:
             args += ["--bind", str(path), str(path)]
+        for path in confinement.read_only:
+            args += ["--ro-bind-try", str(path), str(path)]
         if not confinement.network:
             args.append("--unshare-net")
         args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",

@@ -183,3 +183,26 @@ async def test_a_program_installed_under_tmp_stays_usable(bwrap, place, tmp_path
     result = await run_command([str(tool)], work, timeout=30, env={"HOME": str(home)},
                                sandbox=confined("bwrap", home, project, work))
     assert "ran-from-tmp" in result.output_tail, result.output_tail
+
+
+async def test_in_place_the_project_is_writable_but_its_venv_and_node_modules_are_not(bwrap, place, tmp_path):
+    """With worktrees = false the command works in the project itself: it writes there, but the
+    project's own environment stays as the person installed it."""
+    from codeframe_tui.config import load_settings
+    from codeframe_tui.config_sandbox import confinement
+
+    home, project, _, _ = place
+    (project / "node_modules").mkdir()
+    settings = load_settings(project)
+    boxed = Sandboxed(BwrapExecutor(home=home), confinement(settings, project))
+    script = ("import pathlib\n"
+              "pathlib.Path('made.txt').write_text('ok')\n"
+              "for folder in ('.venv', 'node_modules'):\n"
+              "    try: pathlib.Path(folder, 'new').write_text('x')\n"
+              "    except OSError as exc: print(folder, exc)\n")
+    result = await run_command([sys.executable, "-c", script], project, timeout=30, env={"HOME": str(home)},
+                               sandbox=boxed)
+    assert (project / "made.txt").read_text() == "ok"
+    assert result.output_tail.count("Read-only file system") == 2, result.output_tail
+    assert not (project / ".venv" / "new").exists() and not (project / "node_modules" / "new").exists()
+
