@@ -13,6 +13,8 @@ from codeframe_tui.engine.events import (
     CorrectionAttempted,
     Event,
     InterruptedRunRecovered,
+    LandingBatchFinished,
+    LandingBatchStarted,
     ModelRetried,
     ReviewDecided,
     ReviewRequested,
@@ -97,6 +99,12 @@ def describe(event: Event) -> str | None:
             dirty = f"; your uncommitted files ({len(event.dirty)}) are left as they are" if event.dirty else ""
             found = f"; found again: {', '.join(event.worktrees)}" if event.worktrees else ""
             return f"working from branch {event.base}, a git worktree per task{dirty}{found}"
+        case LandingBatchStarted():
+            behind = f" ({event.queued} queued behind)" if event.queued else ""
+            return f"landing: testing {'+'.join(event.tasks)} on the base{behind}"
+        case LandingBatchFinished():
+            guilty = f": {', '.join(event.culprits)} broke the suite" if event.culprits else ""
+            return f"landing: {'+'.join(event.tasks)} {event.result}{guilty}"
         case TaskLanded():
             return f"task {event.task_id} landed on {event.base} as {event.commit[:10]}"
         case TaskUndone():

@@ -247,6 +247,8 @@ def check(db: Path, project: Path, count: int, shown: dict[str, str], report: So
                                     "JOIN tasks d ON d.id = e.depends_on_id"):
             deps.setdefault(key, []).append(dep)
         logged = con.execute("SELECT type, task_key, payload FROM events ORDER BY id").fetchall()
+        written = {(key, path) for key, path in con.execute(
+            "SELECT t.key, c.path FROM task_changes c JOIN tasks t ON t.id = c.task_id WHERE c.after IS NOT NULL")}
         counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
                   for table in ("model_calls", "test_runs", "blockers")}
     finally:
@@ -279,11 +281,17 @@ def check(db: Path, project: Path, count: int, shown: dict[str, str], report: So
     for table, kind in (("model_calls", "model_called"), ("test_runs", "test_result"), ("blockers", "blocker_created")):
         if counts[table] != kinds[kind]:
             problems.append(f"{table}: {counts[table]} rows, {kinds[kind]} {kind} events")
+    # "held" is how the pane shows an approved task that waits on a dependency that failed or blocks.
+    shown = {k: "approved" if v == "held" and rows.get(k) == "approved" else v for k, v in shown.items()}
     if shown != rows:
         wrong = sorted(k for k in rows.keys() | shown.keys() if shown.get(k) != rows.get(k))
-        problems.append(f"the task pane differs from the database on {len(wrong)} task(s): {wrong[:10]}")
+        problems.append(f"the task pane differs from the database on {len(wrong)} task(s): "
+                        f"{[(k, shown.get(k), rows.get(k)) for k in wrong[:10]]}")
     for key, status in rows.items():
-        if status == "done" and not (project / "pkg" / f"m_{key.replace('.', '_')}.py").is_file():
+        # Lost: written by the task, done, and not in the project. (A fault can take the very steps that
+        # write the module and its test, and then the task's own checks pass without either.)
+        module = f"pkg/m_{key.replace('.', '_')}.py"
+        if status == "done" and (key, module) in written and not (project / module).is_file():
             problems.append(f"task {key} is done but its work is not in the project: lost")
         if status == "done" and key not in finished:
             problems.append(f"task {key} is done but its agent never called {FINISH}")

@@ -7,6 +7,7 @@ import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from codeframe_tui.config import ConfigError, Settings, load_settings
 from codeframe_tui.config_sandbox import confinement
@@ -35,6 +36,7 @@ class EngineContext:
     workspace: Workspace | None = None  # set when tasks work in git worktrees
     roots: dict[str, Path] = field(default_factory=dict)  # task key -> the folder it works in
     landing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one merge into the base at a time
+    merge_queue: Any = None  # merge_queue.MergeQueue, made on first use (it imports this module)
     processes: ProcessLog | None = None  # test process groups, recorded for the next start to end
     run_id: int | None = None  # the run in progress: its model calls count against run_usd_cap
     run_usd_cap: float = 0.0  # set from config at the run's start; raised by the person's answer

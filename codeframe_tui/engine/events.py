@@ -277,6 +277,27 @@ class ReviewRequested(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LandingBatchStarted(Event):
+    """The merge queue built a candidate (the base and these tasks' branches) and tests it."""
+
+    type: ClassVar[str] = "landing_batch_started"
+    tasks: tuple[str, ...]
+    queued: int = 0  # tasks still waiting behind this batch
+
+
+@dataclass(frozen=True, kw_only=True)
+class LandingBatchFinished(Event):
+    """A candidate's suite ended: `landed` (the base moved to it), `failed` (split, or its culprit
+    named), or `refused` (green, but the base could not move)."""
+
+    type: ClassVar[str] = "landing_batch_finished"
+    tasks: tuple[str, ...]
+    result: str
+    culprits: tuple[str, ...] = ()
+    queued: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskLanded(Event):
     """The task's branch was merged into the base branch."""
 
@@ -372,6 +393,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     AgentResumed,
     ReviewRequested,
     ReviewDecided,
+    LandingBatchStarted,
+    LandingBatchFinished,
     TaskLanded,
     TaskUndone,
     WorkspaceChecked,

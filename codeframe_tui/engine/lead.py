@@ -99,6 +99,8 @@ class LeadAgent:
             raise
         finally:
             await asyncio.shield(store.end_run(run_id, "finished"))  # no-op when already ended
+            if self.ctx.merge_queue is not None:
+                await asyncio.shield(self.ctx.merge_queue.close())
 
     async def _run(self, approve_all: bool, tasks: list[Task], started: float) -> RunSummary:
         await self._recover_interrupted()

@@ -252,6 +252,8 @@ class Engine:
 
     async def close(self) -> None:
         try:
+            if self.ctx.merge_queue is not None:  # a review accepted after the run made its scratch again
+                await self.ctx.merge_queue.close()
             await self.model.close()
         finally:
             try:

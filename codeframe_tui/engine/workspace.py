@@ -124,7 +124,7 @@ class Workspace:
         existing = (await self.known()).get(branch)
         if existing is not None and existing.is_dir():
             if not await self._furnished(existing):
-                await self._furnish(existing)  # its setup failed last time: try it again
+                await self.furnish(existing)  # its setup failed last time: try it again
             return existing, False
         if existing is not None:
             await self.git.run("worktree", "prune")  # its folder was deleted: let git forget it
@@ -134,7 +134,7 @@ class Workspace:
             path = path.with_name(f"{path.name}-{os.getpid()}")
         self._disk = None
         await self.git.add_worktree(path, branch, self.base)
-        await self._furnish(path)
+        await self.furnish(path)
         return path, True
 
     async def refresh(self, path: Path, paths: list[str]) -> list[str]:
@@ -158,7 +158,7 @@ class Workspace:
     async def _furnished(self, path: Path) -> bool:
         return (await self._marker(path)).exists()
 
-    async def _furnish(self, path: Path) -> None:
+    async def furnish(self, path: Path) -> None:
         """Share the project's environments (.venv, node_modules), copy the configured untracked
         files in (.env...), then run the setup command; marked done only when all of it worked."""
         _share_envs(self.project, path)

@@ -7,21 +7,21 @@ import asyncio
 from support import make_project, open_engine, passing_responder, task_key_of, tasks
 
 from codeframe_tui.domain import AgentType, Task, TaskStatus
-from codeframe_tui.engine import landing
 from codeframe_tui.engine.events import TaskStatusChanged, TestResult
+from codeframe_tui.engine.merge_queue import MergeQueue
 from codeframe_tui.engine.scheduler import plan_schedule
 from codeframe_tui.llm.scripted import StallReply, TextReply
 
 
 async def test_a_slow_landing_does_not_keep_a_freed_slot_empty(tmp_path, monkeypatch):
-    real_land = landing.land
+    real_land = MergeQueue.land
 
-    async def slow_land(ctx, task):
+    async def slow_land(queue, task):
         if task.key == "1":
             await asyncio.sleep(1.5)
-        return await real_land(ctx, task)
+        return await real_land(queue, task)
 
-    monkeypatch.setattr(landing, "land", slow_land)
+    monkeypatch.setattr(MergeQueue, "land", slow_land)
 
     def responder(request):
         if task_key_of(request) == "2":
@@ -68,13 +68,13 @@ async def test_a_landing_after_the_base_moved_tests_the_landed_tree_once(tmp_pat
 async def test_an_agent_is_never_handed_a_second_task_while_it_lands_or_runs_one(tmp_path, monkeypatch):
     from codeframe_tui.engine.events import AgentStatusChanged
 
-    real_land = landing.land
+    real_land = MergeQueue.land
 
-    async def slow_land(ctx, task):
+    async def slow_land(queue, task):
         await asyncio.sleep(0.3)  # landings queue up: agents are handed new tasks meanwhile
-        return await real_land(ctx, task)
+        return await real_land(queue, task)
 
-    monkeypatch.setattr(landing, "land", slow_land)
+    monkeypatch.setattr(MergeQueue, "land", slow_land)
     project = make_project(tmp_path / "p")
     plan = tasks(*[(str(i), "backend") for i in range(1, 9)])
     engine, _, rec = await open_engine(project, passing_responder, plan, latency=0.05, max_concurrent=4)

@@ -205,3 +205,22 @@ def test_the_header_tells_the_sandbox_in_the_words_that_fit():
         title = sandbox_title("bwrap · network", counts, width)
         assert len(title) + len(counts) + 3 + 18 <= width or title == "bwrap"
 
+
+
+async def test_the_agents_pane_shows_the_merge_queue(tmp_path):
+    """`Agents · landing: 2 queued · testing 1.4+2.1` while a batch is tested; the queue's words
+    reach the Activity pane; the border is plain again once the queue is empty."""
+    from snapshot_scenes import play, scene_app
+
+    from codeframe_tui.engine.events import LandingBatchFinished, LandingBatchStarted
+
+    app = scene_app(tmp_path / "demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await play(pilot, [LandingBatchStarted(tasks=("1.4", "2.1"), queued=2)])
+        agents = app.main.agents_table
+        assert agents.border_title == "Agents · landing: 2 queued · testing 1.4+2.1"
+        await play(pilot, [LandingBatchFinished(tasks=("1.4", "2.1"), result="failed", culprits=("2.1",))])
+        assert agents.border_title == "Agents"
+        lines = list(app.main.activity.lines)
+        assert any("landing: testing 1.4+2.1 on the base (2 queued behind)" in line for line in lines)
+        assert any("landing: 1.4+2.1 failed: 2.1 broke the suite" in line for line in lines)

@@ -203,6 +203,8 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         answers = [(b.question, b.answer) for b in await store.blockers(task.key)
                    if b.answer and not (b.source or "").startswith(budget.SOURCE)]
         feedback = [r.feedback for r in await store.reviews(task.key) if r.decision == "rejected"]
+        if task.extra.get("landing_failure"):  # the merge queue's suite went red with this work
+            feedback.append(f"Your last work could not land: {task.extra['landing_failure']}")
         repo_map = await repository_map(
             self.root, task.files, budget_tokens=self.ctx.settings.repo_map_tokens,
             secret_patterns=self.ctx.settings.secret_patterns,

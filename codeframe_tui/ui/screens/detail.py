@@ -144,7 +144,12 @@ def isolation_lines(task, project: Path | None) -> list[tuple[str, str]]:
         if folder.is_dir():
             lines.append(("Worktree", f"{folder.relative_to(project)} on branch {branch}"))
     if extra.get("landed_commit"):
-        lines.append(("Landed", f"{str(extra['landed_commit'])[:10]}, merged from {extra.get('branch', branch)}"))
+        batch = f", in the batch {extra['landed_batch']}" if extra.get("landed_batch") else ""
+        lines.append(("Landed", f"{str(extra['landed_commit'])[:10]}, merged from {extra.get('branch', branch)}"
+                                f"{batch}"))
+    if extra.get("guilty_batch") and not extra.get("landed_commit"):
+        lines.append(("Not landed", f"the merge queue's suite went red with it alone (after the batch "
+                                    f"with it failed): {str(extra.get('landing_failure', ''))[:200]}"))
     if extra.get("undone_by"):
         lines.append(("Undone", f"by {str(extra['undone_by'])[:10]}"))
     return lines

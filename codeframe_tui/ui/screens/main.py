@@ -16,6 +16,8 @@ from codeframe_tui.domain import Task
 from codeframe_tui.engine.events import (
     AgentStatusChanged,
     Event,
+    LandingBatchFinished,
+    LandingBatchStarted,
     ModelCalled,
     ModelTextStreamed,
     RunFinished,
@@ -198,6 +200,8 @@ class MainScreen(Screen):
                 if event.sandbox.startswith("sandbox off"):  # auto found no bubblewrap: the tests run unconfined
                     self.app.notify(plain(event.sandbox), title="Tests run unconfined", severity="warning",
                                     timeout=15, markup=False)
+            case LandingBatchStarted() | LandingBatchFinished():
+                self._show_landing(event)
             case RunFinished():
                 self.finished = event
                 self._update_summary()
@@ -224,6 +228,13 @@ class MainScreen(Screen):
             # Under plan review the header belongs to the review's own counts.
             self.app.sub_title = f"{len(self.tasks_table.display_status)} tasks · {summary}"
         self._update_title()
+
+    def _show_landing(self, event: LandingBatchStarted | LandingBatchFinished) -> None:
+        """The merge queue on the Agents pane's border: `Agents · landing: 3 queued · testing 1.4+2.1`."""
+        parts = [f"{event.queued} queued"] if event.queued else []
+        if isinstance(event, LandingBatchStarted):
+            parts.append(f"testing {'+'.join(event.tasks)}")
+        self.agents_table.border_title = f"Agents · landing: {' · '.join(parts)}" if parts else "Agents"
 
     def _update_title(self) -> None:
         title = sandbox_title(self.sandbox, self.app.sub_title, self.app.size.width)
