@@ -20,7 +20,7 @@ from .tmux import TmuxSession
 
 pytestmark = pytest.mark.terminal
 
-LATENCY = "0.3"  # the scripted model's seconds per call: quick, yet slow enough to watch
+LATENCY = "0.15"  # the scripted model's seconds per call: quick, yet slow enough to watch
 
 
 def status(demo: Path, home: Path) -> dict:

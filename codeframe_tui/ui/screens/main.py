@@ -234,7 +234,8 @@ class MainScreen(Screen):
         parts = [f"{event.queued} queued"] if event.queued else []
         if isinstance(event, LandingBatchStarted):
             parts.append(f"testing {'+'.join(event.tasks)}")
-        self.agents_table.border_title = f"Agents · landing: {' · '.join(parts)}" if parts else "Agents"
+        # Task keys are the plan's words: never markup (a key may hold `[/b]` or escapes).
+        self.agents_table.border_title = literal(f"Agents · landing: {' · '.join(parts)}") if parts else "Agents"
 
     def _update_title(self) -> None:
         title = sandbox_title(self.sandbox, self.app.sub_title, self.app.size.width)
