@@ -219,7 +219,8 @@ class MergeQueue:
         workspace = self.ctx.workspace
         assert workspace is not None
         path = workspace.folder / SCRATCH
-        if path not in (await workspace.git.worktrees()) or not path.is_dir():
+        known = {p.resolve() for p in await workspace.git.worktrees()}  # git names folders by real path
+        if path.resolve() not in known or not path.is_dir():
             await workspace.git.run("worktree", "prune")
             if path.exists():
                 path = path.with_name(f"{SCRATCH}-{id(self)}")
@@ -235,7 +236,7 @@ class MergeQueue:
         async with self.ctx.landing:
             try:
                 for path in await workspace.git.worktrees():
-                    if path.parent == workspace.folder and path.name.startswith(SCRATCH):
+                    if path.parent.resolve() == workspace.folder.resolve() and path.name.startswith(SCRATCH):
                         await workspace.git.remove_worktree(path)
             except (GitError, OSError) as exc:
                 log.warning("kept the landing scratch worktree: %s", exc)

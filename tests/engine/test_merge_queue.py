@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from pathlib import Path
 
 from support import change_set_agent, make_project, module_answer, open_engine, task_key_of, tasks
 
@@ -138,5 +139,23 @@ async def test_a_conflict_inside_a_batch_leaves_that_task_out_and_the_rest_lands
         assert [e.tasks for e in rec.of(LandingBatchStarted)] == [("1", "3")]
         question = " ".join(b.question for b in await engine.store.blockers("2"))
         assert "conflicts with it in: pkg/shared.py" in question
+    finally:
+        await engine.close()
+
+
+async def test_a_scratch_worktree_left_broken_by_a_kill_is_made_again(tmp_path):
+    """A kill -9 mid-merge leaves the scratch worktree with a stale index.lock: the next batch throws
+    it away and builds its candidate in a new one."""
+    keys = ["1", "2", "3"]
+    project, engine, _ = await reviewed(tmp_path, responder(), keys)
+    try:
+        await accept_together(engine, ["1"])
+        scratch = project / ".codeframe" / "worktrees" / "_landing"
+        git_dir = git(scratch, "rev-parse", "--absolute-git-dir").strip()
+        (Path(git_dir) / "index.lock").write_text("")
+        assert await accept_together(engine, ["2", "3"]) == [None, None]
+        statuses = {t.key: t.status for t in await engine.store.list_tasks()}
+        assert statuses == dict.fromkeys(keys, TaskStatus.DONE)
+        assert all((project / "pkg" / f"m_{k}.py").exists() for k in keys)
     finally:
         await engine.close()
