@@ -19,6 +19,25 @@ from codeframe_tui.store.repos import NewTask
 PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
 
 
+def alive_with(marker: str) -> list[int]:
+    """Live (not zombie) processes whose command line holds `marker`: what a test left running."""
+    import os
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
 def bwrap_works() -> bool:
     """Whether bubblewrap confines a command here (as runner.sandbox.probe_bwrap finds, but sync)."""
     import shutil

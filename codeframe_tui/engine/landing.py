@@ -7,13 +7,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from codeframe_tui.domain import MAX_QUESTION_CHARS, Task, TaskStatus, TestRun, TestStatus
+from codeframe_tui.domain import MAX_QUESTION_CHARS, Task, TaskStatus
 from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.engine.context import EngineContext
-from codeframe_tui.engine.events import TaskUndone, TestResult, TestStarted
+from codeframe_tui.engine.events import TaskUndone
 from codeframe_tui.engine.merge_queue import Landing, queue_of, trailer_message
 from codeframe_tui.engine.workspace import branch_for, ensure_workspace
-from codeframe_tui.runner import run_tests
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
@@ -40,21 +39,6 @@ async def modified_tests(ctx: EngineContext, key: str) -> list[str]:
         return touched
     git, base = Git(ctx.project), ctx.workspace.base
     return [path for path in touched if (await git.run("cat-file", "-e", f"{base}:{path}", check=False)).code == 0]
-
-
-async def run_suite(ctx: EngineContext, task: Task, root, purpose: str) -> TestRun:
-    """The project's full test command (the `test` part), run by the tool itself in `root`."""
-    command = ctx.test_command("test", root)
-    if command is None:
-        return TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
-    log = ctx.test_log(task.key, purpose)
-    await ctx.publish(TestStarted(task_id=task.key, command=command.argv, attempt=0, purpose=purpose,
-                                  log=str(log.relative_to(ctx.project))))
-    run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes, log_path=log,
-                          sandbox=ctx.confined(root))
-    await ctx.store.add_test_run(task.key, -1 if purpose == "verify" else -2, run)
-    await ctx.publish(TestResult(task_id=task.key, attempt=0, purpose=purpose, **run.as_dict()))
-    return run
 
 
 async def complete(ctx: EngineContext, task: Task, *, reason: str, agent_id: str | None = None) -> Task:

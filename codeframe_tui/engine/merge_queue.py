@@ -29,11 +29,9 @@ from codeframe_tui.engine.events import (
     LandingBatchFinished,
     LandingBatchStarted,
     TaskLanded,
-    TestResult,
-    TestStarted,
 )
+from codeframe_tui.engine.suite import run_suite
 from codeframe_tui.engine.workspace import WorkspaceError, branch_for
-from codeframe_tui.runner import run_tests
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
@@ -108,7 +106,7 @@ class MergeQueue:
         await self.ctx.publish(LandingBatchStarted(tasks=keys, queued=len(self.waiting)))
         self.testing = keys
         try:
-            run = await self._suite(merged, scratch)
+            run = await run_suite(self.ctx, keys, scratch.root, "merge")
         finally:
             self.testing = ()
         green = run.status in (TestStatus.PASSED, TestStatus.NO_TESTS)
@@ -240,23 +238,6 @@ class MergeQueue:
                         await workspace.git.remove_worktree(path)
             except (GitError, OSError) as exc:
                 log.warning("kept the landing scratch worktree: %s", exc)
-
-    async def _suite(self, entries: list[Entry], scratch: Git) -> TestRun:
-        """The full suite once on the candidate, recorded under every task of the batch."""
-        ctx, first = self.ctx, entries[0]
-        command = ctx.test_command("test", scratch.root)
-        if command is None:
-            return TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
-        path = ctx.test_log(first.key, "merge")
-        for e in entries:
-            await ctx.publish(TestStarted(task_id=e.key, command=command.argv, attempt=0, purpose="merge",
-                                          log=str(path.relative_to(ctx.project))))
-        run = await run_tests(command, timeout=ctx.settings.test_timeout, processes=ctx.processes, log_path=path,
-                              sandbox=ctx.confined(scratch.root))
-        for e in entries:
-            await ctx.store.add_test_run(e.key, -2, run)
-            await ctx.publish(TestResult(task_id=e.key, attempt=0, purpose="merge", **run.as_dict()))
-        return run
 
     async def _advance(self, scratch: Git) -> str:
         """Fast-forward the base to the candidate; the person's tree moves only while it is on the base

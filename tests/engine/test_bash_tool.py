@@ -5,13 +5,12 @@ like every tool call. Every request passes the strict scripted model."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
-from support import git_init, make_project, open_engine
+from support import alive_with, git_init, make_project, open_engine
 
 from codeframe_tui.domain import AgentType
 from codeframe_tui.engine.events import ChangesApplied, TestOutput, ToolUsed
@@ -151,8 +150,7 @@ async def test_bash_times_out_and_stops_its_whole_group(bwrap, tmp_path):
     answer = results(model)[0]
     assert answer["is_error"] is True and "[timed out after 1s" in answer["content"]
     await asyncio.sleep(0.3)
-    alive = [p for p in os.listdir("/proc") if p.isdigit() and marker in _cmdline(p)]
-    assert alive == []
+    assert alive_with(marker) == []
 
 
 async def test_bash_calls_count_toward_the_tool_call_limit(bwrap, tmp_path):
@@ -172,9 +170,3 @@ async def test_bash_is_not_offered_unconfined_or_in_place(bwrap, tmp_path, overr
     assert "bash" not in tools and "run_tests" in tools
     assert "- bash runs" not in model.requests[0].body["system"]
 
-
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from support import alive_with
 
 from codeframe_tui.runner import run_command
 from codeframe_tui.runner.sandbox import BwrapExecutor, Confinement, LocalExecutor, Sandboxed
@@ -104,15 +105,8 @@ async def test_a_timeout_ends_everything_inside(bwrap, place, tmp_path):
     result = await run("bwrap", place, script, timeout=1.5)
     assert result.timed_out
     await asyncio.sleep(0.5)
-    alive = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).startswith(marker)]
-    assert alive == []
+    assert alive_with(marker) == []
 
-
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 async def test_a_toolchain_installed_in_the_home_stays_usable(bwrap, place):

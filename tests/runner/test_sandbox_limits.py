@@ -7,12 +7,12 @@ the command itself was broken."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from support import alive_with
 
 from codeframe_tui.config import ConfigError, load_settings
 from codeframe_tui.runner import run_command
@@ -81,8 +81,7 @@ async def test_an_unbounded_fork_bomb_ends_and_leaves_nothing_alive(bwrap, place
     assert result.timed_out and "Resource temporarily unavailable" in result.output_tail
     assert PREFIX + "a new process was refused: the limit is 64 processes" in result.output_tail
     await asyncio.sleep(0.3)
-    alive = [p for p in os.listdir("/proc") if p.isdigit() and marker in _cmdline(p)]
-    assert alive == []
+    assert alive_with(marker) == []
 
 
 @pytest.mark.parametrize("kind", ["bwrap", "none"])
@@ -165,9 +164,3 @@ def test_the_prefix_names_each_limit_and_drops_the_unset():
     assert rlimit_prefix(Limits(), None) == []
     assert Limits().memory() >= 1024  # three quarters of the machine, at least a GiB
 
-
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""

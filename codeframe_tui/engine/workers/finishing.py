@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from codeframe_tui.domain import Task, TestRun, TestStatus, WorkerOutcome, WorkerResult
 from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, engine_questions
 from codeframe_tui.engine.events import CorrectionAttempted
-from codeframe_tui.engine.landing import run_suite
+from codeframe_tui.engine.suite import run_suite
 from codeframe_tui.engine.workers.attempt import Attempt
 from codeframe_tui.engine.workers.tooling import Stop
 from codeframe_tui.llm import prompts
@@ -44,7 +44,7 @@ class FinishingMixin:
         if passed and self.ctx.workspace is not None and self._suite_differs(run):
             # The agent's word is not enough: the tool reruns the full suite itself, in the worktree.
             await self.set_step("verifying: the full test suite")
-            check = await run_suite(self.ctx, task, self.root, "verify")
+            check = await run_suite(self.ctx, (task.key,), self.root, "verify")
             if not self.tests_pass(check):
                 run, passed = replace(check, output=prompts.VERIFY_FAILED + check.output), False
         await self._close_correction(task, attempt, passed)
