@@ -84,6 +84,10 @@ class Settings:
     sandbox_processes: int = Limits.processes
     sandbox_file_size_mb: int = Limits.file_size_mb
     sandbox_memory_mb: int = Limits.memory_mb  # -1: three quarters of the machine's memory
+    # [landing]: the merge queue's largest batch, and how many candidates it tests besides the one
+    # at its head (speculatively, each built on the one below; 0 = one at a time).
+    landing_batch: int = 4
+    landing_parallel: int = 1
     # USD per million tokens (input, output, cache write, cache read), over the built-in table.
     pricing: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     # Never written anywhere: repr=False keeps it out of logs and error messages.
@@ -112,6 +116,8 @@ _FLOAT_KEYS = {"model_timeout", "test_timeout", "bash_timeout", "worktree_disk_l
 _STR_KEYS = {"model", "base_url", "worktree_setup"}
 REVIEW_MODES = ("review", "auto")
 _NOTIFY_KEYS = {"bell": "notify_bell", "desktop": "notify_desktop", "toast": "notify_toast"}
+_LANDING_KEYS = {"batch": "landing_batch", "parallel": "landing_parallel"}
+_LANDING_LEAST = {"batch": 1, "parallel": 0}
 _COST_TABLES = {"models": parse_models, "budget": parse_budget, "pricing": parse_pricing}
 
 
@@ -150,13 +156,16 @@ def _parse_file(path: Path) -> dict[str, Any]:
     known = {f.name for f in fields(Settings)} - {"project", "api_key", "offline", "test_commands",
                                                   *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values(),
                                                   "sandbox_network", "sandbox_read", "sandbox_write", "sandbox_env",
-                                                  "sandbox_processes", "sandbox_file_size_mb", "sandbox_memory_mb"}
+                                                  "sandbox_processes", "sandbox_file_size_mb", "sandbox_memory_mb",
+                                                  *_LANDING_KEYS.values()}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tests":
             out["test_commands"] = _parse_tests(path, value)
         elif key == "notify":
             out.update(_parse_notify(path, value))
+        elif key == "landing":
+            out.update(_parse_landing(path, value))
         elif key == "sandbox":
             try:
                 out.update(parse_sandbox(path, value))
@@ -168,7 +177,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
             except CostConfigError as exc:
                 raise ConfigError(str(exc)) from exc
         elif key not in known or key in _COST_TABLES.values():
-            tables = {"tests", "notify", *_COST_TABLES}
+            tables = {"tests", "notify", "landing", "sandbox", *_COST_TABLES}
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known | tables))})")
         elif key == "review":
             if value not in REVIEW_MODES:
@@ -211,6 +220,20 @@ def _parse_notify(path: Path, value: Any) -> dict[str, bool]:
         if not isinstance(flag, bool):
             raise ConfigError(f"{path}: [notify] {key} must be true or false, got {flag!r}")
         out[_NOTIFY_KEYS[key]] = flag
+    return out
+
+
+def _parse_landing(path: Path, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [landing] must be a table like parallel = 1")
+    out: dict[str, int] = {}
+    for key, number in value.items():
+        if key not in _LANDING_KEYS:
+            raise ConfigError(f"{path}: [landing] key {key!r} must be one of {', '.join(_LANDING_KEYS)}")
+        least = _LANDING_LEAST[key]
+        if not isinstance(number, int) or isinstance(number, bool) or not least <= number <= 64:
+            raise ConfigError(f"{path}: [landing] {key} must be an integer from {least} to 64, got {number!r}")
+        out[_LANDING_KEYS[key]] = number
     return out
 
 

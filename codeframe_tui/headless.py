@@ -101,7 +101,8 @@ def describe(event: Event) -> str | None:
             return f"working from branch {event.base}, a git worktree per task{dirty}{found}"
         case LandingBatchStarted():
             behind = f" ({event.queued} queued behind)" if event.queued else ""
-            return f"landing: testing {'+'.join(event.tasks)} on the base{behind}"
+            on = "on the candidate under test" if event.speculative else "on the base"
+            return f"landing: testing {'+'.join(event.tasks)} {on}{behind}"
         case LandingBatchFinished():
             guilty = f": {', '.join(event.culprits)} broke the suite" if event.culprits else ""
             return f"landing: {'+'.join(event.tasks)} {event.result}{guilty}"

@@ -13,6 +13,7 @@ class TaskStatus(StrEnum):
     APPROVED = "approved"
     RUNNING = "running"
     REVIEW = "review"  # tests passed; the person accepts or rejects the diff (review gate)
+    LANDING = "landing"  # accepted, in the merge queue: its agent's slot is free meanwhile
     DONE = "done"
     FAILED = "failed"
     BLOCKED = "blocked"

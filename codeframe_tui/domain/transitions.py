@@ -14,15 +14,19 @@ S = TaskStatus
 #  running -> review: tests passed under the review gate; the person decides.
 #  review -> approved: rejected with feedback; the agent tries again with it in its prompt.
 #  review -> rejected: rejected for good.
-#  review -> blocked: accepted, but its landing conflicted or turned the tests red.
+#  running/review -> landing: its checks passed (and, under review, it was accepted): it waits in the
+#  merge queue, holding no agent slot. landing -> done: its batch landed; landing -> approved: the
+#  batch's suite went red with it, a correction for its agent; landing -> blocked: it conflicted,
+#  or its corrections are spent.
 #  done/blocked -> approved/rejected: the person undid its landed work (`u`); blocked when the
 #  tests went red after it landed.
 #  failed -> approved also follows an answer to "a dependency failed, how to proceed?".
 TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.RUNNING, S.PROPOSED, S.REJECTED, S.CANCELLED}),
-    S.RUNNING: frozenset({S.DONE, S.REVIEW, S.FAILED, S.BLOCKED, S.CANCELLED, S.APPROVED}),
-    S.REVIEW: frozenset({S.DONE, S.APPROVED, S.REJECTED, S.BLOCKED}),
+    S.RUNNING: frozenset({S.DONE, S.REVIEW, S.LANDING, S.FAILED, S.BLOCKED, S.CANCELLED, S.APPROVED}),
+    S.REVIEW: frozenset({S.DONE, S.LANDING, S.APPROVED, S.REJECTED, S.BLOCKED}),
+    S.LANDING: frozenset({S.DONE, S.APPROVED, S.BLOCKED}),
     S.BLOCKED: frozenset({S.APPROVED, S.RUNNING, S.FAILED, S.CANCELLED, S.REJECTED}),
     S.FAILED: frozenset({S.APPROVED}),
     S.CANCELLED: frozenset({S.APPROVED}),

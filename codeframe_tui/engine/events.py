@@ -278,17 +278,20 @@ class ReviewRequested(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class LandingBatchStarted(Event):
-    """The merge queue built a candidate (the base and these tasks' branches) and tests it."""
+    """The merge queue built a candidate (the base and these tasks' branches) and tests it;
+    `speculative` when it is built on a candidate still under test rather than on the base."""
 
     type: ClassVar[str] = "landing_batch_started"
     tasks: tuple[str, ...]
     queued: int = 0  # tasks still waiting behind this batch
+    speculative: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class LandingBatchFinished(Event):
     """A candidate's suite ended: `landed` (the base moved to it), `failed` (split, or its culprit
-    named), or `refused` (green, but the base could not move)."""
+    named), `refused` (green, but the base could not move), or `discarded` (speculative, and the
+    candidate under it was not landed: its tasks queue again)."""
 
     type: ClassVar[str] = "landing_batch_finished"
     tasks: tuple[str, ...]

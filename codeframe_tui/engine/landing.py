@@ -47,6 +47,16 @@ async def complete(ctx: EngineContext, task: Task, *, reason: str, agent_id: str
     with it, and it has a retry left) or blocks the task with a question, its branch kept as it is."""
     if await ensure_workspace(ctx) is None:
         return await ctx.move(task, TaskStatus.DONE, reason=reason, agent_id=agent_id)
+    # `landing` first, conditionally (of two decisions racing, the second is refused here), and the
+    # agent's slot goes back: a task waiting for its batch's suite keeps no agent from working.
+    task = await ctx.move(task, TaskStatus.LANDING, reason="queued to land", agent_id=agent_id)
+    ctx.inbox.slots.give(task.key)
+    ctx.inbox.wake()
+    return await land(ctx, task, reason, agent_id)
+
+
+async def land(ctx: EngineContext, task: Task, reason: str = "", agent_id: str | None = None) -> Task:
+    """A `landing` task through the merge queue, then settled; also a task a stopped run left there."""
     landing = await queue_of(ctx).land(task)
     return await _settle_landing(ctx, task, landing, reason, agent_id)
 

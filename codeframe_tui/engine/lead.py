@@ -29,7 +29,7 @@ from codeframe_tui.engine.events import (
     WorkPaused,
     WorkspaceChecked,
 )
-from codeframe_tui.engine.landing import complete, modified_tests
+from codeframe_tui.engine.landing import complete, land, modified_tests
 from codeframe_tui.engine.recovery import Interrupted
 from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
@@ -67,6 +67,8 @@ class LeadAgent:
         self._busy: set[str] = set()
         # Each started task's job (its worker, then the settling of its result) -> the task, agent, worker.
         self._running: dict[asyncio.Task[None], tuple[Task, WorkerAgent, asyncio.Task[WorkerResult]]] = {}
+        # Tasks a stopped or killed run left `landing`: they land again, holding no slot.
+        self._landings: set[asyncio.Task[Task]] = set()
         self._held_reported: dict[str, tuple[str, ...]] = {}
         self._paused = False
         self.interrupted: Interrupted | None = None  # announced once, when the resumed run starts
@@ -114,18 +116,21 @@ class LeadAgent:
                 self.ctx.inbox.clear_wake()  # before looking, so a wake-up during the look is kept
                 next_expiry = await expire_overdue(self.ctx)
                 await self._start_ready()
-                if not self._running and not await self._people_can_unblock():
+                if not self._running and not self._landings and not await self._people_can_unblock():
                     break
                 # Wake on a finished worker, a freed slot, an answer or review, or a blocker falling due.
                 waker = asyncio.ensure_future(self.ctx.inbox.woken())
                 try:
-                    await asyncio.wait([*self._running, waker], timeout=next_expiry,
+                    await asyncio.wait([*self._running, *self._landings, waker], timeout=next_expiry,
                                        return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     waker.cancel()
                 for job in [j for j in self._running if j.done()]:
                     job.result()  # an engine error stops the run; still listed, so the stop settles it again
                     del self._running[job]
+                for job in [j for j in self._landings if j.done()]:
+                    self._landings.discard(job)
+                    job.result()
         except BaseException as exc:
             # Cancelled (quit, SIGTERM) or an engine error: either way no worker may outlive the run.
             why = "the run was stopped" if isinstance(exc, asyncio.CancelledError) else f"the run stopped on {exc!r}"
@@ -153,6 +158,10 @@ class LeadAgent:
         for task in await self.ctx.store.list_tasks():
             if task.status == TaskStatus.RUNNING:
                 await self._move(task, TaskStatus.APPROVED, reason="interrupted; will start again")
+            elif task.status == TaskStatus.LANDING:
+                # Its checks passed and its work is on its branch: it lands (or is found landed).
+                self._landings.add(asyncio.create_task(land(self.ctx, task, "landed after a restart"),
+                                                       name=f"land-{task.key}"))
             elif task.status == TaskStatus.BLOCKED and task.key not in pending:
                 await self._move(task, TaskStatus.APPROVED, reason="answered; starts again with the answer")
 
@@ -163,7 +172,8 @@ class LeadAgent:
             return False
         if any(b.kind == "sync" for b in await self.ctx.store.blockers(pending_only=True)):
             return True
-        return any(t.status == TaskStatus.REVIEW for t in await self.ctx.store.list_tasks())
+        # A review accepted is `landing` (under the accept's own command) until its batch settles.
+        return any(t.status in (TaskStatus.REVIEW, TaskStatus.LANDING) for t in await self.ctx.store.list_tasks())
 
     async def _start_ready(self) -> None:
         tasks = await self.ctx.store.list_tasks()
@@ -302,7 +312,11 @@ class LeadAgent:
         for job, (_, _, worker) in self._running.items():
             job.cancel()
             worker.cancel()  # no-ops when done
-        await asyncio.gather(*self._running, *(w for _, _, w in self._running.values()), return_exceptions=True)
+        for job in self._landings:  # their tasks stay `landing`, to land at the next start
+            job.cancel()
+        await asyncio.gather(*self._running, *(w for _, _, w in self._running.values()), *self._landings,
+                             return_exceptions=True)
+        self._landings.clear()
         for job, (task, agent, fut) in list(self._running.items()):
             if not job.cancelled() and job.exception() is None:
                 continue

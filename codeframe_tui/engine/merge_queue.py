@@ -1,26 +1,32 @@
 """The merge queue: tasks whose checks passed land in batches, one suite run for a whole batch.
 
-    base ── 1.4 ── 2.1 ── 3.1   a candidate: the base, then each queued branch merged in order
-                          │      (each its own --no-ff merge commit with its Codeframe-Task trailer),
-                          ▼      built in a scratch worktree and tested once there
-               green: the base fast-forwards to it, the whole batch in one step
-               red:   split in halves, each tested (and landed) on its own: the culprit is found
+    base ── 1.4 ── 2.1 ── 3.1   candidate A: the base, then each queued branch merged in order (each
+                          │       its own --no-ff merge commit with its Codeframe-Task trailer), built
+                          │       in a scratch worktree and tested once there
+                          └── 4.2 ── 5.1   candidate B, built on A and tested at the same time
+                                           (speculation, `[landing] parallel` of them)
+    A green: the base fast-forwards to A, the whole batch in one step; then B is judged the same way.
+    A red:   B is thrown away (its tasks queue again); A is split in halves, each tested (and landed)
+             on its own, until each culprit is alone: it goes back to its agent with the failure.
 
 The base branch moves only by that fast-forward, so a kill -9 at any step leaves it before or after
 a whole batch. A conflict while building leaves that task out (it goes back to its agent, as
-before) and the rest of the batch goes on. The batch size adapts: halved after a red batch, grown
-by one after a green one, between 1 and `MAX_BATCH`.
+before) and the rest of the batch goes on; a conflict met while speculating only sends the task to
+the head of the queue, for it may be with a candidate that never lands. The batch size adapts:
+halved after a red batch, grown by one after a green one, between 1 and `[landing] batch` (4).
 
 There is no background task: whoever waits to land takes the landing lock in turn and lands the
-batch at the head of the queue, their own task in it, so a cancelled run cancels the batch at hand
-(nothing moved yet) and puts its tasks back at the head.
+batches at the head of the queue until their own task is settled, so a cancelled run cancels the
+round at hand (nothing moved but whole green batches) and puts its unsettled tasks back at the head.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from codeframe_tui.domain import IllegalTransition, Task, TestRun, TestStatus
@@ -36,7 +42,6 @@ from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 4
 SCRATCH = "_landing"  # the scratch worktree's folder under .codeframe/worktrees/
 
 
@@ -60,80 +65,201 @@ class Entry:
         return self.task.key
 
 
+@dataclass(eq=False)
+class Candidate:
+    """A built candidate: its scratch worktree, the entries merged into it, and its suite run."""
+
+    scratch: Git
+    slot: int  # which scratch worktree
+    merged: list[Entry]
+    run: asyncio.Task[TestRun] | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(e.key for e in self.merged)
+
+
 class MergeQueue:
     """One per engine, used with worktrees: `land(task)` returns once the task's batch is settled."""
 
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self.waiting: list[Entry] = []
-        self.size = MAX_BATCH
-        self.testing: tuple[str, ...] = ()  # the keys of the candidate under test, for the screen
+        self.most = max(1, ctx.settings.landing_batch)
+        self.size = self.most
+        self.parallel = max(0, ctx.settings.landing_parallel)
+        self.arrived = asyncio.Event()  # a task joined the queue: it may be speculated on at once
+        self.hold = False  # a speculative build left a task out: build nothing more on top for now
 
     async def land(self, task: Task) -> Landing:
         entry = Entry(task)
         self.waiting.append(entry)
+        self.arrived.set()
         try:
             async with self.ctx.landing:
-                while not entry.done.done():
-                    batch = self.waiting[:self.size] if entry in self.waiting[:self.size] else [entry]
-                    for e in batch:
-                        self.waiting.remove(e)
-                    try:
-                        await self._land_group(batch)
-                    except BaseException:
-                        # Nothing moved (the base only fast-forwards at the very end): back at the head.
-                        self.waiting[:0] = [e for e in batch if not e.done.done()]
-                        raise
+                while not entry.done.done():  # the head of the queue lands first: dependency order
+                    await self._round()
         finally:
             if entry in self.waiting:
                 self.waiting.remove(entry)
         return entry.done.result()
 
-    async def _land_group(self, entries: list[Entry]) -> None:
-        ready = [e for e in entries if await self._prepared(e)]
-        if not ready:
-            return
+    def _take(self) -> list[Entry]:
+        batch = self.waiting[:self.size]
+        del self.waiting[:len(batch)]
+        return batch
+
+    async def _round(self) -> None:
+        """A pipeline: the batch at the head is built on the base and tested; while it is, up to
+        `parallel` more, each built on the candidate below it, are tested too (speculation), also
+        batches that arrive meanwhile. Candidates are judged in order: green, the base moves to it;
+        red (or refused), those above it are thrown away and it is split. Returns once nothing is
+        under test."""
+        stack: list[Candidate] = []
+        taken: list[Entry] = []
         try:
-            scratch, merged = await self._build(ready)
+            while True:
+                await self._stack_up(stack, taken)
+                if not stack:
+                    return
+                bottom = stack[0]
+                assert bottom.run is not None
+                if not bottom.run.done():
+                    self.arrived.clear()
+                    arrival = asyncio.ensure_future(self.arrived.wait())
+                    try:
+                        await asyncio.wait([bottom.run, arrival], return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        arrival.cancel()
+                    continue  # judge it, or stack up what arrived
+                stack.pop(0)
+                self.hold = False
+                run = bottom.run.result()
+                if green(run) and await self._green(bottom):
+                    continue
+                above, stack[:] = list(stack), []
+
+                async def throw_away_above(above: list[Candidate] = above) -> None:
+                    for candidate in above:
+                        await self._throw_away(candidate)
+
+                if green(run):  # green, but the base could not move to it: nothing above can land
+                    await throw_away_above()
+                else:
+                    await self._red(bottom, run, then=throw_away_above)
+        except BaseException:
+            # The base only fast-forwards to a green candidate, so nothing is half-landed: the runs
+            # still going stop, and what is unsettled goes back to the head (below).
+            for candidate in stack:
+                if candidate.run is not None and not candidate.run.done():
+                    candidate.run.cancel()
+            await asyncio.gather(*(c.run for c in stack if c.run is not None), return_exceptions=True)
+            raise
+        finally:
+            # What was taken and not settled (thrown away, or cut off) waits at the head again, in
+            # its order.
+            back = [e for e in taken if not e.done.done()]
+            self.waiting[:] = back + [e for e in self.waiting if e not in back]
+            self.hold = False
+
+    async def _stack_up(self, stack: list[Candidate], taken: list[Entry]) -> None:
+        """Build and start candidates while tasks wait and a test slot is free."""
+        while self.waiting and len(stack) <= self.parallel and not (stack and self.hold):
+            batch = self._take()
+            taken += batch
+            on = await stack[-1].scratch.head() if stack else None
+            used = {c.slot for c in stack}
+            slot = next(i for i in range(len(stack) + 1) if i not in used)
+            candidate = await self._candidate(batch, slot, on)
+            if candidate is not None:
+                candidate.run = asyncio.create_task(self._test(candidate, speculative=on is not None))
+                stack.append(candidate)
+            if on is not None:
+                # Left out of a speculative build (a conflict with what is under it, maybe): back at
+                # the head, and nothing more is built on top until the candidate below is judged.
+                later = [e for e in batch if not e.done.done() and (candidate is None or e not in candidate.merged)]
+                if later:
+                    for e in later:
+                        taken.remove(e)
+                    self.waiting[:0] = later
+                    self.hold = True
+
+    async def _candidate(self, batch: list[Entry], slot: int, on: str | None) -> Candidate | None:
+        """The batch merged in order onto the base (or, speculating, onto the candidate `on`)."""
+        ready = [e for e in batch if await self._prepared(e)]
+        if not ready:
+            return None
+        try:
+            scratch, merged = await self._build(ready, slot, on)
         except (GitError, WorkspaceError, OSError) as exc:  # the scratch worktree itself: nothing moved
+            if on is not None:
+                return None  # tried again at the head, on the base itself
             for e in ready:
                 if not e.done.done():
                     e.done.set_result(Landing(False, f"git refused: {exc}"))
+            return None
+        return Candidate(scratch, slot, merged) if merged else None
+
+    async def _test(self, candidate: Candidate, speculative: bool) -> TestRun:
+        await self.ctx.publish(LandingBatchStarted(tasks=candidate.keys, queued=len(self.waiting),
+                                                   speculative=speculative))
+        return await run_suite(self.ctx, candidate.keys, candidate.scratch.root, "merge")
+
+    async def _throw_away(self, candidate: Candidate) -> None:
+        """A speculative candidate whose ground went red: its run stops, its tasks queue again."""
+        assert candidate.run is not None
+        candidate.run.cancel()
+        await asyncio.gather(candidate.run, return_exceptions=True)
+        await self._finished(candidate.keys, "discarded", ())
+
+    async def _land_group(self, entries: list[Entry]) -> None:
+        """One candidate on the base, alone: the halves of a red batch."""
+        candidate = await self._candidate(entries, 0, None)
+        if candidate is None:
             return
-        if not merged:
-            return
-        keys = tuple(e.key for e in merged)
-        await self.ctx.publish(LandingBatchStarted(tasks=keys, queued=len(self.waiting)))
-        self.testing = keys
-        try:
-            run = await run_suite(self.ctx, keys, scratch.root, "merge")
-        finally:
-            self.testing = ()
-        green = run.status in (TestStatus.PASSED, TestStatus.NO_TESTS)
-        if green:
-            problem = await self._advance(scratch)
-            if problem:
-                await self._finished(keys, "refused", ())
-                for e in merged:
-                    e.done.set_result(Landing(False, problem))
-                return
-            self.size = min(MAX_BATCH, self.size + 1)
-            await self._finished(keys, "landed", ())
+        run = await self._test(candidate, speculative=False)
+        if not green(run):
+            await self._red(candidate, run)
+        else:
+            await self._green(candidate)
+
+    async def _green(self, candidate: Candidate) -> bool:
+        """The base moves to the tested candidate; False when it could not (each task is told why)."""
+        merged, keys = candidate.merged, candidate.keys
+        problem = await self._advance(candidate.scratch)
+        if problem:
+            await self._finished(keys, "refused", ())
             for e in merged:
-                await self._landed(e, "+".join(keys))
-            return
+                e.done.set_result(Landing(False, problem))
+            return False
+        self.size = min(self.most, self.size + 1)
+        await self._finished(keys, "landed", ())
+        for e in merged:
+            await self._landed(e, "+".join(keys))
+        return True
+
+    async def _red(self, candidate: Candidate, run: TestRun,
+                   then: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Split and test the halves on the base (the first lands, if green, before the second is
+        tried on top of it) until each culprit is alone: it goes back to its agent. `then` runs once
+        the failure is told (speculation on top of it is thrown away there)."""
+        merged, keys = candidate.merged, candidate.keys
         self.size = max(1, self.size // 2)
         if len(merged) == 1:
             e = merged[0]
             await self._finished(keys, "failed", keys)
+            if then is not None:
+                await then()
             await self.ctx.store.set_extra(e.key, guilty_batch="+".join(keys))
             base = self.ctx.workspace.base
             e.done.set_result(Landing(False, f"with {base} merged in, the tests fail ({_brief(run)})",
                                       culprit=True, output=run.output[-4000:]))
             return
         await self._finished(keys, "failed", ())
+        if then is not None:
+            await then()
         half = len(merged) // 2
-        await self._land_group(merged[:half])  # lands, if green, before the other half is tried on top
+        await self._land_group(merged[:half])
         await self._land_group(merged[half:])
 
     async def _prepared(self, entry: Entry) -> bool:
@@ -162,18 +288,26 @@ class MergeQueue:
                 return False
             await tree.commit_all(trailer_message(entry.task, f"{entry.key}: {entry.task.title}"), changed)
             if await workspace.git.is_merged(branch_for(entry.key), workspace.base):
-                entry.done.set_result(Landing(True))  # nothing new since it last landed
+                # Landed already: by a batch whose process died before it recorded so (the base moved,
+                # the task did not), or nothing new since it last landed.
+                entry.merge = await self._landing_merge(entry.key)
+                if entry.merge:
+                    await self._landed(entry, "")  # which batch is not recorded in git
+                else:
+                    entry.done.set_result(Landing(True))
                 return False
         except (GitError, WorkspaceError, OSError) as exc:
             entry.done.set_result(Landing(False, f"git refused: {exc}"))
             return False
         return True
 
-    async def _build(self, entries: list[Entry]) -> tuple[Git, list[Entry]]:
-        """The candidate: the base, then each branch merged in order; a conflict leaves its task out."""
+    async def _build(self, entries: list[Entry], slot: int = 0, on: str | None = None) -> tuple[Git, list[Entry]]:
+        """The candidate: the base (or the candidate `on`), then each branch merged in order; a
+        conflict leaves its task out. Speculating, a conflict may be with a candidate that will not
+        land: that task waits at the head of the queue to be tried on the base itself."""
         workspace = self.ctx.workspace
         assert workspace is not None
-        scratch = await self._reset_scratch()
+        scratch = await self._reset_scratch(slot, on or workspace.base)
         merged = []
         for e in entries:
             message = trailer_message(e.task, f"Land {e.key}: {e.task.title}")
@@ -182,6 +316,8 @@ class MergeQueue:
             except GitError as exc:
                 e.done.set_result(Landing(False, f"git refused: {exc}"))
                 continue
+            if not ok and on is not None:
+                continue  # left unsettled: back at the head after this round
             if not ok:
                 landed = f"{workspace.base} and the tasks landing with it" if merged else workspace.base
                 e.done.set_result(Landing(False, f"the base branch {landed} conflicts with it in: "
@@ -191,17 +327,17 @@ class MergeQueue:
             merged.append(e)
         return scratch, merged
 
-    async def _reset_scratch(self) -> Git:
-        """The scratch worktree at the base, clean. Ours alone: whatever a kill left in it (a merge
+    async def _reset_scratch(self, slot: int, at: str) -> Git:
+        """Scratch worktree `slot` at `at`, clean. Ours alone: whatever a kill left in it (a merge
         half-done, a stale index.lock) is thrown away, and if git still refuses, it is made anew."""
         workspace = self.ctx.workspace
         assert workspace is not None
         for attempt in (1, 2):
-            scratch = await self._scratch()
+            scratch = await self._scratch(slot)
             try:
                 await scratch.run("merge", "--abort", check=False)
-                await scratch.run("checkout", "-q", "--force", "--detach", workspace.base)
-                await scratch.run("reset", "-q", "--hard", workspace.base)
+                await scratch.run("checkout", "-q", "--force", "--detach", at)
+                await scratch.run("reset", "-q", "--hard", at)
                 await scratch.run("clean", "-q", "-fd")
                 return scratch
             except GitError as exc:
@@ -212,16 +348,16 @@ class MergeQueue:
                 await workspace.git.run("worktree", "prune")
         raise AssertionError("unreachable")
 
-    async def _scratch(self) -> Git:
-        """The scratch worktree (detached, furnished like a task's), made once and reused."""
+    async def _scratch(self, slot: int) -> Git:
+        """A scratch worktree (detached, furnished like a task's), made once and reused."""
         workspace = self.ctx.workspace
         assert workspace is not None
-        path = workspace.folder / SCRATCH
+        path = workspace.folder / (SCRATCH if slot == 0 else f"{SCRATCH}-{slot + 1}")
         known = {p.resolve() for p in await workspace.git.worktrees()}  # git names folders by real path
         if path.resolve() not in known or not path.is_dir():
             await workspace.git.run("worktree", "prune")
             if path.exists():
-                path = path.with_name(f"{SCRATCH}-{id(self)}")
+                path = path.with_name(f"{path.name}-{id(self)}")
             await workspace.git.run("worktree", "add", "-q", "--detach", str(path), workspace.base)
             await workspace.furnish(path)
         return Git(path)
@@ -257,6 +393,14 @@ class MergeQueue:
         except GitError as exc:
             return f"git refused: {exc}"
         return ""
+
+    async def _landing_merge(self, key: str) -> str:
+        """The newest merge commit on the base that landed `key` (by its trailer), or ''."""
+        workspace = self.ctx.workspace
+        assert workspace is not None
+        found = await workspace.git.out("log", "-1", "--merges", "--format=%H", "-E",
+                                        f"--grep=^Codeframe-Task: {re.escape(key)}$", workspace.base)
+        return found.strip()
 
     async def _landed(self, entry: Entry, batch: str) -> None:
         ctx, workspace = self.ctx, self.ctx.workspace
@@ -300,6 +444,10 @@ def conflict_marked(root, paths: list[str]) -> list[str]:
         if any(x.startswith("<<<<<<< ") for x in lines) and any(x.startswith(">>>>>>> ") for x in lines):
             marked.append(rel)
     return marked
+
+
+def green(run: TestRun) -> bool:
+    return run.status in (TestStatus.PASSED, TestStatus.NO_TESTS)
 
 
 def _brief(run: TestRun) -> str:

@@ -12,7 +12,7 @@ from codeframe_tui.engine.journal import recover_journals
 
 log = logging.getLogger(__name__)
 
-_WOULD_START = (TaskStatus.APPROVED, TaskStatus.RUNNING)
+_WOULD_START = (TaskStatus.APPROVED, TaskStatus.RUNNING, TaskStatus.LANDING)
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Interrupted:
     total: int
     processes_ended: tuple[int, ...]
     change_sets: tuple[str, ...]
+    landing: int = 0  # tasks that were in the merge queue: they land first
 
     def describe(self) -> str:
         """One paragraph for the person: what happened and what resuming will do."""
@@ -37,8 +38,11 @@ class Interrupted:
         if self.restarted:
             parts.append(f"{len(self.restarted)} task(s) were running ({', '.join(self.restarted)}); they start "
                          "again in their worktrees, their attempts kept.")
-        parts.append(f"Resuming starts {self.to_start} approved task(s); questions and reviews still wait "
-                     "in the inbox.")
+        if self.landing:
+            parts.append(f"{self.landing} task(s) were waiting to land; their checks had passed, so they land "
+                         "first (the base branch holds whole batches only).")
+        parts.append(f"Resuming starts {self.to_start - self.landing} approved task(s); questions and reviews "
+                     "still wait in the inbox.")
         if self.processes_ended:
             parts.append(f"Ended {len(self.processes_ended)} stray test process(es) of the dead run.")
         if self.change_sets:
@@ -75,5 +79,5 @@ async def recover(ctx: EngineContext) -> Interrupted | None:
     return Interrupted(
         how=last.outcome, started_at=last.started_at, pid=last.pid, restarted=tuple(restarted), to_start=to_start,
         done=counts.get(TaskStatus.DONE, 0), total=live, processes_ended=ended,
-        change_sets=change_sets,
+        change_sets=change_sets, landing=counts.get(TaskStatus.LANDING, 0),
     )

@@ -318,14 +318,17 @@ class CodeframeApp(App[int]):
 
     async def action_quit(self) -> None:
         """With agents at work, ask first (q or ctrl+c again, or y, quits); otherwise quit now."""
-        running = sum(1 for s in self.main.tasks_table.display_status.values() if s == "running")
+        statuses = list(self.main.tasks_table.display_status.values())
+        running, landing = statuses.count("running"), statuses.count("landing")
         if self.engine is not None and self.engine.read_only:
-            running = 0  # those agents belong to the other process: quitting here stops nothing
-        if running and not isinstance(self.screen, ChoiceScreen):
+            running = landing = 0  # those agents belong to the other process: quitting here stops nothing
+        if (running or landing) and not isinstance(self.screen, ChoiceScreen):
+            lands = (f" {landing} task(s) waiting to land land when you reopen it, their checks kept."
+                     if landing else "")
             self.push_screen(confirm(
                 "Stop the agents and quit?",
                 f"{running} agent(s) are working. Quitting stops them cleanly: their tasks go back to "
-                "approved and start again when you reopen the project. Questions and reviews stay "
+                f"approved and start again when you reopen the project.{lands} Questions and reviews stay "
                 "waiting, and nothing done is lost.",
                 yes="Stop and quit", no="Keep working",
             ), self._quit_if_yes)

@@ -78,7 +78,7 @@ async def test_sync_blocker_holds_its_task_and_dependents_while_independent_task
         await stop(run)
         await engine.close()
     assert summary.all_done
-    assert rec.statuses("1") == ["approved", "running", "blocked", "running", "done"]
+    assert rec.statuses("1") == ["approved", "running", "blocked", "running", "landing", "done"]
     assert [type(e) for e in rec.events if isinstance(e, (BlockerResolved, AgentResumed))] == [
         BlockerResolved, AgentResumed,
     ]
@@ -99,7 +99,7 @@ async def test_async_question_goes_on_with_its_assumption(tmp_path):
     finally:
         await engine.close()
     assert summary.all_done and summary.waiting == 0  # an open ASYNC question keeps nothing waiting
-    assert rec.statuses("1") == ["approved", "running", "done"]
+    assert rec.statuses("1") == ["approved", "running", "landing", "done"]
     assert rec.of(BlockerCreated)[0].kind == "async"
     second = model.requests[1].last_user_text()
     assert "go on with the task now, assuming: integers" in second

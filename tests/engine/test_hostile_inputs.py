@@ -21,6 +21,11 @@ CONFIGS = {
     "not toml": "model = [\n",
     "budget wrong type": "[budget]\ntask_usd = \"lots\"\n",
     "budget unknown": "[budget]\nforever = 1\n",
+    "landing not a table": "landing = 2\n",
+    "landing unknown": "[landing]\nspeed = 2\n",
+    "landing batch zero": "[landing]\nbatch = 0\n",
+    "landing parallel negative": "[landing]\nparallel = -1\n",
+    "landing parallel bool": "[landing]\nparallel = true\n",
     "models unknown role": "[models]\nmanager = \"claude-x\"\n",
     "pricing incomplete": "[pricing.\"claude-x\"]\ninput = 1.0\n",
     "tests not a table": "tests = 3\n",
@@ -40,6 +45,14 @@ def test_a_hostile_config_is_a_clear_error_naming_the_file(tmp_path, case):
         load_settings(tmp_path, env={})
     assert str(config) in str(caught.value) and len(str(caught.value)) < 600
     assert config.read_bytes() == before and sorted(p.name for p in config.parent.iterdir()) == ["config.toml"]
+
+
+def test_the_landing_table_sets_the_merge_queue(tmp_path):
+    (tmp_path / ".codeframe").mkdir()
+    (tmp_path / ".codeframe" / "config.toml").write_text("[landing]\nbatch = 8\nparallel = 0\n")
+    settings = load_settings(tmp_path, env={})
+    assert (settings.landing_batch, settings.landing_parallel) == (8, 0)
+    assert (load_settings(tmp_path / "x", env={}).landing_batch, load_settings(tmp_path / "x", env={}).landing_parallel) == (4, 1)
 
 
 ANSWERS = {

@@ -166,7 +166,7 @@ async def test_interrupted_running_task_goes_back_to_approved_and_runs(project):
         summary = await engine.run()
     finally:
         await engine.close()
-    assert rec.statuses("1") == ["approved", "approved", "running", "done"]  # approve, recover, run
+    assert rec.statuses("1") == ["approved", "approved", "running", "landing", "done"]  # approve, recover, run
     assert summary.all_done
 
 

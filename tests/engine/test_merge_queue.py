@@ -159,3 +159,59 @@ async def test_a_scratch_worktree_left_broken_by_a_kill_is_made_again(tmp_path):
         assert all((project / "pkg" / f"m_{k}.py").exists() for k in keys)
     finally:
         await engine.close()
+
+
+def merge_runs(rec) -> list[tuple[str, str]]:
+    """("started" | "ended", first key) of each candidate's suite run, in the order they happened."""
+    from codeframe_tui.engine.events import TestResult
+
+    marks = []
+    for e in rec.events:
+        if isinstance(e, (TestStarted, TestResult)) and e.purpose == "merge":
+            mark = ("started" if isinstance(e, TestStarted) else "ended", e.task_id)
+            if mark not in marks:
+                marks.append(mark)
+    return marks
+
+
+async def test_speculation_tests_the_next_batch_on_top_of_the_first_at_the_same_time(tmp_path):
+    keys = ["1", "2", "3", "4"]
+    project, engine, rec = await reviewed(tmp_path, responder(), keys, landing_batch=2, landing_parallel=1)
+    try:
+        assert await accept_together(engine, keys) == [None] * 4
+        started = rec.of(LandingBatchStarted)
+        assert [(e.tasks, e.speculative) for e in started] == [(("1", "2"), False), (("3", "4"), True)]
+        assert [(e.tasks, e.result) for e in rec.of(LandingBatchFinished)] == [
+            (("1", "2"), "landed"), (("3", "4"), "landed")]
+        runs = merge_runs(rec)
+        assert runs.index(("started", "3")) < runs.index(("ended", "1"))  # both suites ran at once
+        statuses = {t.key: (t.status, t.extra.get("landed_batch")) for t in await engine.store.list_tasks()}
+        assert statuses == {"1": (TaskStatus.DONE, "1+2"), "2": (TaskStatus.DONE, "1+2"),
+                            "3": (TaskStatus.DONE, "3+4"), "4": (TaskStatus.DONE, "3+4")}
+        log = git(project, "log", "--first-parent", "--format=%s", "main").split("\n")
+        assert log[:4] == ["Land 4: Task 4", "Land 3: Task 3", "Land 2: Task 2", "Land 1: Task 1"]
+    finally:
+        await engine.close()
+    assert not list((project / ".codeframe" / "worktrees").iterdir())  # both scratch worktrees gone
+
+
+async def test_speculation_is_thrown_away_when_the_candidate_under_it_fails(tmp_path):
+    keys = ["1", "2", "3", "4"]
+    project, engine, rec = await reviewed(tmp_path, responder(culprits=("2",)), keys, max_retries=1,
+                                          landing_batch=2, landing_parallel=1)
+    try:
+        await accept_together(engine, keys)
+        assert [(e.tasks, e.speculative) for e in rec.of(LandingBatchStarted)][:2] == [
+            (("1", "2"), False), (("3", "4"), True)]
+        # 1+2 red: 3+4, built on it, is thrown away; 1 lands alone, 2 alone on it is the culprit;
+        # the batch size is down to 1, so 3 is built again on the new base, and 4 on top of it.
+        assert [(e.tasks, e.result, e.culprits) for e in rec.of(LandingBatchFinished)] == [
+            (("1", "2"), "failed", ()), (("3", "4"), "discarded", ()), (("1",), "landed", ()),
+            (("2",), "failed", ("2",)), (("3",), "landed", ()), (("4",), "landed", ())]
+        statuses = {t.key: t.status for t in await engine.store.list_tasks()}
+        assert statuses == {"1": TaskStatus.DONE, "2": TaskStatus.APPROVED, "3": TaskStatus.DONE,
+                            "4": TaskStatus.DONE}
+        landed = git(project, "log", "--format=%s", "main")
+        assert "Land 2:" not in landed and landed.count("Land 3:") == 1 and landed.count("Land 4:") == 1
+    finally:
+        await engine.close()

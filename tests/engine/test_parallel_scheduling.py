@@ -13,7 +13,9 @@ from codeframe_tui.engine.scheduler import plan_schedule
 from codeframe_tui.llm.scripted import StallReply, TextReply
 
 
-async def test_a_slow_landing_does_not_keep_a_freed_slot_empty(tmp_path, monkeypatch):
+async def test_a_task_waiting_to_land_holds_no_slot(tmp_path, monkeypatch):
+    """Task 1's landing is slow: it waits `landing`, and task 3 takes its slot at once, while task 2
+    still works, so two agents work and one task lands at the same time."""
     real_land = MergeQueue.land
 
     async def slow_land(queue, task):
@@ -25,7 +27,7 @@ async def test_a_slow_landing_does_not_keep_a_freed_slot_empty(tmp_path, monkeyp
 
     def responder(request):
         if task_key_of(request) == "2":
-            return StallReply(0.3, TextReply("no tool"))  # fails, once task 1 is landing
+            return StallReply(2.5, TextReply("no tool"))  # fails, well after task 3 has started
         return passing_responder(request)
 
     project = make_project(tmp_path / "p")
@@ -36,7 +38,8 @@ async def test_a_slow_landing_does_not_keep_a_freed_slot_empty(tmp_path, monkeyp
     finally:
         await engine.close()
     at = {(e.task_id, e.status): i for i, e in enumerate(rec.of(TaskStatusChanged))}
-    assert at[("2", "failed")] < at[("3", "running")] < at[("1", "done")]
+    assert at[("1", "landing")] < at[("3", "running")] < at[("1", "done")]
+    assert at[("3", "running")] < at[("2", "failed")]
     assert rec.max_running() == 2
     assert (await_status := {e.task_id: e.status for e in rec.of(TaskStatusChanged)}) == {
         "1": "done", "2": "failed", "3": "done"}, await_status

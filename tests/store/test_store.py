@@ -170,6 +170,35 @@ async def test_a_database_of_the_first_schema_keeps_every_row_through_the_review
         await store.transition("1.1", TaskStatus.APPROVED)
         await store.transition("1.1", TaskStatus.RUNNING)
         await store.transition("1.1", TaskStatus.REVIEW)  # the new status is allowed by the table
+        await store.transition("1.1", TaskStatus.LANDING)  # and 006's
+        assert (await store.db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    finally:
+        await store.close()
+
+
+async def test_the_landing_migration_keeps_changes_runs_and_edges_of_a_schema_5_database(tmp_path, monkeypatch):
+    """Migration 6 rebuilds `tasks` again (for `landing`): what points at tasks survives it."""
+    from codeframe_tui.store import db as db_module
+
+    before = [m for m in _migrations() if m[0] <= 5]
+    monkeypatch.setattr(db_module, "_migrations", lambda: before)
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    await store.add_plan([], [NewTask("A", "A", AgentType.BACKEND), NewTask("B", "B", AgentType.TEST, depends_on=("A",))])
+    await store.transition("A", TaskStatus.APPROVED)
+    await store.transition("A", TaskStatus.RUNNING)
+    await store.record_changes("A", {"a.py": (None, b"x = 1\n", None)})
+    await store.add_test_run("A", 0, TestRun(TestStatus.PASSED, total=1, passed=1))
+    await store.close()
+    monkeypatch.undo()
+
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        assert await store.db.user_version() == 6
+        assert [(t.key, t.status, t.depends_on) for t in await store.list_tasks()] == [
+            ("A", TaskStatus.RUNNING, ()), ("B", TaskStatus.PROPOSED, ("A",))]
+        assert [c.path for c in await store.task_changes("A")] == ["a.py"]
+        assert len(await store.test_runs("A")) == 1
+        assert (await store.transition("A", TaskStatus.LANDING)).status == TaskStatus.LANDING
         assert (await store.db.fetchone("PRAGMA foreign_keys"))[0] == 1
     finally:
         await store.close()

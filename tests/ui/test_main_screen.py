@@ -219,8 +219,14 @@ async def test_the_agents_pane_shows_the_merge_queue(tmp_path):
         await play(pilot, [LandingBatchStarted(tasks=("1.4", "2.1"), queued=2)])
         agents = app.main.agents_table
         assert agents.border_title == "Agents · landing: 2 queued · testing 1.4+2.1"
+        await play(pilot, [LandingBatchStarted(tasks=("3.1",), queued=1, speculative=True)])
+        assert agents.border_title == "Agents · landing: 1 queued · testing 1.4+2.1 · then 3.1"
         await play(pilot, [LandingBatchFinished(tasks=("1.4", "2.1"), result="failed", culprits=("2.1",))])
+        assert agents.border_title == "Agents · landing: testing 3.1"
+        await play(pilot, [LandingBatchFinished(tasks=("3.1",), result="discarded")])
         assert agents.border_title == "Agents"
         lines = list(app.main.activity.lines)
         assert any("landing: testing 1.4+2.1 on the base (2 queued behind)" in line for line in lines)
         assert any("landing: 1.4+2.1 failed: 2.1 broke the suite" in line for line in lines)
+        assert any("landing: testing 3.1 on the candidate under test (1 queued behind)" in line for line in lines)
+        assert any("landing: 3.1 discarded" in line for line in lines)

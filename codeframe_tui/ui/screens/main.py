@@ -120,6 +120,7 @@ class MainScreen(Screen):
         self.finished: RunFinished | None = None
         self.waiting = 0  # inbox items: pending questions and reviews
         self.sandbox = ""  # where the run's commands run (RunStarted.sandbox), for the header
+        self.landing_batches: list[tuple[str, ...]] = []  # candidates under test, the base's first
 
     def compose(self) -> ComposeResult:
         yield QuietHeader()
@@ -216,8 +217,8 @@ class MainScreen(Screen):
 
     def _update_summary(self) -> None:
         counts = self.tasks_table.status_counts  # kept by the table: counting 5,000 rows per event is not free
-        parts = [f"{counts[s]} {s}" for s in ("running", "review", "done", "held", "blocked", "failed")
-                 if counts.get(s)]
+        shown = ("running", "review", "landing", "done", "held", "blocked", "failed")
+        parts = [f"{counts[s]} {s}" for s in shown if counts.get(s)]
         if self.finished is not None:
             f = self.finished
             parts.insert(0, f"finished in {f.elapsed:.1f}s")
@@ -231,9 +232,16 @@ class MainScreen(Screen):
 
     def _show_landing(self, event: LandingBatchStarted | LandingBatchFinished) -> None:
         """The merge queue on the Agents pane's border: `Agents · landing: 3 queued · testing 1.4+2.1`."""
-        parts = [f"{event.queued} queued"] if event.queued else []
+        # Speculation tests a second candidate on top of the first: both are shown, in their order.
         if isinstance(event, LandingBatchStarted):
-            parts.append(f"testing {'+'.join(event.tasks)}")
+            if not event.speculative:
+                self.landing_batches.clear()
+            self.landing_batches.append(event.tasks)
+        elif event.tasks in self.landing_batches:
+            self.landing_batches.remove(event.tasks)
+        parts = [f"{event.queued} queued"] if event.queued else []
+        if self.landing_batches:
+            parts.append("testing " + " · then ".join("+".join(b) for b in self.landing_batches))
         # Task keys are the plan's words: never markup (a key may hold `[/b]` or escapes).
         self.agents_table.border_title = literal(f"Agents · landing: {' · '.join(parts)}") if parts else "Agents"
 

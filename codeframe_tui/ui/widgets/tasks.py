@@ -23,6 +23,7 @@ STATUS_STYLE = {
     "held": ("⊘", "yellow"),
     "running": ("●", "bold cyan"),
     "review": ("◆", "bold yellow"),
+    "landing": ("↑", "bold blue"),
     "done": ("✓", "green"),
     "failed": ("✗", "bold red"),
     "blocked": ("!", "bold magenta"),
