@@ -130,6 +130,13 @@ def check(demo: Path, home: Path, old_processes: list[int]) -> list[str]:
         over = conn.execute("SELECT key, retries FROM tasks WHERE retries > 1").fetchall()  # max_retries = 1
         if over:
             problems.append(f"tasks past their attempt count: {over}")
+        extras = {key: json.loads(extra) for key, extra in conn.execute("SELECT key, extra FROM tasks")}
+    for key, extra in extras.items():  # undo needs each task's own merge commit, on the base
+        commit = extra.get("landed_commit", "")
+        on_base = commit and subprocess.run(["git", "-C", str(demo), "merge-base", "--is-ancestor", commit, "HEAD"],
+                                            capture_output=True).returncode == 0
+        if not on_base:
+            problems.append(f"task {key} has no landed merge commit on the base: {commit!r}")
     merges = subprocess.run(["git", "-C", str(demo), "log", "--merges", "--format=%s", "main"],
                             capture_output=True, text=True).stdout.splitlines()
     landed: dict[str, int] = {}

@@ -116,6 +116,27 @@ async def _killed_mid_run(project: Path) -> None:
         await engine.close()
 
 
+async def test_a_task_killed_while_waiting_to_land_lands_at_resume_without_a_new_attempt(tmp_path):
+    project = make_project(tmp_path / "p")
+    await _killed_mid_run(project)
+    engine, model, _ = await open_engine(project, passing_responder, [], approve=False)
+    await engine.store.transition("2", TaskStatus.RUNNING)
+    await engine.store.transition("2", TaskStatus.LANDING)  # as if killed in the merge queue
+    await engine.close()
+    engine, model, recorder = await open_engine(project, passing_responder, [], approve=False)
+    try:
+        found = engine.interrupted
+        assert found is not None and found.landing == 1 and found.to_start == 2
+        text = found.describe()
+        assert "1 task(s) were waiting to land" in text and "Resuming starts 1 approved task(s)" in text
+        summary = await engine.run()
+        assert summary.all_done
+        assert recorder.statuses("2") == ["done"]  # landed, never started again
+        assert {r.first_user_text().split(":", 1)[0] for r in model.requests} == {"Task 1"}
+    finally:
+        await engine.close()
+
+
 async def test_opening_after_a_kill_restarts_running_tasks_with_their_attempts_and_offers_resume(tmp_path):
     project = make_project(tmp_path / "p")
     await _killed_mid_run(project)

@@ -52,7 +52,8 @@ def test_the_landing_table_sets_the_merge_queue(tmp_path):
     (tmp_path / ".codeframe" / "config.toml").write_text("[landing]\nbatch = 8\nparallel = 0\n")
     settings = load_settings(tmp_path, env={})
     assert (settings.landing_batch, settings.landing_parallel) == (8, 0)
-    assert (load_settings(tmp_path / "x", env={}).landing_batch, load_settings(tmp_path / "x", env={}).landing_parallel) == (4, 1)
+    default = load_settings(tmp_path / "x", env={})
+    assert (default.landing_batch, default.landing_parallel) == (4, 1)
 
 
 ANSWERS = {

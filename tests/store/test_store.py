@@ -183,7 +183,8 @@ async def test_the_landing_migration_keeps_changes_runs_and_edges_of_a_schema_5_
     before = [m for m in _migrations() if m[0] <= 5]
     monkeypatch.setattr(db_module, "_migrations", lambda: before)
     store = await Store.open(tmp_path / "s.db", tmp_path)
-    await store.add_plan([], [NewTask("A", "A", AgentType.BACKEND), NewTask("B", "B", AgentType.TEST, depends_on=("A",))])
+    await store.add_plan([], [NewTask("A", "A", AgentType.BACKEND),
+                              NewTask("B", "B", AgentType.TEST, depends_on=("A",))])
     await store.transition("A", TaskStatus.APPROVED)
     await store.transition("A", TaskStatus.RUNNING)
     await store.record_changes("A", {"a.py": (None, b"x = 1\n", None)})
