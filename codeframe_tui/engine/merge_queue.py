@@ -28,6 +28,7 @@ import re
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from codeframe_tui.domain import IllegalTransition, Task, TestRun, TestStatus
 from codeframe_tui.engine.context import EngineContext
@@ -78,6 +79,10 @@ class Candidate:
     def keys(self) -> tuple[str, ...]:
         return tuple(e.key for e in self.merged)
 
+    @property
+    def head(self) -> str:
+        return self.merged[-1].merge  # the last task's merge commit is the candidate's tip
+
 
 class MergeQueue:
     """One per engine, used with worktrees: `land(task)` returns once the task's batch is settled."""
@@ -90,6 +95,7 @@ class MergeQueue:
         self.parallel = max(0, ctx.settings.landing_parallel)
         self.arrived = asyncio.Event()  # a task joined the queue: it may be speculated on at once
         self.hold = False  # a speculative build left a task out: build nothing more on top for now
+        self.scratches: dict[int, Path] = {}  # slot -> its scratch worktree, once made or found
 
     async def land(self, task: Task) -> Landing:
         entry = Entry(task)
@@ -167,7 +173,7 @@ class MergeQueue:
         while self.waiting and len(stack) <= self.parallel and not (stack and self.hold):
             batch = self._take()
             taken += batch
-            on = await stack[-1].scratch.head() if stack else None
+            on = stack[-1].head if stack else None
             used = {c.slot for c in stack}
             slot = next(i for i in range(len(stack) + 1) if i not in used)
             candidate = await self._candidate(batch, slot, on)
@@ -226,7 +232,7 @@ class MergeQueue:
     async def _green(self, candidate: Candidate) -> bool:
         """The base moves to the tested candidate; False when it could not (each task is told why)."""
         merged, keys = candidate.merged, candidate.keys
-        problem = await self._advance(candidate.scratch)
+        problem = await self._advance(candidate.head)
         if problem:
             await self._finished(keys, "refused", ())
             for e in merged:
@@ -286,8 +292,10 @@ class MergeQueue:
             if marked:
                 entry.done.set_result(Landing(False, f"conflict markers remain in: {', '.join(sorted(set(marked)))}"))
                 return False
-            await tree.commit_all(trailer_message(entry.task, f"{entry.key}: {entry.task.title}"), changed)
-            if await workspace.git.is_merged(branch_for(entry.key), workspace.base):
+            committed = await tree.commit_all(trailer_message(entry.task, f"{entry.key}: {entry.task.title}"),
+                                              changed, unmerged=unmerged)
+            # A new commit cannot be on the base yet; with nothing new, it may have landed already.
+            if not committed and await workspace.git.is_merged(branch_for(entry.key), workspace.base):
                 # Landed already: by a batch whose process died before it recorded so (the base moved,
                 # the task did not), or nothing new since it last landed.
                 entry.merge = await self._landing_merge(entry.key)
@@ -312,7 +320,7 @@ class MergeQueue:
         for e in entries:
             message = trailer_message(e.task, f"Land {e.key}: {e.task.title}")
             try:
-                ok, conflicts = await scratch.merge(branch_for(e.key), message)
+                ok, conflicts = await scratch.merge(branch_for(e.key), message, ours=True)
             except GitError as exc:
                 e.done.set_result(Landing(False, f"git refused: {exc}"))
                 continue
@@ -323,8 +331,11 @@ class MergeQueue:
                 e.done.set_result(Landing(False, f"the base branch {landed} conflicts with it in: "
                                                  f"{', '.join(conflicts)}"))
                 continue
-            e.merge = await scratch.head()
             merged.append(e)
+        if merged:  # each task's own merge commit, newest first on the first-parent line: one process
+            commits = (await scratch.out("log", "--first-parent", "--format=%H", "-n", str(len(merged)))).split()
+            for e, commit in zip(reversed(merged), commits, strict=True):
+                e.merge = commit
         return scratch, merged
 
     async def _reset_scratch(self, slot: int, at: str) -> Git:
@@ -335,15 +346,15 @@ class MergeQueue:
         for attempt in (1, 2):
             scratch = await self._scratch(slot)
             try:
-                await scratch.run("merge", "--abort", check=False)
+                # A forced checkout also ends a merge a kill left half-done (git drops MERGE_HEAD).
                 await scratch.run("checkout", "-q", "--force", "--detach", at)
-                await scratch.run("reset", "-q", "--hard", at)
                 await scratch.run("clean", "-q", "-fd")
                 return scratch
             except GitError as exc:
                 if attempt == 2:
                     raise
                 log.warning("the landing scratch worktree is unusable (%s); making it again", exc)
+                self.scratches.pop(slot, None)
                 shutil.rmtree(scratch.root, ignore_errors=True)
                 await workspace.git.run("worktree", "prune")
         raise AssertionError("unreachable")
@@ -352,6 +363,9 @@ class MergeQueue:
         """A scratch worktree (detached, furnished like a task's), made once and reused."""
         workspace = self.ctx.workspace
         assert workspace is not None
+        made = self.scratches.get(slot)
+        if made is not None and made.is_dir():
+            return Git(made)  # made (or found) by this queue: git need not be asked again
         path = workspace.folder / (SCRATCH if slot == 0 else f"{SCRATCH}-{slot + 1}")
         known = {p.resolve() for p in await workspace.git.worktrees()}  # git names folders by real path
         if path.resolve() not in known or not path.is_dir():
@@ -360,6 +374,7 @@ class MergeQueue:
                 path = path.with_name(f"{path.name}-{id(self)}")
             await workspace.git.run("worktree", "add", "-q", "--detach", str(path), workspace.base)
             await workspace.furnish(path)
+        self.scratches[slot] = path
         return Git(path)
 
     async def close(self) -> None:
@@ -374,13 +389,14 @@ class MergeQueue:
                         await workspace.git.remove_worktree(path)
             except (GitError, OSError) as exc:
                 log.warning("kept the landing scratch worktree: %s", exc)
+            self.scratches.clear()
 
-    async def _advance(self, scratch: Git) -> str:
+    async def _advance(self, candidate: str) -> str:
         """Fast-forward the base to the candidate; the person's tree moves only while it is on the base
         and git can (a dirty file the batch changes, or a merge in progress, refuses it). '' when done."""
         workspace = self.ctx.workspace
         assert workspace is not None
-        main, candidate = workspace.git, await scratch.head()
+        main = workspace.git
         try:
             if await main.current_branch() != workspace.base:
                 return f"the project folder is no longer on {workspace.base}; switch back to land"
@@ -410,7 +426,7 @@ class MergeQueue:
                                   landing_failure="", guilty_batch="")
         await ctx.publish(TaskLanded(task_id=entry.key, commit=entry.merge, branch=branch, base=workspace.base))
         try:
-            await workspace.remove(entry.key)
+            await workspace.remove(entry.key, landed=True, path=ctx.roots.get(entry.key))
             ctx.roots.pop(entry.key, None)
         except (GitError, WorkspaceError, OSError) as exc:
             log.warning("kept the worktree of %s after landing: %s", entry.key, exc)

@@ -181,13 +181,16 @@ class Workspace:
                 )
         (await self._marker(path)).write_text("ok\n")
 
-    async def remove(self, key: str, *, merged_only: bool = True) -> None:
+    async def remove(self, key: str, *, merged_only: bool = True, landed: bool = False,
+                     path: Path | None = None) -> None:
         """Remove a task's worktree and branch: by default only once the branch is merged into the
-        base; `merged_only=False` is for a discard the person confirmed."""
+        base; `merged_only=False` is for a discard the person confirmed. `landed`: the merge queue
+        has just moved the base over the branch, so git need not be asked whether it is merged."""
         branch = branch_for(key)
-        if merged_only and not await self.git.is_merged(branch, self.base):
+        if merged_only and not landed and not await self.git.is_merged(branch, self.base):
             raise WorkspaceError(f"{branch} is not merged into {self.base}; it is kept")
-        path = (await self.known()).get(branch)
+        if path is None:  # else where the caller has it open (checked moments ago)
+            path = (await self.known()).get(branch)
         if path is not None:
             leftovers = [p for p in await Git(path).dirty_files() if not is_generated(p)]
             if merged_only and leftovers:
@@ -195,7 +198,7 @@ class Workspace:
                 raise WorkspaceError(f"{path} has uncommitted files ({', '.join(leftovers[:5])}); it is kept")
             await self.git.remove_worktree(path)
             self._disk = None
-        if await self.git.branch_exists(branch):
+        if landed or await self.git.branch_exists(branch):
             await self.git.run("branch", "-q", "-d" if merged_only else "-D", branch)
 
     def disk_usage(self, max_age: float = DISK_CACHE_SECONDS) -> int:

@@ -197,8 +197,10 @@ class Git:
 
     # ---- commits, merges, reverts -------------------------------------------------------
 
-    async def commit_all(self, message: str, paths: list[str] | None = None) -> str | None:
-        """Commit `paths` (everything when None) and a merge in progress; None when nothing to commit."""
+    async def commit_all(self, message: str, paths: list[str] | None = None, *,
+                         unmerged: list[str] | None = None) -> bool:
+        """Commit `paths` (everything when None) and a merge in progress; False when nothing to
+        commit. `unmerged`: the conflicted paths, when the caller has just listed them."""
         if paths is None:
             await self.run("add", "-A")
         elif paths:
@@ -209,31 +211,40 @@ class Git:
                 await self.run("add", "-A", "-f", "--", *present)  # -f: the agent's own files, even if ignored
             if gone:
                 await self.run("rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
-        unmerged = (await self.run("diff", "--name-only", "--diff-filter=U", check=False)).out.split()
+        if unmerged is None:
+            unmerged = (await self.run("diff", "--name-only", "--diff-filter=U", check=False)).out.split()
         if unmerged:
             await self.run("add", "--", *unmerged)
-        merging = (await self.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False)).code == 0
-        if not merging and (await self.run("diff", "--cached", "--quiet", check=False)).code == 0:
-            return None
-        await self.run("commit", "-q", "-m", message)
-        return await self.head()
+        # Committed at once (one process, the common case); only a refusal asks whether there was
+        # nothing to commit. A merge in progress commits even with nothing staged.
+        result = await self.run("commit", "-q", "-m", message, check=False)
+        if result.code == 0:
+            return True
+        if (await self.run("diff", "--cached", "--quiet", check=False)).code == 0 and not (
+                await self.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False)).code == 0:
+            return False
+        raise GitError(("commit",), result.code, result.err or result.out)
 
     async def busy(self) -> str | None:
         """What the person is in the middle of in this tree (a merge, a rebase...), or None. The tool
         never merges or reverts over it: its own --abort would throw their work away."""
-        for name, what in (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
-                           ("REVERT_HEAD", "a revert"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase")):
-            path = Path((await self.run("rev-parse", "--git-path", name)).out.strip())
-            if _exists(self.root, path):
+        marks = (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
+                 ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"))
+        # One git process for the five paths (a landing asks this for every merge it makes).
+        args = [arg for name, _ in marks for arg in ("--git-path", name)]
+        paths = (await self.run("rev-parse", *args)).out.splitlines()
+        for (_, what), path in zip(marks, paths, strict=True):
+            if _exists(self.root, Path(path.strip())):
                 return what
         if (await self.run("diff", "--name-only", "--diff-filter=U", check=False)).out.strip():
             return "resolving conflicts"
         return None
 
-    async def merge(self, branch: str, message: str) -> tuple[bool, list[str]]:
+    async def merge(self, branch: str, message: str, *, ours: bool = False) -> tuple[bool, list[str]]:
         """Merge `branch` into the checked-out branch with a merge commit. On a conflict the merge is
-        aborted (nothing is left half-done) and the conflicting paths are returned."""
-        state = await self.busy()
+        aborted (nothing is left half-done) and the conflicting paths are returned. `ours`: a tree
+        only the tool uses (the merge queue's scratch, just reset), so no one's merge can be under way."""
+        state = None if ours else await self.busy()
         if state is not None:
             raise GitError(("merge", branch), None, f"{self.root} is in the middle of {state}; finish it first")
         result = await self.run("merge", "--no-ff", "-m", message, branch, check=False)
