@@ -30,7 +30,7 @@ crash-test: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python tests/soak.py --tasks $(or $(TASKS),200) --concurrency 10 --fault-rate 0.05 $(if $(SEED),--seed $(SEED))
 
-# Every benchmarks/bench_*.py in its own process; writes benchmarks/results.json and prints the table (< 5 min).
+# Every benchmarks/bench_*.py in its own process; writes benchmarks/results.json and prints the table (some 10 min; the merge queue's 200-task graph alone takes 4).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 

@@ -17,20 +17,12 @@ The per-task sequence is ONE such task run alone on the same setup: its span fro
 the whole plan, first `running` to last `done`. Both come from the engine's own TaskStatusChanged
 events (sent once committed); opening the engine and the run's set-up are outside both.
 
-Two setups, each giving both measures:
-
-- What a user gets: a git worktree per task, pytest (the project's, with no plugins: this venv's
-  pytest would load the tool's own test plugins, 0.7 s a start), and landing. A lone task opens its
-  worktree, runs its tool loop (view, create, view, create, finish), runs the tests, then lands: commit, merge into
-  the base, the base's tests, worktree removed. In a crowd the base has moved by the time a task
-  lands, so it first merges the base in and tests that (the tree that then lands, so it is not
-  tested twice). Landings go one at a time, by design, so this setup is bound by N × one landing;
-  the note gives the landing interval. Its DAG has 24 tasks: 200, landed one at a time at
-  0.4 to 0.8 s each, would take this script past its time (90 s on 2 shared cores).
-- The scheduler alone: worktrees off, test command `true`, and every task rewrites one scratch file
-  (the project every prompt walks stays the lone task's size). What is left over the ideal here is
-  the engine's own work: the note gives each task's mean span in the crowd (all 8 share one event
-  loop and 2 cores) and the slot-seconds that stood idle while a task was ready (scheduling gaps).
+The setup is the scheduler alone: worktrees off, test command `true`, and every task rewrites one
+scratch file (the project every prompt walks stays the lone task's size). What is left over the
+ideal is the engine's own work: the note gives each task's mean span in the crowd (all 8 share one
+event loop and 2 cores) and the slot-seconds that stood idle while a task was ready (scheduling
+gaps). With worktrees, pytest and landing, the merge queue's benchmark (bench_merge_queue.py)
+measures the same two shapes against the targets of its own issue.
 """
 
 from __future__ import annotations
@@ -74,7 +66,6 @@ class Setup:
     sizes: tuple[int, int, int, int]  # parallel tasks, DAG tasks: full form, then short form
 
 
-USER = Setup("worktrees, pytest, landing", True, PYTEST, grows=True, sizes=(40, 24, 9, 6))
 BARE = Setup("scheduler alone, no worktrees, test command true", False, ("true",), grows=False, sizes=(40, 200, 16, 24))
 
 
@@ -244,7 +235,7 @@ async def main() -> None:
     bench = Bench("parallel", __doc__.splitlines()[0])
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
         await run_plan(BARE, [new_task("W")], Path(tmp))  # first-call costs (SDK, imports) fall on no measure
-        for setup in (USER, BARE):
+        for setup in (BARE,):
             await measure(bench, setup, Path(tmp))
     bench.save()
 
