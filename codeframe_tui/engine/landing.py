@@ -47,8 +47,11 @@ async def complete(ctx: EngineContext, task: Task, *, reason: str, agent_id: str
     with it, and it has a retry left) or blocks the task with a question, its branch kept as it is."""
     if await ensure_workspace(ctx) is None:
         return await ctx.move(task, TaskStatus.DONE, reason=reason, agent_id=agent_id)
-    # `landing` first, conditionally (of two decisions racing, the second is refused here), and the
+    # Its work committed on its branch first: from `landing` on, a dependent may start on top of it.
+    # Then `landing`, conditionally (of two decisions racing, the second is refused here), and the
     # agent's slot goes back: a task waiting for its batch's suite keeps no agent from working.
+    queue = queue_of(ctx)
+    await queue.commit_work(task)
     task = await ctx.move(task, TaskStatus.LANDING, reason="queued to land", agent_id=agent_id)
     ctx.inbox.slots.give(task.key)
     ctx.inbox.wake()
@@ -63,6 +66,10 @@ async def land(ctx: EngineContext, task: Task, reason: str = "", agent_id: str |
 
 async def _settle_landing(ctx: EngineContext, task: Task, landing: Landing, reason: str,
                           agent_id: str | None) -> Task:
+    if landing.requeue:
+        # Started on top of a dependency that has not landed after all: back to wait for it, its
+        # work kept in its worktree (merged with the dependency's again at its next start).
+        return await ctx.move(task, TaskStatus.APPROVED, reason=landing.problem, agent_id=agent_id)
     if landing.landed and not landing.commit:
         return await ctx.move(task, TaskStatus.DONE, reason=reason, agent_id=agent_id)
     if landing.landed:

@@ -30,6 +30,7 @@ from codeframe_tui.engine.events import (
     WorkspaceChecked,
 )
 from codeframe_tui.engine.landing import complete, land, modified_tests
+from codeframe_tui.engine.merge_queue import queue_of
 from codeframe_tui.engine.recovery import Interrupted
 from codeframe_tui.engine.scheduler import blocked_forever_by, plan_schedule
 from codeframe_tui.engine.workers import WorkerAgent, worker_class
@@ -158,8 +159,10 @@ class LeadAgent:
         for task in await self.ctx.store.list_tasks():
             if task.status == TaskStatus.RUNNING:
                 await self._move(task, TaskStatus.APPROVED, reason="interrupted; will start again")
-            elif task.status == TaskStatus.LANDING:
-                # Its checks passed and its work is on its branch: it lands (or is found landed).
+            elif task.status == TaskStatus.LANDING and task.key not in queue_of(self.ctx).landing:
+                # Left by a stopped or killed run (not a review accepted meanwhile, which lands
+                # under its own command): its checks passed and its work is on its branch, so it
+                # lands (or is found landed).
                 self._landings.add(asyncio.create_task(land(self.ctx, task, "landed after a restart"),
                                                        name=f"land-{task.key}"))
             elif task.status == TaskStatus.BLOCKED and task.key not in pending:

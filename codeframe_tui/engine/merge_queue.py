@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeframe_tui.domain import IllegalTransition, Task, TestRun, TestStatus
+from codeframe_tui.domain import IllegalTransition, Task, TaskStatus, TestRun, TestStatus
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import (
     LandingBatchFinished,
@@ -53,6 +53,7 @@ class Landing:
     commit: str = ""
     culprit: bool = False  # the suite went red with it: a correction for its agent
     output: str = ""  # the failing run's tail, for that correction
+    requeue: bool = False  # it holds a dependency's work that did not land: it waits for it again
 
 
 @dataclass(eq=False)
@@ -96,16 +97,19 @@ class MergeQueue:
         self.arrived = asyncio.Event()  # a task joined the queue: it may be speculated on at once
         self.hold = False  # a speculative build left a task out: build nothing more on top for now
         self.scratches: dict[int, Path] = {}  # slot -> its scratch worktree, once made or found
+        self.landing: set[str] = set()  # keys whose land() is under way in this process
 
     async def land(self, task: Task) -> Landing:
         entry = Entry(task)
         self.waiting.append(entry)
         self.arrived.set()
+        self.landing.add(task.key)
         try:
             async with self.ctx.landing:
                 while not entry.done.done():  # the head of the queue lands first: dependency order
                     await self._round()
         finally:
+            self.landing.discard(task.key)
             if entry in self.waiting:
                 self.waiting.remove(entry)
         return entry.done.result()
@@ -176,27 +180,34 @@ class MergeQueue:
             on = stack[-1].head if stack else None
             used = {c.slot for c in stack}
             slot = next(i for i in range(len(stack) + 1) if i not in used)
-            candidate = await self._candidate(batch, slot, on)
+            below = frozenset(k for c in stack for k in c.keys)
+            candidate = await self._candidate(batch, slot, on, below)
             if candidate is not None:
                 candidate.run = asyncio.create_task(self._test(candidate, speculative=on is not None))
                 stack.append(candidate)
-            if on is not None:
-                # Left out of a speculative build (a conflict with what is under it, maybe): back at
-                # the head, and nothing more is built on top until the candidate below is judged.
-                later = [e for e in batch if not e.done.done() and (candidate is None or e not in candidate.merged)]
-                if later:
-                    for e in later:
-                        taken.remove(e)
-                    self.waiting[:0] = later
-                    self.hold = True
+            merged = candidate.merged if candidate is not None else []
+            left = [e for e in batch if not e.done.done() and e not in merged]
+            for e in left:
+                taken.remove(e)
+            # Left out, unsettled: a conflict with a speculative candidate under it, or a dependency
+            # not landed yet. Back at the head (those moved behind their dependency are there
+            # already), and nothing more is built on top until the candidate below is judged.
+            later = [e for e in left if e not in self.waiting]
+            if later:
+                self.waiting[:0] = later
+                self.hold = bool(stack)
+                if not stack:
+                    return  # (cannot happen: the head of the queue always has what it waits on landed)
 
-    async def _candidate(self, batch: list[Entry], slot: int, on: str | None) -> Candidate | None:
-        """The batch merged in order onto the base (or, speculating, onto the candidate `on`)."""
+    async def _candidate(self, batch: list[Entry], slot: int, on: str | None,
+                         below: frozenset[str] = frozenset()) -> Candidate | None:
+        """The batch merged in order onto the base (or, speculating, onto the candidate `on`, which
+        holds the tasks `below`)."""
         ready = [e for e in batch if await self._prepared(e)]
         if not ready:
             return None
         try:
-            scratch, merged = await self._build(ready, slot, on)
+            scratch, merged = await self._build(ready, slot, on, below)
         except (GitError, WorkspaceError, OSError) as exc:  # the scratch worktree itself: nothing moved
             if on is not None:
                 return None  # tried again at the head, on the base itself
@@ -268,6 +279,36 @@ class MergeQueue:
         await self._land_group(merged[:half])
         await self._land_group(merged[half:])
 
+    async def commit_work(self, task: Task) -> None:
+        """The task's work committed on its branch as soon as its checks pass, before it is
+        `landing`: a dependent may start on top of it from then on. What goes wrong is left for the
+        queue to find again and tell."""
+        try:
+            await self._commit(task)
+        except (GitError, WorkspaceError, OSError) as exc:
+            log.warning("could not commit the work of %s before landing: %s", task.key, exc)
+
+    async def _commit(self, task: Task) -> tuple[Landing | None, bool]:
+        """Commit only what the agent wrote on the task's branch. (The result when it cannot land,
+        whether a commit was made.)"""
+        ctx, workspace = self.ctx, self.ctx.workspace
+        assert workspace is not None
+        root = ctx.roots.get(task.key)
+        if root is None or not root.is_dir():
+            if not await workspace.git.branch_exists(branch_for(task.key)):
+                return Landing(True), False  # it never had a worktree: nothing to land
+            root, _ = await workspace.open_for(task.key)
+            ctx.roots[task.key] = root
+        tree = Git(root)
+        changed = [c.path for c in await ctx.store.task_changes(task.key)]
+        unmerged = (await tree.out("diff", "--name-only", "--diff-filter=U")).split()
+        marked = conflict_marked(root, sorted(set(changed) | set(unmerged)))
+        if marked:
+            return Landing(False, f"conflict markers remain in: {', '.join(sorted(set(marked)))}"), False
+        committed = await tree.commit_all(trailer_message(task, f"{task.key}: {task.title}"), changed,
+                                          unmerged=unmerged)
+        return None, committed
+
     async def _prepared(self, entry: Entry) -> bool:
         """The task's work committed on its own branch (only what the agent wrote); False with its
         result set when it cannot go into a candidate."""
@@ -278,22 +319,10 @@ class MergeQueue:
             entry.done.set_exception(IllegalTransition(entry.key, current.status, entry.task.status))
             return False
         try:
-            root = ctx.roots.get(entry.key)
-            if root is None or not root.is_dir():
-                if not await workspace.git.branch_exists(branch_for(entry.key)):
-                    entry.done.set_result(Landing(True))  # it never had a worktree: nothing to land
-                    return False
-                root, _ = await workspace.open_for(entry.key)
-                ctx.roots[entry.key] = root
-            tree = Git(root)
-            changed = [c.path for c in await ctx.store.task_changes(entry.key)]
-            unmerged = (await tree.out("diff", "--name-only", "--diff-filter=U")).split()
-            marked = conflict_marked(root, sorted(set(changed) | set(unmerged)))
-            if marked:
-                entry.done.set_result(Landing(False, f"conflict markers remain in: {', '.join(sorted(set(marked)))}"))
+            settled, committed = await self._commit(entry.task)
+            if settled is not None:
+                entry.done.set_result(settled)
                 return False
-            committed = await tree.commit_all(trailer_message(entry.task, f"{entry.key}: {entry.task.title}"),
-                                              changed, unmerged=unmerged)
             # A new commit cannot be on the base yet; with nothing new, it may have landed already.
             if not committed and await workspace.git.is_merged(branch_for(entry.key), workspace.base):
                 # Landed already: by a batch whose process died before it recorded so (the base moved,
@@ -309,7 +338,8 @@ class MergeQueue:
             return False
         return True
 
-    async def _build(self, entries: list[Entry], slot: int = 0, on: str | None = None) -> tuple[Git, list[Entry]]:
+    async def _build(self, entries: list[Entry], slot: int = 0, on: str | None = None,
+                     below: frozenset[str] = frozenset()) -> tuple[Git, list[Entry]]:
         """The candidate: the base (or the candidate `on`), then each branch merged in order; a
         conflict leaves its task out. Speculating, a conflict may be with a candidate that will not
         land: that task waits at the head of the queue to be tried on the base itself."""
@@ -318,6 +348,8 @@ class MergeQueue:
         scratch = await self._reset_scratch(slot, on or workspace.base)
         merged = []
         for e in entries:
+            if not await self._dependencies_in(e, entries, below | {m.key for m in merged}):
+                continue
             message = trailer_message(e.task, f"Land {e.key}: {e.task.title}")
             try:
                 ok, conflicts = await scratch.merge(branch_for(e.key), message, ours=True)
@@ -337,6 +369,27 @@ class MergeQueue:
             for e, commit in zip(reversed(merged), commits, strict=True):
                 e.merge = commit
         return scratch, merged
+
+    async def _dependencies_in(self, entry: Entry, entries: list[Entry], below: set[str] | frozenset[str]) -> bool:
+        """Whether the task may go into this candidate: each dependency is on the base, or under it
+        here (a dependent starts on a dependency that is still landing, so its branch holds that
+        work). Otherwise it waits behind its dependency, or, if that one left the queue, goes back
+        to wait for it (settled with `requeue`)."""
+        for dep in entry.task.depends_on:
+            if dep in below or (await self.ctx.store.get_task(dep)).status == TaskStatus.DONE:
+                continue
+            queued = [i for i, e in enumerate(self.waiting) if e.key == dep and not e.done.done()]
+            if queued:
+                self.waiting.insert(queued[-1] + 1, entry)  # behind it, in the queue
+                return False
+            if any(e.key == dep and not e.done.done() for e in entries):
+                return False  # left out of this candidate itself: both go back to the head, in order
+            status = (await self.ctx.store.get_task(dep)).status
+            entry.done.set_result(Landing(False, f"its work holds that of {dep}, which has not landed (it is "
+                                                 f"{status}); it starts again once {dep} lands or waits to land",
+                                          requeue=True))
+            return False
+        return True
 
     async def _reset_scratch(self, slot: int, at: str) -> Git:
         """Scratch worktree `slot` at `at`, clean. Ours alone: whatever a kill left in it (a merge

@@ -10,9 +10,16 @@ from codeframe_tui.domain import Task, TaskStatus, natural_key
 
 @dataclass(frozen=True)
 class Schedule:
-    ready: list[Task]             # approved, every dependency done: may start now (longest chain first)
+    ready: list[Task]             # approved, every dependency done or landing: may start now (longest chain first)
     held: dict[str, tuple[str, ...]]  # approved but a dependency failed/rejected/cancelled: key -> culprits
     waiting: list[Task]           # approved, dependencies still on their way
+
+
+# A dependency in the merge queue (`landing`) has passed its checks and its work is committed on its
+# branch: its dependents start on top of that branch, and land behind it, in the same batch or a
+# later one (merge_queue.py); waiting for the landing itself would put a suite run on every step
+# of a chain.
+_LANDED_ENOUGH = (TaskStatus.DONE, TaskStatus.LANDING)
 
 
 def plan_schedule(tasks: Iterable[Task], running: set[str]) -> Schedule:
@@ -30,7 +37,7 @@ def plan_schedule(tasks: Iterable[Task], running: set[str]) -> Schedule:
         culprits = tuple(sorted(bad.get(task.key, ()), key=natural_key))
         if culprits:
             held[task.key] = culprits
-        elif all(by_key[d].status == TaskStatus.DONE for d in task.depends_on if d in by_key):
+        elif all(by_key[d].status in _LANDED_ENOUGH for d in task.depends_on if d in by_key):
             ready.append(task)
         else:
             waiting.append(task)

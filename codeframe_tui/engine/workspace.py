@@ -151,6 +151,26 @@ class Workspace:
             raise GitError(("merge", self.base), result.code, result.err or result.out)
         return conflicts
 
+    async def stack_on(self, path: Path, keys: list[str]) -> list[str]:
+        """Merge the branches of these tasks (dependencies waiting to land, their work committed)
+        into a worktree, so its task starts on their work. A conflict stays in the files for the
+        agent, as with the base; its paths are returned and the rest is not merged."""
+        tree = Git(path)
+        for key in keys:
+            branch = branch_for(key)
+            known = await tree.run("merge-base", "--is-ancestor", branch, "HEAD", check=False)
+            if known.code != 1:  # 0: merged already; 128: no such branch (it never had a worktree)
+                continue
+            result = await tree.run("merge", "--no-ff", "-m", f"Start on the work of {key} (waiting to land)",
+                                    branch, check=False)
+            if result.code == 0:
+                continue
+            conflicts = (await tree.run("diff", "--name-only", "--diff-filter=U", check=False)).out.split()
+            if not conflicts:
+                raise GitError(("merge", branch), result.code, result.err or result.out)
+            return conflicts
+        return []
+
     async def _marker(self, path: Path) -> Path:
         # In the worktree's own git folder: nothing in its files, nothing to commit.
         return Path(await Git(path).out("rev-parse", "--absolute-git-dir")) / "codeframe-furnished"

@@ -53,12 +53,18 @@ async def test_dependency_order_holds_for_chain_and_fan_in(project):
     finally:
         await engine.close()
     assert summary.all_done and summary.total == 5
+    # A task starts once its dependencies passed their checks (`landing`: it starts on their
+    # branches) and lands only after they have landed.
+    passed: set[str] = set()
     done: set[str] = set()
     deps = {t.key: set(t.depends_on) for t in plan}
     for event in rec.of(TaskStatusChanged):
         if event.status == "running":
-            assert deps[event.task_id] <= done, f"{event.task_id} started before {deps[event.task_id] - done}"
+            assert deps[event.task_id] <= passed, f"{event.task_id} started before {deps[event.task_id] - passed}"
+        if event.status in ("landing", "done"):
+            passed.add(event.task_id)
         if event.status == "done":
+            assert deps[event.task_id] <= done, f"{event.task_id} landed before {deps[event.task_id] - done}"
             done.add(event.task_id)
     started = rec.of(RunStarted)[0]
     assert {t.task_id: set(t.depends_on) for t in started.tasks} == deps

@@ -41,12 +41,14 @@ def git(project, *args: str) -> str:
 async def accept_together(engine, keys):
     """Every review accepted while the queue is held, so that they all wait in it at once."""
     queue = queue_of(engine.ctx)
+    accepts = []
     async with engine.ctx.landing:
-        accepts = [asyncio.ensure_future(engine.accept_review(k)) for k in keys]
-        for _ in range(500):
-            if len(queue.waiting) == len(keys):
-                break
-            await asyncio.sleep(0.01)
+        for n, key in enumerate(keys, 1):  # one after the other: they queue in this order
+            accepts.append(asyncio.ensure_future(engine.accept_review(key)))
+            for _ in range(500):
+                if len(queue.waiting) == n or accepts[-1].done():
+                    break
+                await asyncio.sleep(0.01)
         assert len(queue.waiting) == len(keys)
     return await asyncio.gather(*accepts, return_exceptions=True)
 
@@ -213,5 +215,102 @@ async def test_speculation_is_thrown_away_when_the_candidate_under_it_fails(tmp_
                             "4": TaskStatus.DONE}
         landed = git(project, "log", "--format=%s", "main")
         assert "Land 2:" not in landed and landed.count("Land 3:") == 1 and landed.count("Land 4:") == 1
+    finally:
+        await engine.close()
+
+
+async def eventually(condition, timeout: float = 60.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if await condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition never held")
+
+
+async def status_of(engine, key: str) -> TaskStatus:
+    return (await engine.store.get_task(key)).status
+
+
+async def test_a_dependent_starts_on_its_landing_dependency_and_lands_in_the_same_batch(tmp_path):
+    """2 depends on 1. Once 1 is accepted (`landing`), 2 starts on top of 1's branch, without
+    waiting for 1's batch; accepted in turn, it queues behind 1 and both land in one batch."""
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, responder(), tasks(("1", "backend"), ("2", "backend", ("1",))),
+                                       review="review")
+    try:
+        await engine.run()
+        assert await status_of(engine, "1") == TaskStatus.REVIEW and await status_of(engine, "2") == TaskStatus.APPROVED
+        queue = queue_of(engine.ctx)
+        async with engine.ctx.landing:  # the queue is busy: 1 waits in it
+            first = asyncio.ensure_future(engine.accept_review("1"))
+            await eventually(lambda: _is(engine, "1", TaskStatus.LANDING))
+            run = asyncio.ensure_future(engine.run())
+            await eventually(lambda: _is(engine, "2", TaskStatus.REVIEW))
+            second = asyncio.ensure_future(engine.accept_review("2"))
+            await eventually(lambda: _queued(queue, 2))
+        assert await asyncio.gather(first, second) == [None, None]
+        await run
+        assert [e.tasks for e in rec.of(LandingBatchStarted)] == [("1", "2")]
+        statuses = {t.key: (t.status, t.extra.get("landed_batch")) for t in await engine.store.list_tasks()}
+        assert statuses == {"1": (TaskStatus.DONE, "1+2"), "2": (TaskStatus.DONE, "1+2")}
+        log = git(project, "log", "--format=%s", "main")
+        assert log.index("Land 2:") < log.index("Land 1:")  # newest first: 1 landed before 2
+        assert "Start on the work of 1 (waiting to land)" in log  # 2's branch began on 1's
+    finally:
+        await engine.close()
+
+
+async def _is(engine, key: str, status: TaskStatus) -> bool:
+    return await status_of(engine, key) == status
+
+
+async def _queued(queue, n: int) -> bool:
+    return len(queue.waiting) == n
+
+
+# Passes in a task's own worktree, fails in any candidate of the merge queue: a culprit whatever it
+# lands with, and harmless to a dependent that starts on top of it.
+ONLY_IN_WORKTREES = ("import pathlib\n\n\ndef test_not_in_a_candidate():\n"
+                     "    assert not pathlib.Path(__file__).resolve().parent.parent.name.startswith('_landing')\n")
+
+
+@change_set_agent
+def culprit_one_until_corrected(request):
+    key = task_key_of(request)
+    corrected = "could not land" in request.first_user_text()
+    return module_answer(key, test=ONLY_IN_WORKTREES if key == "1" and not corrected else None)
+
+
+async def test_a_dependent_of_a_culprit_waits_for_its_correction_then_lands(tmp_path):
+    project = make_project(tmp_path / "p")
+    engine, _, rec = await open_engine(project, culprit_one_until_corrected,
+                                       tasks(("1", "backend"), ("2", "backend", ("1",))), review="review",
+                                       max_retries=1)
+    try:
+        await engine.run()
+        queue = queue_of(engine.ctx)
+        async with engine.ctx.landing:
+            first = asyncio.ensure_future(engine.accept_review("1"))
+            await eventually(lambda: _is(engine, "1", TaskStatus.LANDING))
+            run = asyncio.ensure_future(engine.run())
+            await eventually(lambda: _is(engine, "2", TaskStatus.REVIEW))
+            second = asyncio.ensure_future(engine.accept_review("2"))
+            await eventually(lambda: _queued(queue, 2))
+        await asyncio.gather(first, second, run)
+        # 1+2 red; 1 alone red: the culprit, back to its agent; 2 holds 1's work: back to wait for it.
+        assert [(e.tasks, e.result, e.culprits) for e in rec.of(LandingBatchFinished)] == [
+            (("1", "2"), "failed", ()), (("1",), "failed", ("1",))]
+        two = await engine.store.get_task("2")
+        assert two.status == TaskStatus.APPROVED and "it starts again once 1 lands" in two.reason
+        assert two.retries == 0  # not its fault: no attempt counted
+        await engine.run()  # 1's correction; 2 waits for it
+        assert await status_of(engine, "1") == TaskStatus.REVIEW and await status_of(engine, "2") == TaskStatus.APPROVED
+        await engine.accept_review("1")
+        await engine.run()  # 2 again, in its own worktree, now on the base that holds 1
+        await engine.accept_review("2")
+        statuses = {t.key: t.status for t in await engine.store.list_tasks()}
+        assert statuses == {"1": TaskStatus.DONE, "2": TaskStatus.DONE}
+        assert "_landing" not in (project / "tests" / "test_m_1.py").read_text()  # the corrected test landed
+        assert git(project, "log", "--format=%s", "main").count("Land 2:") == 1
     finally:
         await engine.close()

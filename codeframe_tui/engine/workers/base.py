@@ -18,6 +18,7 @@ from typing import ClassVar
 from codeframe_tui.domain import (
     AgentType,
     Task,
+    TaskStatus,
     TestRun,
     TestStatus,
     Usage,
@@ -189,11 +190,15 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         await self.set_step("opening its worktree")
         path, made = await workspace.open_for(task.key)
         self.ctx.roots[task.key] = path
+        # Dependencies still in the merge queue: their committed work is merged in (it is on the
+        # base once they land; the queue lands this task only behind them).
+        landing = [k for k in task.depends_on if (await self.ctx.store.get_task(k)).status == TaskStatus.LANDING]
         if made:
-            return path, []
+            return path, await workspace.stack_on(path, landing)
         await self._recover_shell_changes(task, path)
         changed = [c.path for c in await self.ctx.store.task_changes(task.key)]
-        return path, await workspace.refresh(path, changed)
+        conflicts = await workspace.refresh(path, changed)
+        return path, conflicts or await workspace.stack_on(path, landing)
 
     async def _first_prompt(self, task: Task, conflicts: list[str] = ()) -> str:
         store = self.ctx.store
