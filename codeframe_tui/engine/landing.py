@@ -139,6 +139,7 @@ async def undo(ctx: EngineContext, key: str, to: TaskStatus = TaskStatus.APPROVE
             raise GitError(("revert", plan.commit), None,
                            f"later work conflicts with undoing {key} in: {', '.join(conflicts)}; nothing was changed")
         commit = await ctx.workspace.git.head()
+    queue_of(ctx).landed.discard(key)  # its dependents may no longer count on it
     await ctx.store.set_extra(key, landed_commit="", undone_by=commit)
     await ctx.move(task, to, reason=f"undone by {commit[:10]} (reverts {plan.commit[:10]})")
     await ctx.publish(TaskUndone(task_id=key, commit=commit, status=str(to)))

@@ -98,6 +98,7 @@ class MergeQueue:
         self.hold = False  # a speculative build left a task out: build nothing more on top for now
         self.scratches: dict[int, Path] = {}  # slot -> its scratch worktree, once made or found
         self.landing: set[str] = set()  # keys whose land() is under way in this process
+        self.landed: set[str] = set()  # keys this queue landed (until undone)
 
     async def land(self, task: Task) -> Landing:
         entry = Entry(task)
@@ -376,7 +377,8 @@ class MergeQueue:
         work). Otherwise it waits behind its dependency, or, if that one left the queue, goes back
         to wait for it (settled with `requeue`)."""
         for dep in entry.task.depends_on:
-            if dep in below or (await self.ctx.store.get_task(dep)).status == TaskStatus.DONE:
+            # `landed`: settled by this queue a moment ago, its `done` maybe not yet stored.
+            if dep in below or dep in self.landed or (await self.ctx.store.get_task(dep)).status == TaskStatus.DONE:
                 continue
             queued = [i for i, e in enumerate(self.waiting) if e.key == dep and not e.done.done()]
             if queued:
@@ -483,6 +485,7 @@ class MergeQueue:
             ctx.roots.pop(entry.key, None)
         except (GitError, WorkspaceError, OSError) as exc:
             log.warning("kept the worktree of %s after landing: %s", entry.key, exc)
+        self.landed.add(entry.key)
         entry.done.set_result(Landing(True, commit=entry.merge))
 
     async def _finished(self, keys: tuple[str, ...], result: str, culprits: tuple[str, ...]) -> None:
