@@ -63,16 +63,21 @@ def test_plan_has_eight_tasks_over_three_agent_types_with_chain_and_fan_in(demo_
 def test_three_run_at_once_and_dependencies_hold(demo_run):
     _, events, _ = demo_run
     deps = {t["task_id"]: set(t["depends_on"]) for t in events[0]["tasks"]}
-    running, done, peak = set(), set(), 0
+    # A task starts once its dependencies passed their checks (landing or done), on their work, and
+    # lands only after they have.
+    running, passed, done, peak = set(), set(), set(), 0
     for e in events:
         if e["type"] != "task_status_changed":
             continue
         if e["status"] == "running":
-            assert deps[e["task_id"]] <= done
+            assert deps[e["task_id"]] <= passed
             running.add(e["task_id"])
         else:
             running.discard(e["task_id"])
+        if e["status"] in ("landing", "done"):
+            passed.add(e["task_id"])
         if e["status"] == "done":
+            assert deps[e["task_id"]] <= done
             done.add(e["task_id"])
         peak = max(peak, len(running))
     assert peak >= 3
