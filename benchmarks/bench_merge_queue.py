@@ -98,7 +98,7 @@ class Overhead:
             return await real_run(git, *args, **kwargs)
 
         Git.run = counted_run  # type: ignore[method-assign]
-        for name in ("_prepared", "_candidate", "_green", "_landed"):
+        for name in ("commit_work", "_prepared", "_candidate", "_green", "_landed"):
             self._time(name)
         real_landed = merge_queue.MergeQueue._landed
 

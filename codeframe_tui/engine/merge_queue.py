@@ -99,6 +99,7 @@ class MergeQueue:
         self.scratches: dict[int, Path] = {}  # slot -> its scratch worktree, once made or found
         self.landing: set[str] = set()  # keys whose land() is under way in this process
         self.landed: set[str] = set()  # keys this queue landed (until undone)
+        self.committed: set[str] = set()  # keys whose work commit_work() committed, not yet taken
 
     async def land(self, task: Task) -> Landing:
         entry = Entry(task)
@@ -285,9 +286,12 @@ class MergeQueue:
         `landing`: a dependent may start on top of it from then on. What goes wrong is left for the
         queue to find again and tell."""
         try:
-            await self._commit(task)
+            settled, _ = await self._commit(task)
         except (GitError, WorkspaceError, OSError) as exc:
             log.warning("could not commit the work of %s before landing: %s", task.key, exc)
+            return
+        if settled is None:
+            self.committed.add(task.key)
 
     async def _commit(self, task: Task) -> tuple[Landing | None, bool]:
         """Commit only what the agent wrote on the task's branch. (The result when it cannot land,
@@ -319,6 +323,9 @@ class MergeQueue:
         if current.status != entry.task.status:  # another decision won while this one waited
             entry.done.set_exception(IllegalTransition(entry.key, current.status, entry.task.status))
             return False
+        if entry.key in self.committed:  # committed as it passed its checks, in this process
+            self.committed.discard(entry.key)
+            return True
         try:
             settled, committed = await self._commit(entry.task)
             if settled is not None:
