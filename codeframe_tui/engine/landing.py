@@ -11,7 +11,8 @@ from codeframe_tui.domain import MAX_QUESTION_CHARS, Task, TaskStatus
 from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import TaskUndone
-from codeframe_tui.engine.merge_queue import Landing, queue_of, trailer_message
+from codeframe_tui.engine.landing_git import Landing, trailer_message
+from codeframe_tui.engine.merge_queue import queue_of
 from codeframe_tui.engine.workspace import branch_for, ensure_workspace
 from codeframe_tui.vcs import Git, GitError
 

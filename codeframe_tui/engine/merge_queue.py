@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from codeframe_tui.domain import IllegalTransition, Task, TaskStatus, TestRun, TestStatus
 from codeframe_tui.engine.context import EngineContext
@@ -37,23 +34,20 @@ from codeframe_tui.engine.events import (
     LandingBatchStarted,
     TaskLanded,
 )
+from codeframe_tui.engine.landing_git import (
+    Landing,
+    Scratches,
+    advance_base,
+    commit_task_work,
+    landing_merge,
+    trailer_message,
+)
 from codeframe_tui.engine.suite import run_suite
 from codeframe_tui.engine.workspace import WorkspaceError, branch_for
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
 
-SCRATCH = "_landing"  # the scratch worktree's folder under .codeframe/worktrees/
-
-
-@dataclass(frozen=True)
-class Landing:
-    landed: bool
-    problem: str = ""  # why not, for the blocker or the correction
-    commit: str = ""
-    culprit: bool = False  # the suite went red with it: a correction for its agent
-    output: str = ""  # the failing run's tail, for that correction
-    requeue: bool = False  # it holds a dependency's work that did not land: it waits for it again
 
 
 @dataclass(eq=False)
@@ -96,7 +90,7 @@ class MergeQueue:
         self.parallel = max(0, ctx.settings.landing_parallel)
         self.arrived = asyncio.Event()  # a task joined the queue: it may be speculated on at once
         self.hold = False  # a speculative build left a task out: build nothing more on top for now
-        self.scratches: dict[int, Path] = {}  # slot -> its scratch worktree, once made or found
+        self.scratches = Scratches(ctx)
         self.landing: set[str] = set()  # keys whose land() is under way in this process
         self.landed: set[str] = set()  # keys this queue landed (until undone)
         self.committed: set[str] = set()  # keys whose work commit_work() committed, not yet taken
@@ -245,7 +239,7 @@ class MergeQueue:
     async def _green(self, candidate: Candidate) -> bool:
         """The base moves to the tested candidate; False when it could not (each task is told why)."""
         merged, keys = candidate.merged, candidate.keys
-        problem = await self._advance(candidate.head)
+        problem = await advance_base(self.ctx, candidate.head)
         if problem:
             await self._finished(keys, "refused", ())
             for e in merged:
@@ -286,33 +280,12 @@ class MergeQueue:
         `landing`: a dependent may start on top of it from then on. What goes wrong is left for the
         queue to find again and tell."""
         try:
-            settled, _ = await self._commit(task)
+            settled, committed = await commit_task_work(self.ctx, task)
         except (GitError, WorkspaceError, OSError) as exc:
             log.warning("could not commit the work of %s before landing: %s", task.key, exc)
             return
-        if settled is None:
+        if settled is None and committed:  # a new commit: not on the base, so nothing to ask git again
             self.committed.add(task.key)
-
-    async def _commit(self, task: Task) -> tuple[Landing | None, bool]:
-        """Commit only what the agent wrote on the task's branch. (The result when it cannot land,
-        whether a commit was made.)"""
-        ctx, workspace = self.ctx, self.ctx.workspace
-        assert workspace is not None
-        root = ctx.roots.get(task.key)
-        if root is None or not root.is_dir():
-            if not await workspace.git.branch_exists(branch_for(task.key)):
-                return Landing(True), False  # it never had a worktree: nothing to land
-            root, _ = await workspace.open_for(task.key)
-            ctx.roots[task.key] = root
-        tree = Git(root)
-        changed = [c.path for c in await ctx.store.task_changes(task.key)]
-        unmerged = (await tree.out("diff", "--name-only", "--diff-filter=U")).split()
-        marked = conflict_marked(root, sorted(set(changed) | set(unmerged)))
-        if marked:
-            return Landing(False, f"conflict markers remain in: {', '.join(sorted(set(marked)))}"), False
-        committed = await tree.commit_all(trailer_message(task, f"{task.key}: {task.title}"), changed,
-                                          unmerged=unmerged)
-        return None, committed
 
     async def _prepared(self, entry: Entry) -> bool:
         """The task's work committed on its own branch (only what the agent wrote); False with its
@@ -327,7 +300,7 @@ class MergeQueue:
             self.committed.discard(entry.key)
             return True
         try:
-            settled, committed = await self._commit(entry.task)
+            settled, committed = await commit_task_work(self.ctx, entry.task)
             if settled is not None:
                 entry.done.set_result(settled)
                 return False
@@ -335,7 +308,7 @@ class MergeQueue:
             if not committed and await workspace.git.is_merged(branch_for(entry.key), workspace.base):
                 # Landed already: by a batch whose process died before it recorded so (the base moved,
                 # the task did not), or nothing new since it last landed.
-                entry.merge = await self._landing_merge(entry.key)
+                entry.merge = await landing_merge(self.ctx, entry.key)
                 if entry.merge:
                     await self._landed(entry, "")  # which batch is not recorded in git
                 else:
@@ -353,7 +326,7 @@ class MergeQueue:
         land: that task waits at the head of the queue to be tried on the base itself."""
         workspace = self.ctx.workspace
         assert workspace is not None
-        scratch = await self._reset_scratch(slot, on or workspace.base)
+        scratch = await self.scratches.reset(slot, on or workspace.base)
         merged = []
         for e in entries:
             if not await self._dependencies_in(e, entries, below | {m.key for m in merged}):
@@ -400,86 +373,6 @@ class MergeQueue:
             return False
         return True
 
-    async def _reset_scratch(self, slot: int, at: str) -> Git:
-        """Scratch worktree `slot` at `at`, clean. Ours alone: whatever a kill left in it (a merge
-        half-done, a stale index.lock) is thrown away, and if git still refuses, it is made anew."""
-        workspace = self.ctx.workspace
-        assert workspace is not None
-        for attempt in (1, 2):
-            scratch = await self._scratch(slot)
-            try:
-                # A forced checkout also ends a merge a kill left half-done (git drops MERGE_HEAD).
-                await scratch.run("checkout", "-q", "--force", "--detach", at)
-                await scratch.run("clean", "-q", "-fd")
-                return scratch
-            except GitError as exc:
-                if attempt == 2:
-                    raise
-                log.warning("the landing scratch worktree is unusable (%s); making it again", exc)
-                self.scratches.pop(slot, None)
-                shutil.rmtree(scratch.root, ignore_errors=True)
-                await workspace.git.run("worktree", "prune")
-        raise AssertionError("unreachable")
-
-    async def _scratch(self, slot: int) -> Git:
-        """A scratch worktree (detached, furnished like a task's), made once and reused."""
-        workspace = self.ctx.workspace
-        assert workspace is not None
-        made = self.scratches.get(slot)
-        if made is not None and made.is_dir():
-            return Git(made)  # made (or found) by this queue: git need not be asked again
-        path = workspace.folder / (SCRATCH if slot == 0 else f"{SCRATCH}-{slot + 1}")
-        known = {p.resolve() for p in await workspace.git.worktrees()}  # git names folders by real path
-        if path.resolve() not in known or not path.is_dir():
-            await workspace.git.run("worktree", "prune")
-            if path.exists():
-                path = path.with_name(f"{path.name}-{id(self)}")
-            await workspace.git.run("worktree", "add", "-q", "--detach", str(path), workspace.base)
-            await workspace.furnish(path)
-        self.scratches[slot] = path
-        return Git(path)
-
-    async def close(self) -> None:
-        """The run ends: the scratch worktree goes (made again by the next landing)."""
-        workspace = self.ctx.workspace
-        if workspace is None:
-            return
-        async with self.ctx.landing:
-            try:
-                for path in await workspace.git.worktrees():
-                    if path.parent.resolve() == workspace.folder.resolve() and path.name.startswith(SCRATCH):
-                        await workspace.git.remove_worktree(path)
-            except (GitError, OSError) as exc:
-                log.warning("kept the landing scratch worktree: %s", exc)
-            self.scratches.clear()
-
-    async def _advance(self, candidate: str) -> str:
-        """Fast-forward the base to the candidate; the person's tree moves only while it is on the base
-        and git can (a dirty file the batch changes, or a merge in progress, refuses it). '' when done."""
-        workspace = self.ctx.workspace
-        assert workspace is not None
-        main = workspace.git
-        try:
-            if await main.current_branch() != workspace.base:
-                return f"the project folder is no longer on {workspace.base}; switch back to land"
-            state = await main.busy()
-            if state is not None:
-                return f"the project folder is in the middle of {state}; finish it to land"
-            result = await main.run("merge", "-q", "--ff-only", candidate, check=False)
-            if result.code != 0:
-                return f"git refused to move {workspace.base}: {(result.err or result.out).strip()[:500]}"
-        except GitError as exc:
-            return f"git refused: {exc}"
-        return ""
-
-    async def _landing_merge(self, key: str) -> str:
-        """The newest merge commit on the base that landed `key` (by its trailer), or ''."""
-        workspace = self.ctx.workspace
-        assert workspace is not None
-        found = await workspace.git.out("log", "-1", "--merges", "--format=%H", "-E",
-                                        f"--grep=^Codeframe-Task: {re.escape(key)}$", workspace.base)
-        return found.strip()
-
     async def _landed(self, entry: Entry, batch: str) -> None:
         ctx, workspace = self.ctx, self.ctx.workspace
         assert workspace is not None
@@ -495,6 +388,11 @@ class MergeQueue:
         self.landed.add(entry.key)
         entry.done.set_result(Landing(True, commit=entry.merge))
 
+    async def close(self) -> None:
+        """The run ends: the scratch worktrees go (made again by the next landing)."""
+        async with self.ctx.landing:
+            await self.scratches.close()
+
     async def _finished(self, keys: tuple[str, ...], result: str, culprits: tuple[str, ...]) -> None:
         await self.ctx.publish(LandingBatchFinished(tasks=keys, result=result, culprits=culprits,
                                                     queued=len(self.waiting)))
@@ -505,24 +403,6 @@ def queue_of(ctx: EngineContext) -> MergeQueue:
     if ctx.merge_queue is None:
         ctx.merge_queue = MergeQueue(ctx)
     return ctx.merge_queue
-
-
-def trailer_message(task: Task, head: str) -> str:
-    return f"{head}\n\nCodeframe-Task: {task.key}"
-
-
-def conflict_marked(root, paths: list[str]) -> list[str]:
-    """Files still holding git's conflict markers: they must never land."""
-    marked = []
-    for rel in paths:
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        lines = text.splitlines()
-        if any(x.startswith("<<<<<<< ") for x in lines) and any(x.startswith(">>>>>>> ") for x in lines):
-            marked.append(rel)
-    return marked
 
 
 def green(run: TestRun) -> bool:
