@@ -189,11 +189,15 @@ class MergeQueue:
             # not landed yet. Back at the head (those moved behind their dependency are there
             # already), and nothing more is built on top until the candidate below is judged.
             later = [e for e in left if e not in self.waiting]
-            if later:
+            if later and not stack:
+                # Nothing under them to wait for (the head of the queue has what it depends on
+                # landed, so this is not expected): rather than turn round here, they start again.
+                for e in later:
+                    e.done.set_result(Landing(False, "it waits on work that is not ahead of it in the queue; "
+                                                     "it starts again", requeue=True))
+            elif later:
                 self.waiting[:0] = later
-                self.hold = bool(stack)
-                if not stack:
-                    return  # (cannot happen: the head of the queue always has what it waits on landed)
+                self.hold = True
 
     async def _candidate(self, batch: list[Entry], slot: int, on: str | None,
                          below: frozenset[str] = frozenset()) -> Candidate | None:
