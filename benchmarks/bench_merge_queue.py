@@ -34,11 +34,7 @@ from pathlib import Path
 import bench_parallel as bp
 from harness import Bench
 
-from codeframe_tui.config import load_settings
 from codeframe_tui.engine import merge_queue
-from codeframe_tui.engine.session import Engine
-from codeframe_tui.llm.offline import scripted_model_client
-from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.store.repos import NewTask
 from codeframe_tui.vcs import Git
@@ -128,19 +124,7 @@ class Overhead:
 
 async def run_plan(plan: list[NewTask], workdir: Path, suite_seconds: float) -> bp.Timeline:
     root = make_project(Path(tempfile.mkdtemp(dir=workdir)), suite_seconds)
-    settings = load_settings(root, env={}, offline=True)
-    timeline = bp.Timeline()
-    engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(growing, latency=bp.LATENCY)),
-                               timeline)
-    try:
-        await engine.store.add_plan([], plan)
-        await engine.approve_all()
-        summary = await engine.run()
-    finally:
-        await engine.close()
-    if timeline.other or summary.done != len(plan):
-        raise SystemExit(f"not every task was done: {summary}; {timeline.other[:5]}")
-    return timeline
+    return await bp.run_on(root, plan, growing, "merge queue")
 
 
 async def main() -> None:

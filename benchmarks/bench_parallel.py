@@ -129,10 +129,15 @@ def new_task(key: str, deps: tuple[str, ...] = ()) -> NewTask:
 async def run_plan(setup: Setup, plan: list[NewTask], workdir: Path) -> Timeline:
     """One run of `plan` on a fresh project; the timeline of its tasks."""
     root = make_project(Path(tempfile.mkdtemp(dir=workdir)), setup)
+    return await run_on(root, plan, growing if setup.grows else scratch, setup.label)
+
+
+async def run_on(root: Path, plan: list[NewTask], agent, label: str) -> Timeline:
+    """`plan` run to the end on the project at `root`, the scripted model answering with `agent`."""
     settings = load_settings(root, env={}, offline=True)
-    model = ScriptedModel(growing if setup.grows else scratch, latency=LATENCY)
     timeline = Timeline()
-    engine = await Engine.open(settings, scripted_model_client(settings, model), timeline)
+    engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(agent, latency=LATENCY)),
+                               timeline)
     try:
         await engine.store.add_plan([], plan)
         await engine.approve_all()
@@ -140,7 +145,7 @@ async def run_plan(setup: Setup, plan: list[NewTask], workdir: Path) -> Timeline
     finally:
         await engine.close()
     if timeline.other or summary.done != len(plan):
-        raise SystemExit(f"{setup.label}: not every task was done: {summary}; {timeline.other[:5]}")
+        raise SystemExit(f"{label}: not every task was done: {summary}; {timeline.other[:5]}")
     return timeline
 
 

@@ -231,6 +231,23 @@ async def status_of(engine, key: str) -> TaskStatus:
     return (await engine.store.get_task(key)).status
 
 
+async def dependent_behind_dependency(engine) -> list:
+    """With 1 in review and 2 (which depends on it) approved: 1 accepted while the queue is busy,
+    so it waits there `landing`; a run starts 2 on top of it; 2 accepted queues behind 1. Then the
+    queue goes on, and the run ends. Returns the two accepts' results."""
+    queue = queue_of(engine.ctx)
+    async with engine.ctx.landing:
+        first = asyncio.ensure_future(engine.accept_review("1"))
+        await eventually(lambda: _is(engine, "1", TaskStatus.LANDING))
+        run = asyncio.ensure_future(engine.run())
+        await eventually(lambda: _is(engine, "2", TaskStatus.REVIEW))
+        second = asyncio.ensure_future(engine.accept_review("2"))
+        await eventually(lambda: _queued(queue, 2))
+    results = await asyncio.gather(first, second)
+    await run
+    return results
+
+
 async def test_a_dependent_starts_on_its_landing_dependency_and_lands_in_the_same_batch(tmp_path):
     """2 depends on 1. Once 1 is accepted (`landing`), 2 starts on top of 1's branch, without
     waiting for 1's batch; accepted in turn, it queues behind 1 and both land in one batch."""
@@ -240,16 +257,7 @@ async def test_a_dependent_starts_on_its_landing_dependency_and_lands_in_the_sam
     try:
         await engine.run()
         assert await status_of(engine, "1") == TaskStatus.REVIEW and await status_of(engine, "2") == TaskStatus.APPROVED
-        queue = queue_of(engine.ctx)
-        async with engine.ctx.landing:  # the queue is busy: 1 waits in it
-            first = asyncio.ensure_future(engine.accept_review("1"))
-            await eventually(lambda: _is(engine, "1", TaskStatus.LANDING))
-            run = asyncio.ensure_future(engine.run())
-            await eventually(lambda: _is(engine, "2", TaskStatus.REVIEW))
-            second = asyncio.ensure_future(engine.accept_review("2"))
-            await eventually(lambda: _queued(queue, 2))
-        assert await asyncio.gather(first, second) == [None, None]
-        await run
+        assert await dependent_behind_dependency(engine) == [None, None]
         assert [e.tasks for e in rec.of(LandingBatchStarted)] == [("1", "2")]
         statuses = {t.key: (t.status, t.extra.get("landed_batch")) for t in await engine.store.list_tasks()}
         assert statuses == {"1": (TaskStatus.DONE, "1+2"), "2": (TaskStatus.DONE, "1+2")}
@@ -288,15 +296,7 @@ async def test_a_dependent_of_a_culprit_waits_for_its_correction_then_lands(tmp_
                                        max_retries=1)
     try:
         await engine.run()
-        queue = queue_of(engine.ctx)
-        async with engine.ctx.landing:
-            first = asyncio.ensure_future(engine.accept_review("1"))
-            await eventually(lambda: _is(engine, "1", TaskStatus.LANDING))
-            run = asyncio.ensure_future(engine.run())
-            await eventually(lambda: _is(engine, "2", TaskStatus.REVIEW))
-            second = asyncio.ensure_future(engine.accept_review("2"))
-            await eventually(lambda: _queued(queue, 2))
-        await asyncio.gather(first, second, run)
+        await dependent_behind_dependency(engine)
         # 1+2 red; 1 alone red: the culprit, back to its agent; 2 holds 1's work: back to wait for it.
         assert [(e.tasks, e.result, e.culprits) for e in rec.of(LandingBatchFinished)] == [
             (("1", "2"), "failed", ()), (("1",), "failed", ("1",))]
