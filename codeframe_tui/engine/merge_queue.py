@@ -15,9 +15,12 @@ before) and the rest of the batch goes on; a conflict met while speculating only
 the head of the queue, for it may be with a candidate that never lands. The batch size adapts:
 halved after a red batch, grown by one after a green one, between 1 and `[landing] batch` (4).
 
-There is no background task: whoever waits to land takes the landing lock in turn and lands the
-batches at the head of the queue until their own task is settled, so a cancelled run cancels the
-round at hand (nothing moved but whole green batches) and puts its unsettled tasks back at the head.
+One driver task lands what waits, under the landing lock; the first task to queue starts it and it
+ends when nothing waits. Each caller returns as soon as its own batch is settled, so a task is
+`done` the moment its batch lands, not when the queue is empty (tried on a real project, with the
+caller driving the queue itself, every task stayed `landing` until the last batch). When the run
+stops, its callers leave their tasks unsettled and `close()` stops the driver: the runs under test
+are killed, the base holds whole green batches only, and the tasks stay `landing` for the next start.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Entry:
     task: Task
     done: asyncio.Future[Landing] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     merge: str = ""  # its merge commit in the candidate being built
+    abandoned: bool = False  # its caller is gone (the run stopped): not to be landed now
 
     @property
     def key(self) -> str:
@@ -94,23 +98,49 @@ class MergeQueue:
         self.landing: set[str] = set()  # keys whose land() is under way in this process
         self.landed: set[str] = set()  # keys this queue landed (until undone)
         self.committed: set[str] = set()  # keys whose work commit_work() committed, not yet taken
+        self.driver: asyncio.Task[None] | None = None  # lands what waits; made when a task queues
 
     async def land(self, task: Task) -> Landing:
+        """Queue the task and return as soon as its own batch is settled (not when the queue is
+        empty). A caller that is cancelled (the run stops) leaves its task unsettled."""
         entry = Entry(task)
         self.waiting.append(entry)
         self.arrived.set()
         self.landing.add(task.key)
+        if self.driver is None or self.driver.done():
+            self.driver = asyncio.create_task(self._drive(), name="merge-queue")
         try:
-            async with self.ctx.landing:
-                while not entry.done.done():  # the head of the queue lands first: dependency order
-                    await self._round()
+            return await asyncio.shield(entry.done)  # shared with the driver: never cancelled by a caller
         finally:
             self.landing.discard(task.key)
-            if entry in self.waiting:
-                self.waiting.remove(entry)
-        return entry.done.result()
+            if not entry.done.done():
+                entry.abandoned = True
+                if entry in self.waiting:
+                    self.waiting.remove(entry)
+
+    async def _drive(self) -> None:
+        """Lands what waits, the head of the queue first (dependency order), under the landing lock
+        (an undo, a review's reject or discard never meets a landing half-way). It stops when nothing
+        waits; the next task to queue starts it again."""
+        try:
+            async with self.ctx.landing:
+                while self._live():
+                    await self._round()
+        except asyncio.CancelledError:
+            raise  # the run stopped: what is unsettled stays queued for close() to drop
+        except BaseException as exc:  # a bug: every waiting caller sees it (the run stops on it)
+            for e in self.waiting:
+                if not e.done.done():
+                    e.done.set_exception(exc)
+            self.waiting.clear()
+            raise
+
+    def _live(self) -> bool:
+        self.waiting[:] = [e for e in self.waiting if not e.abandoned and not e.done.done()]
+        return bool(self.waiting)
 
     def _take(self) -> list[Entry]:
+        self._live()
         batch = self.waiting[:self.size]
         del self.waiting[:len(batch)]
         return batch
@@ -164,7 +194,7 @@ class MergeQueue:
         finally:
             # What was taken and not settled (thrown away, or cut off) waits at the head again, in
             # its order.
-            back = [e for e in taken if not e.done.done()]
+            back = [e for e in taken if not e.done.done() and not e.abandoned]
             self.waiting[:] = back + [e for e in self.waiting if e not in back]
             self.hold = False
 
@@ -393,7 +423,15 @@ class MergeQueue:
         entry.done.set_result(Landing(True, commit=entry.merge))
 
     async def close(self) -> None:
-        """The run ends: the scratch worktrees go (made again by the next landing)."""
+        """The run ends: a landing someone still waits for (a review accepted) is finished, one no one
+        waits for any more (its run stopped) is stopped, its tasks staying `landing` for the next
+        start; then the scratch worktrees go (made again by the next landing)."""
+        driver = self.driver
+        if driver is not None and not driver.done():
+            if not self._live() and not self.landing:
+                driver.cancel()
+            await asyncio.gather(driver, return_exceptions=True)
+        self.waiting.clear()
         async with self.ctx.landing:
             await self.scratches.close()
 

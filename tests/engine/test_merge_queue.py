@@ -12,7 +12,7 @@ from pathlib import Path
 from support import change_set_agent, make_project, module_answer, open_engine, task_key_of, tasks
 
 from codeframe_tui.domain import TaskStatus
-from codeframe_tui.engine.events import LandingBatchFinished, LandingBatchStarted, TestStarted
+from codeframe_tui.engine.events import LandingBatchFinished, LandingBatchStarted, TaskStatusChanged, TestStarted
 from codeframe_tui.engine.merge_queue import queue_of
 
 # A test that passes in the task's own worktree (its module is the only one) and fails once another
@@ -312,5 +312,31 @@ async def test_a_dependent_of_a_culprit_waits_for_its_correction_then_lands(tmp_
         assert statuses == {"1": TaskStatus.DONE, "2": TaskStatus.DONE}
         assert "_landing" not in (project / "tests" / "test_m_1.py").read_text()  # the corrected test landed
         assert git(project, "log", "--format=%s", "main").count("Land 2:") == 1
+    finally:
+        await engine.close()
+
+
+SLOW_TEST = "import time\n\n\ndef test_slow_{key}():\n    time.sleep(1.5)\n"
+
+
+@change_set_agent
+def slow_three_and_four(request):
+    key = task_key_of(request)
+    return module_answer(key, test=SLOW_TEST.format(key=key) if key in ("3", "4") else None)
+
+
+async def test_a_task_is_done_as_soon_as_its_batch_lands_not_when_the_queue_empties(tmp_path):
+    """1+2 lands while 3+4 (slow tests) is still under test on top of it: 1 and 2 are done then."""
+    keys = ["1", "2", "3", "4"]
+    _, engine, rec = await reviewed(tmp_path, slow_three_and_four, keys, landing_batch=2, landing_parallel=1)
+    try:
+        assert await accept_together(engine, keys) == [None] * 4
+        at = {}
+        for i, e in enumerate(rec.events):
+            if isinstance(e, LandingBatchFinished):
+                at[e.tasks] = i
+            elif isinstance(e, TaskStatusChanged) and e.status == "done":
+                at[e.task_id] = i
+        assert at[("1", "2")] < at["1"] < at[("3", "4")] and at["2"] < at[("3", "4")]
     finally:
         await engine.close()
