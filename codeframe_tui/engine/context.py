@@ -76,11 +76,18 @@ class EngineContext:
     async def move(self, task: Task, target: TaskStatus, *, reason: str = "", agent_id: str | None = None,
                    count_retry: bool = False) -> Task:
         """The one way a task changes status: validated and committed first, then announced."""
-        new = await self.store.transition(task.key, target, reason=reason, agent_id=agent_id, count_retry=count_retry)
-        await self.publish(TaskStatusChanged(
-            task_id=new.key, title=new.title, status=str(new.status), agent_id=agent_id,
-            previous=str(task.status), reason=reason,
-        ))
+        announced: list[TaskStatusChanged] = []
+
+        def log(new: Task) -> tuple[str, dict]:
+            # Built from the task as moved (its title may have been edited since the caller read it).
+            announced.append(TaskStatusChanged(task_id=new.key, title=new.title, status=str(new.status),
+                                               agent_id=agent_id, previous=str(task.status), reason=reason))
+            return announced[0].type, announced[0].to_json_dict()
+
+        # The move and its line in the event log commit together: one transaction, not two.
+        new = await self.store.transition(task.key, target, reason=reason, agent_id=agent_id, count_retry=count_retry,
+                                          log=log)
+        self.emit(announced[0])
         return new
 
     def test_log(self, task_key: str, purpose: str) -> Path:
@@ -119,3 +126,4 @@ class EngineContext:
         except (ConfigError, OSError) as exc:  # a half-edited file: keep the commands the run started with
             log.warning("config not re-read: %s", exc)
             return {}
+

@@ -166,10 +166,14 @@ class RecordsMixin:
 
     async def log_event(self, event_type: str, key: str | None, payload: dict) -> None:
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO events (type, task_key, payload, created_at) VALUES (?, ?, ?, ?)",
-                (event_type, key, json.dumps(payload, default=str), _now()),
-            )
+            await self._insert_event(conn, event_type, key, payload)
+
+    @staticmethod
+    async def _insert_event(conn, event_type: str, key: str | None, payload: dict) -> None:
+        await conn.execute(
+            "INSERT INTO events (type, task_key, payload, created_at) VALUES (?, ?, ?, ?)",
+            (event_type, key, json.dumps(payload, default=str), _now()),
+        )
 
     async def events(self, limit: int = 1000) -> list[dict]:
         rows = await self.db.fetchall(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -211,18 +211,16 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         return sorted((r[0] for r in rows), key=natural_key)
 
     async def get_task(self, key: str) -> Task:
+        # One statement, its dependencies gathered in it: a worker reads its task at every model call.
         row = await self.db.fetchone(
-            f"SELECT {_TASK_COLUMNS} FROM tasks t LEFT JOIN issues i ON i.id = t.issue_id"
-            " WHERE t.project_id = ? AND t.key = ?",
+            f"SELECT {_TASK_COLUMNS}, (SELECT json_group_array(b.key) FROM task_dependencies d"
+            " JOIN tasks b ON b.id = d.depends_on_id WHERE d.task_id = t.id) AS deps"
+            " FROM tasks t LEFT JOIN issues i ON i.id = t.issue_id WHERE t.project_id = ? AND t.key = ?",
             (self.project_id, key),
         )
         if row is None:
             raise StoreError(f"no task {key!r} in this project")
-        rows = await self.db.fetchall(
-            "SELECT b.key FROM task_dependencies d JOIN tasks b ON b.id = d.depends_on_id WHERE d.task_id = ?",
-            (int(row["id"]),),
-        )
-        return self._task(row, [r[0] for r in rows])
+        return self._task(row, json.loads(row["deps"]))
 
     async def transition(
         self,
@@ -232,8 +230,14 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         reason: str = "",
         agent_id: str | None = None,
         count_retry: bool = False,
+        log: Callable[[Task], tuple[str, dict]] | None = None,
     ) -> Task:
-        """Move a task to `target` if the state machine allows it; commit; return the new task."""
+        """Move a task to `target` if the state machine allows it; commit; return the new task.
+
+        `log` gives the event (type and payload) for the moved task, written to the event log in the
+        same transaction:
+        the lead starts eight tasks in a row, and each start was two commits, one after the other.
+        """
         task = await self.get_task(key)
         check_transition(key, task.status, target)
         async with self.db.transaction() as conn:
@@ -244,7 +248,13 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
             )
             if cur.rowcount != 1:
                 raise StoreError(f"task {key} changed under us while moving to {target}")
-        return await self.get_task(key)
+            # What the UPDATE wrote, without reading it back.
+            new = replace(task, status=target, reason=reason, agent_id=agent_id,
+                          retries=task.retries + (1 if count_retry else 0))
+            if log is not None:
+                event_type, payload = log(new)
+                await self._insert_event(conn, event_type, key, payload)
+        return new
 
     async def set_extra(self, key: str, **values: object) -> Task:
         """Merge `values` into the task's extra JSON (its landed commit, its branch...)."""
@@ -253,7 +263,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE tasks SET extra = ?, updated_at = ? WHERE id = ?",
                                (json.dumps(extra), _now(), task.id))
-        return await self.get_task(key)
+        return replace(task, extra=extra)
 
     async def update_task(self, key: str, *, title: str, description: str, agent_type: AgentType) -> Task:
         """Edit what a task says (plan review's `e`); its status and history are untouched."""
@@ -263,7 +273,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                 "UPDATE tasks SET title = ?, description = ?, agent_type = ?, updated_at = ? WHERE id = ?",
                 (title, description, str(agent_type), _now(), task.id),
             )
-        return await self.get_task(key)
+        return replace(task, title=title, description=description, agent_type=agent_type)
 
     async def set_dependencies(self, key: str, depends_on: tuple[str, ...]) -> Task:
         """Replace a task's dependency edges, after checking the whole graph stays valid."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -11,13 +10,23 @@ from typing import Any
 __all__ = ["ScriptedRequest", "content_texts"]
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of decoded JSON (dicts, lists and atoms): what copy.deepcopy gives, at a third of its
+    cost, which the scripted model pays several times per request on the engine's own loop."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
+
+
 class ScriptedRequest:
     """What a script sees of a request; the body is a private deep copy, so scripts cannot alter history."""
 
     __slots__ = ("_body", "_headers")
 
     def __init__(self, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> None:
-        self._body = copy.deepcopy(body)
+        self._body = _copy(body)
         self._headers = MappingProxyType({k.lower(): v for k, v in (headers or {}).items()})
 
     def __repr__(self) -> str:
@@ -26,7 +35,7 @@ class ScriptedRequest:
     @property
     def body(self) -> dict[str, Any]:
         """The decoded JSON body (a copy each time: the recorded request stays as it was sent)."""
-        return copy.deepcopy(self._body)
+        return _copy(self._body)
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -57,11 +66,11 @@ class ScriptedRequest:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(self._body["messages"])
+        return _copy(self._body["messages"])
 
     @property
     def tools(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(self._body.get("tools", []))
+        return _copy(self._body.get("tools", []))
 
     @property
     def tool_names(self) -> list[str]:
@@ -100,7 +109,7 @@ class ScriptedRequest:
             if message["role"] == "user":
                 content = message["content"]
                 blocks = content if isinstance(content, list) else []
-                return [copy.deepcopy(b) for b in blocks if b["type"] == "tool_result"]
+                return [_copy(b) for b in blocks if b["type"] == "tool_result"]
         return []
 
 
