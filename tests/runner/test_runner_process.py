@@ -195,3 +195,16 @@ async def _until(check, timeout: float = 3.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "processes still alive"
         await asyncio.sleep(0.02)
+
+
+async def test_a_command_that_exits_at_once_is_not_held_by_the_slow_exit_poll(tmp_path: Path, monkeypatch) -> None:
+    # The exit status is polled (Process.wait() would also wait for pipes a grandchild holds). With
+    # the slow poll made 5 s, a run of `true` must still end at once: the first looks are quick, and
+    # the end of the output starts them again. Before, every quick command waited one whole poll.
+    from codeframe_tui.runner import process
+
+    monkeypatch.setattr(process, "EXIT_POLL", 5.0)
+    started = time.monotonic()
+    result = await run_command(["true"], tmp_path, timeout=20)
+    assert result.exit_code == 0
+    assert time.monotonic() - started < 2.0

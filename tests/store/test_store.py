@@ -203,3 +203,26 @@ async def test_the_landing_migration_keeps_changes_runs_and_edges_of_a_schema_5_
         assert (await store.db.fetchone("PRAGMA foreign_keys"))[0] == 1
     finally:
         await store.close()
+
+
+async def test_a_transition_and_its_log_line_commit_together_and_the_task_returned_is_the_stored_one(tmp_path):
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        await store.add_plan([], [NewTask("1", "a", AgentType.TEST),
+                                  NewTask("2", "b", AgentType.TEST, depends_on=("1",))])
+        await store.transition("2", TaskStatus.APPROVED)
+        moved = await store.transition("2", TaskStatus.RUNNING, agent_id="test-1", log=lambda t: (
+            "task_status_changed", {"task_id": t.key, "status": str(t.status)}))
+        assert moved == await store.get_task("2")  # what it returns without reading back is what is stored
+        assert (moved.status, moved.agent_id, moved.depends_on) == (TaskStatus.RUNNING, "test-1", ("1",))
+        await store.transition("2", TaskStatus.APPROVED, reason="again", count_retry=True)
+        again = await store.transition("2", TaskStatus.RUNNING, agent_id="test-2", reason="again")
+        assert again == await store.get_task("2")
+        assert (again.retries, again.reason, again.agent_id) == (1, "again", "test-2")
+        assert await store.events() == [{"task_id": "2", "status": "running"}]
+        # A refused move writes no log line either.
+        with pytest.raises(IllegalTransition):
+            await store.transition("2", TaskStatus.PROPOSED, log=lambda t: ("x", {}))
+        assert len(await store.events()) == 1
+    finally:
+        await store.close()
