@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("source", type=Path, help="the plan file, or a folder holding one")
     p_import.add_argument("--project", type=Path, default=Path("."), help="the project to import into (default: .)")
     p_import.add_argument("--tag", help="Task Master: which tag to import (default: master, or the only one)")
-    p_import.add_argument("--dry-run", action="store_true", help="check and show the plan; write nothing")
+    p_import.add_argument("--dry-run", action="store_true",
+                          help="check and show the plan and its warnings; write nothing")
+    p_import.add_argument("--strict", action="store_true",
+                          help="refuse the file if anything in it cannot be read with confidence, naming every problem")
     p_import.add_argument("--json", action="store_true", help="print the tasks and edges as JSON")
 
     p_undo = sub.add_parser("undo", help="undo a done task: git revert of its merge into the base branch")

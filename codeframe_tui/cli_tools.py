@@ -56,15 +56,20 @@ async def import_plan(args: argparse.Namespace) -> int:
     from codeframe_tui.store import Store, StoreError
 
     try:
-        plan = import_plan(args.source.expanduser().resolve(), tag=args.tag)
+        plan = import_plan(args.source.expanduser().resolve(), tag=args.tag, strict=args.strict)
     except PlanImportError as exc:
         raise _UsageError(str(exc)) from exc
     if args.json:
         print(json.dumps(plan_to_json(plan), ensure_ascii=False, indent=None if args.dry_run else 2))
     else:
-        done = sum(1 for t in plan.tasks if t.status == "done")
-        print(f"{plan.source}: {plan.format}, {len(plan.tasks)} tasks ({done} already done), "
+        print(f"{plan.source}: {plan.format}, {len(plan.tasks)} tasks ({_status_counts(plan.tasks)}), "
               f"{len(plan.edges())} dependencies, {len(plan.issues)} issues/phases")
+        if plan.acceptance:
+            print(f"acceptance notes: {plan.acceptance.count(chr(10) + '- [')+1} checklist item(s), kept with the plan")
+        for warning in plan.warnings:
+            print(f"warning: {warning.message(plan.source)}", file=sys.stderr)
+        if plan.warnings:
+            print(f"{len(plan.warnings)} warning(s); --strict would refuse the file", file=sys.stderr)
     if args.dry_run:
         return EXIT_OK
     project = _project_dir(args.project)
@@ -95,8 +100,18 @@ async def import_plan(args: argparse.Namespace) -> int:
     finally:
         lock.release()
     if not args.json:
-        print(f"imported into {project}; the tasks start proposed (approve them, or run with --approve-all)")
+        waiting = sum(1 for t in plan.tasks if t.status == "proposed")
+        then = " (approve them, or run with --approve-all)" if waiting else ""
+        print(f"imported into {project}: {_status_counts(plan.tasks)}{then}")
     return EXIT_OK
+
+
+def _status_counts(tasks) -> str:
+    """'3 done, 12 proposed, 1 rejected': what an import brings, by status."""
+    counts: dict[str, int] = {}
+    for t in tasks:
+        counts[str(t.status)] = counts.get(str(t.status), 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in counts.items()) or "no tasks"
 
 
 def undo(args: argparse.Namespace) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import stat
+from dataclasses import replace
 from pathlib import Path
 
-from codeframe_tui.domain.graph import PlanError, validate_dependencies
+from codeframe_tui.domain.graph import PlanError, find_cycle, validate_dependencies
 from codeframe_tui.plan.checklist import parse_checklist
-from codeframe_tui.plan.model import ImportedPlan, PlanImportError
+from codeframe_tui.plan.model import ImportedPlan, PlanImportError, PlanRefused, Problems
 from codeframe_tui.plan.speckit import looks_like_speckit, parse_speckit
 from codeframe_tui.plan.taskmaster import parse_taskmaster
 
@@ -62,7 +63,7 @@ def _read_text(path: Path) -> str:
         raise PlanImportError(path, f"not UTF-8 text (byte {exc.start})", line=line) from None
 
 
-def _parse(path: Path, tag: str | None) -> ImportedPlan:
+def _parse(path: Path, tag: str | None, problems: Problems) -> ImportedPlan:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return parse_taskmaster(path, _read_text(path), tag)
@@ -71,42 +72,79 @@ def _parse(path: Path, tag: str | None) -> ImportedPlan:
             raise PlanImportError(path, "a tag only applies to a Task Master tasks.json")
         text = _read_text(path)
         if looks_like_speckit(text, path.name):
-            return parse_speckit(path, text)
+            return parse_speckit(path, text, problems)
+        if path.name == "tasks.md":
+            problems.warn("no spec-kit task lines ('- [ ] T001 ...') in this tasks.md: read as a checklist, "
+                          "each checkbox a task in listed order")
         return parse_checklist(path, text)
     raise PlanImportError(path, "unknown plan format: expected a spec-kit tasks.md, a Task Master tasks.json"
                                 " or a markdown checklist (.md)")
 
 
-def import_plan(path: Path, *, tag: str | None = None) -> ImportedPlan:
+def import_plan(path: Path, *, tag: str | None = None, strict: bool = False) -> ImportedPlan:
     """Read a plan file or folder into an ImportedPlan, or raise PlanImportError; nothing is written.
 
     A folder means its tasks.md or tasks.json (or .taskmaster/tasks/tasks.json). `.json` is Task
     Master (`tag` picks the tag); a `.md` with T-id tasks under "## Phase" headings (or named
-    tasks.md) is spec-kit; any other `.md` is a checklist. The whole dependency graph is checked:
-    unknown ids, self-dependencies and cycles (named by the ids on the cycle) are errors.
+    tasks.md) is spec-kit; any other `.md` is a checklist.
+
+    Lenient: what cannot be read with confidence is left out, and the plan's `warnings` name each
+    thing at its file:line, with what was done. The dependency graph is repaired the same way: an
+    unknown id, a self-dependency, or one edge of each cycle is left out, named. `strict` refuses
+    the whole file when there is any warning, naming every one (PlanRefused).
     """
     path = Path(path)
     if not path.exists():
         raise PlanImportError(path, "no such file or folder")
     if path.is_dir():
         path = _pick_file(path)
-    plan = _parse(path, tag)
+    problems = Problems(path)
+    try:
+        plan = _parse(path, tag, problems)
+    except PlanRefused:
+        raise
+    except PlanImportError as exc:
+        if not problems.items:
+            raise
+        # Refused as a whole after lines were left out: those lines are why, so they are named too.
+        raise PlanRefused(path, tuple(problems.items), exc.problem) from None
+    plan = _repair_graph(plan, problems)
+    warnings = (*plan.warnings, *problems.items)
+    if strict and warnings:
+        raise PlanRefused(path, tuple(warnings))
     try:
         validate_dependencies({t.key: t.depends_on for t in plan.tasks})
-    except PlanError as exc:
-        # The graph's message already names the ids ("dependency cycle: 1 -> 2 -> 1"), so it is not
-        # prefixed again with "task X"; .task still points at the first id for callers.
-        error = PlanImportError(path, str(exc))
-        error.task = _first_id(str(exc))
-        raise error from None
-    log.info("read %d tasks from %s (%s)", len(plan.tasks), path, plan.format)
-    return plan
+    except PlanError as exc:  # a bug in a repair: refuse rather than store a bad graph
+        raise PlanImportError(path, str(exc)) from None
+    log.info("read %d tasks from %s (%s), %d warning(s)", len(plan.tasks), path, plan.format, len(warnings))
+    return replace(plan, warnings=tuple(warnings))
 
 
-def _first_id(message: str) -> str | None:
-    words = message.replace("->", " ").replace(":", " ").split()
-    if words and words[0] == "task" and len(words) > 1:
-        return words[1]
-    if words[:2] == ["dependency", "cycle"] and len(words) > 2:
-        return words[2]
-    return None
+def _repair_graph(plan: ImportedPlan, problems: Problems) -> ImportedPlan:
+    """Leave out what would make the graph invalid, naming each edge: unknown ids, self-dependencies,
+    and for each cycle the edge that points furthest forward in the file (a plan lists a task's
+    dependencies before it, so that edge is the likeliest slip)."""
+    order = {t.key: i for i, t in enumerate(plan.tasks)}
+    lines = {t.key: t.extra.get("line") for t in plan.tasks}
+    deps: dict[str, list[str]] = {}
+    for t in plan.tasks:
+        kept = []
+        for dep in dict.fromkeys(t.depends_on):
+            if dep == t.key:
+                problems.warn(f"task {t.key} depends on itself: that dependency is left out", line=lines[t.key],
+                              task=t.key)
+            elif dep not in order:
+                problems.warn(f"task {t.key} depends on unknown task {dep}: that dependency is left out",
+                              line=lines[t.key], task=t.key)
+            else:
+                kept.append(dep)
+        deps[t.key] = kept
+    while cycle := find_cycle(deps):
+        pairs = list(zip(cycle, cycle[1:], strict=False))  # (task, a dependency of it)
+        task, dep = max(pairs, key=lambda p: order[p[1]] - order[p[0]])
+        deps[task].remove(dep)
+        problems.warn(f"dependency cycle: {' -> '.join(cycle)}; the edge {task} -> {dep} is left out",
+                      line=lines[task], task=task)
+    if all(tuple(deps[t.key]) == tuple(dict.fromkeys(t.depends_on)) for t in plan.tasks):
+        return plan
+    return replace(plan, tasks=tuple(replace(t, depends_on=tuple(deps[t.key])) for t in plan.tasks))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeframe_tui.plan.model import PlanImportError, control_character
+from codeframe_tui.plan.model import PlanImportError, Problems, control_character
 
 # No lazy group before an optional tail: "(.*?)\s*#*\s*$" backtracked cubically on a line of spaces.
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -28,8 +28,10 @@ class MdLine:
     text: str = ""
 
 
-def scan(path: Path, text: str) -> Iterator[MdLine]:
+def scan(path: Path, text: str, problems: Problems | None = None) -> Iterator[MdLine]:
     """Yield the lines that matter; raise PlanImportError (file:line) for a checkbox with a strange mark.
+
+    With `problems` (a lenient import) such a line is skipped with a warning instead, quoted.
 
     Fenced code and HTML comments are skipped: spec-kit's template keeps examples and notes there.
     A bracket holding one letter or digit ("- [P] tasks = different files") is a tag, not a checkbox.
@@ -54,7 +56,11 @@ def scan(path: Path, text: str) -> Iterator[MdLine]:
             yield MdLine(number, "blank")
             continue
         if m := control_character(stripped, one_line=True):
-            raise PlanImportError(path, f"the line holds the control character U+{ord(m.group()):04X}", line=number)
+            what = f"the line holds the control character U+{ord(m.group()):04X}"
+            if problems is None:
+                raise PlanImportError(path, what, line=number)
+            problems.skipped(what, line=number, text=stripped)
+            continue
         indent = len(line) - len(line.lstrip(" "))
         heading = _HEADING.match(stripped) if indent < 4 else None
         if heading:
@@ -72,10 +78,17 @@ def scan(path: Path, text: str) -> Iterator[MdLine]:
             continue
         if mark not in (" ", "x", "X"):
             shown = f"'[{mark}]'" if mark else "'[]'"
-            raise PlanImportError(path, f"unknown checkbox mark {shown}: use [ ] for open or [x] for done", line=number)
+            what = f"unknown checkbox mark {shown} (use [ ] for open or [x] for done)"
+            if problems is None:
+                raise PlanImportError(path, what.replace(" (use", ": use").rstrip(")"), line=number)
+            problems.skipped(what, line=number, text=stripped)
+            continue
         item = (box.group(2) or "").strip()
         if not item:
-            raise PlanImportError(path, "checklist item has no text", line=number)
+            if problems is None:
+                raise PlanImportError(path, "checklist item has no text", line=number)
+            problems.skipped("checklist item has no text", line=number, text=stripped)
+            continue
         yield MdLine(number, "item", indent, done=mark in "xX", text=item)
 
 

@@ -50,6 +50,69 @@ class PlanImportError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+@dataclass(frozen=True)
+class ImportWarning:
+    """Something an import could not read with confidence, and what it did instead (skipped the line,
+    read it as X, left an edge out). `text` is the source line when the line was skipped, so the person
+    can read it in plan review and add it as a task."""
+
+    what: str
+    line: int | None = None
+    task: str | None = None
+    text: str = ""
+
+    def message(self, path: Path | str) -> str:
+        shown = printable(str(path))
+        if self.line is not None:
+            where = f"{shown}:{self.line}"
+        elif self.task is not None:
+            where = f"{shown}: task {printable(self.task)[:MAX_NAME_CHARS]}"
+        else:
+            where = shown
+        return f"{where}: {self.what}"
+
+    def as_json(self) -> dict:
+        return {"line": self.line, "task": self.task, "what": self.what, "text": self.text}
+
+
+class Problems:
+    """The warnings of one import, gathered as the parser goes: every problem is named at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[ImportWarning] = []
+
+    def warn(self, what: str, *, line: int | None = None, task: str | None = None, text: str = "") -> None:
+        what = printable(what)
+        if len(what) > _MAX_PROBLEM_CHARS:
+            what = what[:_MAX_PROBLEM_CHARS - 1] + "…"
+        self.items.append(ImportWarning(what, line, task, printable(text)[:MAX_TITLE_CHARS]))
+
+    def skipped(self, what: str, *, line: int, text: str) -> None:
+        """A line left out: `what` says why; the message quotes the line."""
+        self.warn(f"{what}; skipped '{quote(text)}'", line=line, text=text.strip())
+
+
+class PlanRefused(PlanImportError):
+    """Nothing imported, and every warning named: `--strict` with warnings, or a file refused as a whole
+    (no tasks left) after lines were skipped, which is then why."""
+
+    def __init__(self, path: Path, warnings: tuple[ImportWarning, ...], problem: str = "") -> None:
+        self.warnings = warnings
+        super().__init__(path, problem or f"{len(warnings)} problem(s), so nothing is imported"
+                                          " (without --strict, the rest imports)")
+        self.args = ("\n".join([str(self.args[0]), *(w.message(path) for w in warnings)]),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def quote(text: str, limit: int = 80) -> str:
+    """A source line as a message quotes it: printable, and cut."""
+    shown = printable(text.strip())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def scrub(text: str, *, limit: int, one_line: bool = False) -> str:
     """`text` without control characters, cut at `limit`: for text the model wrote, where a stray
     escape should not cost the whole plan but must not reach the store or the screen either."""
@@ -94,6 +157,8 @@ class ImportedPlan:
     issues: tuple[tuple[str, str], ...]  # (issue_key, title): phases, headings or a Task Master tag
     tasks: tuple[NewTask, ...]
     context_files: tuple[Path, ...] = ()
+    warnings: tuple[ImportWarning, ...] = ()
+    acceptance: str = ""  # checklists that are not tasks (spec-kit's validation lists), as markdown
 
     def edges(self) -> list[tuple[str, str]]:
         """(task, depends_on) pairs in task order, for display and for `import --dry-run --json`."""
@@ -128,4 +193,6 @@ def plan_to_json(plan: ImportedPlan) -> dict:
             for t in plan.tasks
         ],
         "edges": [[key, dep] for key, dep in plan.edges()],
+        "acceptance": plan.acceptance,
+        "warnings": [dict(w.as_json(), message=w.message(plan.source)) for w in plan.warnings],
     }

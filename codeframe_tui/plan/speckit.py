@@ -12,16 +12,21 @@ Ordering rules (the graph says exactly this, with few edges):
   - Sub-headings (### Tests for User Story 1) do not break the order; they are kept as "section".
 
 Other decisions:
-  - [X] / [x] marks a task already done (status done); others start proposed.
+  - [X] / [x] marks a task already done (status done); others start proposed. `- [SKIP] T022 …` is
+    rejected, the reason kept, and no other task waits on it.
   - Tasks above every "##" heading form an implicit phase "0" that runs first (a short tasks.md
-    without phases is then one phase). A task under a "##" heading that is not a phase ("## Notes",
-    "## Format") is an error: it is not clear which phase it belongs to.
-  - A phase title's "(Priority: P1)" sets its tasks' priority: P1 high, P2 medium, P3 and later low.
+    without phases is then one phase). Tasks under a "##" heading that is not a phase ("## Setup")
+    form a phase of their own, keyed by its line (L12), with a warning.
+  - Checkbox items without a task id (a "## Validation Checklist", a "**Manual Testing**:" list) are
+    not tasks: they become the feature's acceptance notes, one warning per list.
+  - A phase title's priority (`(Priority: P1)`, `(P0 - Critical)`, `Priority: High`...) sets its tasks'
+    priority: P0 and P1 high, P2 medium, P3 and later low; a task's own (`[P1]`) wins.
   - The story tag ([US1]), [P], other bracket tags, the phase and the source line go in `extra`;
     paths mentioned in the text go in `files` and feed the agent-type classifier.
-  - Malformed: a checkbox without a T-id, a duplicate id, a task line without a checkbox, a strange
-    checkbox mark, a task without text; past the shared limits (plan.model), a title or heading too
-    long, a control character on a line, too many tasks or phases. Each names file:line.
+  - Lenient: what cannot be read with confidence is skipped (a placeholder id, a corrupt or duplicate
+    id, a strange checkbox mark, a task without text, a control character) or read as something said
+    (a task line without a checkbox is open; a title past the limit is cut), each with a warning that
+    names file:line. Only too many tasks or phases refuses the file.
 """
 
 from __future__ import annotations
@@ -36,13 +41,16 @@ from codeframe_tui.plan.classify import classify_agent_type, find_paths
 from codeframe_tui.plan.markdown import scan
 from codeframe_tui.plan.model import (
     MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
     ImportedPlan,
     PlanImportError,
+    Problems,
     check_count,
-    check_text,
-    check_title,
+    quote,
 )
 from codeframe_tui.plan.order import chain
+from codeframe_tui.plan.speckit_line import TaskLine, priority_of, read_task
 from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
@@ -50,12 +58,9 @@ log = logging.getLogger(__name__)
 CONTEXT_NAMES = ("spec.md", "plan.md", "quickstart.md")
 
 _PHASE = re.compile(r"^Phase\s+(\d+(?:\.\d+)*|[A-Za-z])(?=$|[\s:.\-–—])[\s:.\-–—]*(.*)$", re.IGNORECASE)
-_TASK_ID = re.compile(r"^(T\d+)(?=$|[\s:.])[:.]?\s*(.*)$")
-_TAG = re.compile(r"\[([^\]]*)\]\s*")
-_STORY = re.compile(r"^US\d+$", re.IGNORECASE)
-_PRIORITY = re.compile(r"\(Priority:\s*P(\d+)\)", re.IGNORECASE)
+_LABEL = re.compile(r"^\*\*(.+?)\*\*\s*:?\s*$")  # "**Manual Testing Checklist**:" heads a list
 # [ \t], not \s: under MULTILINE "^\s*" ran across every blank line from each one, quadratic in the file.
-_SPECKIT_TASK_LINE = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX]\][ \t]+T\d+\b", re.MULTILINE)
+_SPECKIT_TASK_LINE = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX]\][ \t]+(?:\[[^\]\n]*\][ \t]*)*T\d+\b", re.MULTILINE)
 _PHASE_LINE = re.compile(r"^##[ \t]+Phase[ \t]+\S", re.MULTILINE | re.IGNORECASE)
 
 
@@ -66,16 +71,16 @@ def looks_like_speckit(text: str, name: str = "") -> bool:
 
 @dataclass
 class _Task:
-    key: str
     line: int
     indent: int
     done: bool
-    parallel: bool
-    story: str
-    tags: list[str]
-    title: str
+    read: TaskLine
     section: str
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.read.key
 
 
 @dataclass
@@ -85,123 +90,205 @@ class _Phase:
     tasks: list[_Task] = field(default_factory=list)
 
 
-def _split_tags(text: str) -> tuple[list[str], str]:
-    tags = []
-    pos = 0  # an index, not re-slicing: a line of many tags stays linear
-    while m := _TAG.match(text, pos):
-        tags.append(m.group(1).strip())
-        pos = m.end()
-    return tags, text[pos:].strip()
+@dataclass
+class _Checklist:
+    """Checkbox items without task ids under one heading or label: acceptance notes, not tasks."""
+
+    label: str
+    items: list[tuple[int, bool, str]] = field(default_factory=list)
 
 
-def _read_phases(path: Path, text: str) -> list[_Phase]:
-    phases: list[_Phase] = []
-    phase_keys: set[str] = set()  # a set: scanning the list for each heading was quadratic
-    phase: _Phase | None = None
-    other_heading = ""  # the last "##" heading that was not a phase, while we are under it
-    section = ""
-    first_line: dict[str, int] = {}
-    last: _Task | None = None
-    for ln in scan(path, text):
-        if ln.kind == "heading":
-            last = None
-            check_title(path, ln.text, line=ln.number)  # phase titles and sections are shown
-            if ln.level == 2:
-                section = ""
-                m = _PHASE.match(ln.text)
-                if m is None:
-                    phase, other_heading = None, ln.text
-                    continue
-                key = m.group(1).upper() if m.group(1).isalpha() else m.group(1)
-                if key in phase_keys:
-                    raise PlanImportError(path, f"phase {key} appears twice"
-                                          + (" (tasks above the first phase form phase 0)" if key == "0" else ""),
-                                          line=ln.number)
-                phase, other_heading = _Phase(key, m.group(2).strip() or f"Phase {key}"), ""
-                phases.append(phase)
-                phase_keys.add(key)
-                check_count(path, len(phases), what="phases", line=ln.number)
-            elif ln.level > 2:
-                section = ln.text
-            continue
-        if ln.kind == "item":
-            m = _TASK_ID.match(ln.text)
-            if m is None:
-                raise PlanImportError(path, "checkbox item has no task id (expected '- [ ] T001 ...')", line=ln.number)
-            key = m.group(1)
-            if len(key) > MAX_NAME_CHARS:
-                raise PlanImportError(path, f"task id is {len(key):,} characters; at most {MAX_NAME_CHARS}",
-                                      line=ln.number)
-            if key in first_line:
-                raise PlanImportError(path, f"duplicate task id {key} (first at line {first_line[key]})",
-                                      line=ln.number)
-            first_line[key] = ln.number
-            check_count(path, len(first_line), line=ln.number)
-            tags, title = _split_tags(m.group(2))
-            if not title:
-                raise PlanImportError(path, f"task {key} has no description", line=ln.number)
-            check_title(path, title, line=ln.number)
-            if phase is None:
-                if other_heading:
-                    raise PlanImportError(path, f"task {key} is under '## {other_heading}', which is not a phase"
-                                          " (expected '## Phase N: ...' above it)", line=ln.number)
-                phase = _Phase("0", "Tasks before the first phase")
-                phases.append(phase)
-                phase_keys.add("0")
-            story = next((t.upper() for t in tags if _STORY.match(t)), "")
-            rest = [t for t in tags if t != "P" and t.upper() != story]
-            last = _Task(key, ln.number, ln.indent, ln.done, "P" in tags, story, rest, title, section)
-            phase.tasks.append(last)
-        elif ln.kind == "bullet":
-            _, rest = _split_tags(ln.text)
-            if phase is not None and _TASK_ID.match(rest) and ln.indent == 0:
-                raise PlanImportError(path, f"task {_TASK_ID.match(rest).group(1)} has no checkbox"
-                                      " (expected '- [ ] T001 ...')", line=ln.number)
-            if last is not None and ln.indent > last.indent:
-                last.notes.append(ln.text)
-        elif ln.kind == "text":
-            if last is not None and ln.indent > last.indent:
-                last.notes.append(ln.text)
+class _Reader:
+    """One pass over the lines; every problem goes to `problems`, and the reading goes on."""
+
+    def __init__(self, path: Path, problems: Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.phases: list[_Phase] = []
+        self.phase_lines: dict[str, int] = {}
+        self.phase: _Phase | None = None
+        self.other_heading: tuple[int, str] | None = None  # the "##" heading that is not a phase, if under one
+        self.section = ""
+        self.label = ""  # the heading or bold label the next checklist items belong to
+        self.first_line: dict[str, int] = {}
+        self.last: _Task | None = None
+        self.checklists: list[_Checklist] = []
+
+    def fit(self, what: str, text: str, line: int) -> str:
+        if len(text) <= MAX_TITLE_CHARS:
+            return text
+        self.problems.warn(f"{what} is {len(text):,} characters: cut at {MAX_TITLE_CHARS:,}", line=line)
+        return text[: MAX_TITLE_CHARS - 1] + "…"
+
+    def heading(self, number: int, level: int, text: str) -> None:
+        self.last = None
+        title = self.fit("heading title", text, number)
+        self.label = title
+        if level == 1:  # the document's title ("# Tasks: Feature X")
+            return
+        if level > 2:
+            self.section = title
+            return
+        self.section = ""
+        m = _PHASE.match(title)
+        if m is None:
+            self.phase, self.other_heading = None, (number, title)
+            return
+        key = m.group(1).upper() if m.group(1).isalpha() else m.group(1)
+        if key in self.phase_lines:
+            again = next(f"{key}{c}" for c in "bcdefghijklmnopqrstuvwxyz" + "0123456789"
+                         if f"{key}{c}" not in self.phase_lines) if len(self.phase_lines) < 10_000 else f"L{number}"
+            self.problems.warn(f"phase {key} appears twice (first at line {self.phase_lines[key]}): "
+                               f"this one is read as phase {again}", line=number)
+            key = again
+        self._open_phase(key, m.group(2).strip() or f"Phase {key}", number)
+
+    def _open_phase(self, key: str, title: str, number: int) -> _Phase:
+        self.phase, self.other_heading = _Phase(key, title), None
+        self.phases.append(self.phase)
+        self.phase_lines[key] = number
+        check_count(self.path, len(self.phases), what="phases", line=number)
+        return self.phase
+
+    def item(self, number: int, indent: int, done: bool, text: str) -> None:
+        read = read_task(text)
+        if read is None:
+            self._checklist_item(number, done, text)
+            return
+        if isinstance(read, str):
+            self.problems.skipped(read, line=number, text=text)
+            return
+        self._task(number, indent, done, read, text)
+
+    def _checklist_item(self, number: int, done: bool, text: str) -> None:
+        self.last = None
+        label = self.label or "(no heading)"
+        if not self.checklists or self.checklists[-1].label != label:
+            self.checklists.append(_Checklist(label))
+        self.checklists[-1].items.append((number, done, text))
+
+    def _task(self, number: int, indent: int, done: bool, read: TaskLine, text: str) -> None:
+        key = read.key
+        if len(key) > MAX_NAME_CHARS:
+            self.problems.skipped(f"task id is {len(key):,} characters, at most {MAX_NAME_CHARS}", line=number,
+                                  text=text)
+            return
+        if key in self.first_line:
+            self.problems.skipped(f"duplicate task id {key} (first at line {self.first_line[key]})", line=number,
+                                  text=text)
+            return
+        if not read.title:
+            self.problems.skipped(f"task {key} has no description", line=number, text=text)
+            return
+        read.title = self.fit("title", read.title, number)
+        self.first_line[key] = number
+        check_count(self.path, len(self.first_line), line=number)
+        if self.phase is None:
+            if self.other_heading is not None:
+                at, title = self.other_heading
+                self.problems.warn(f"tasks under '## {quote(title, 60)}' (line {at}), which is not a 'Phase N' "
+                                   f"heading: read as a phase of their own, L{at}", line=number)
+                self._open_phase(f"L{at}", title, at)
             else:
-                last = None  # a paragraph ("**Checkpoint**: ...") ends a task's continuation lines
-    return phases
+                self._open_phase("0", "Tasks before the first phase", number)
+        assert self.phase is not None
+        self.last = _Task(number, indent, done, read, self.section)
+        self.phase.tasks.append(self.last)
+
+    def bullet(self, number: int, indent: int, text: str) -> None:
+        read = read_task(text)
+        if isinstance(read, TaskLine) and indent == 0 and (read.skipped or text.lstrip().startswith("T")):
+            if not read.skipped:
+                self.problems.warn(f"task {read.key} has no checkbox: read as open", line=number)
+            self._task(number, indent, False, read, text)
+            return
+        if self.last is not None and indent > self.last.indent:
+            self.last.notes.append(text)
+
+    def text(self, indent: int, text: str) -> None:
+        if self.last is not None and indent > self.last.indent:
+            self.last.notes.append(text)
+            return
+        self.last = None  # a paragraph ("**Checkpoint**: ...") ends a task's continuation lines
+        if m := _LABEL.match(text):
+            self.label = m.group(1).strip().rstrip(":")
 
 
-def _priority(phase_title: str) -> str:
-    m = _PRIORITY.search(phase_title)
-    if m is None:
-        return "medium"
-    level = int(m.group(1))
-    return "high" if level <= 1 else "medium" if level == 2 else "low"
+def _read(path: Path, text: str, problems: Problems) -> _Reader:
+    reader = _Reader(path, problems)
+    for ln in scan(path, text, problems):
+        if ln.kind == "heading":
+            reader.heading(ln.number, ln.level, ln.text)
+        elif ln.kind == "item":
+            reader.item(ln.number, ln.indent, ln.done, ln.text)
+        elif ln.kind == "bullet":
+            reader.bullet(ln.number, ln.indent, ln.text)
+        elif ln.kind == "text":
+            reader.text(ln.indent, ln.text)
+    return reader
 
 
-def parse_speckit(path: Path, text: str) -> ImportedPlan:
+def _acceptance(checklists: list[_Checklist], problems: Problems) -> str:
+    """The checklists as one markdown note, each named in a warning."""
+    parts = []
+    for checklist in checklists:
+        lines = [n for n, _, _ in checklist.items]
+        span = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+        problems.warn(f"{len(lines)} checklist item(s) without task ids under '{quote(checklist.label, 60)}' "
+                      f"({span}): kept as the feature's acceptance notes, not tasks", line=lines[0])
+        parts.append(f"### {checklist.label}\n" + "\n".join(f"- [{'x' if done else ' '}] {item}"
+                                                           for _, done, item in checklist.items))
+    note = "\n\n".join(parts)
+    return note if len(note) <= MAX_TEXT_CHARS else note[: MAX_TEXT_CHARS - 1] + "…"
+
+
+def parse_speckit(path: Path, text: str, problems: Problems | None = None) -> ImportedPlan:
     """Build the plan from a tasks.md's text; `path` is for messages and for finding spec.md beside it."""
-    phases = _read_phases(path, text)
+    problems = problems if problems is not None else Problems(path)
+    reader = _read(path, text, problems)
+    phases = reader.phases
     if not any(p.tasks for p in phases):
         raise PlanImportError(path, "no tasks found (expected lines like '- [ ] T001 ...' under '## Phase 1: ...')")
+    acceptance = _acceptance(reader.checklists, problems)
     tasks: list[NewTask] = []
     exits: tuple[str, ...] = ()
     for phase in phases:
-        deps, exits = chain([(t.key, t.parallel) for t in phase.tasks], exits)
-        priority = _priority(phase.title)
+        # A skipped task is in no one's way: the order runs past it.
+        deps, exits = chain([(t.key, t.read.parallel) for t in phase.tasks if not t.read.skipped], exits)
+        phase_priority = priority_of(phase.title) or "medium"
         for t in phase.tasks:
-            description = check_text(path, "description", "\n".join(t.notes), line=t.line)
-            files = find_paths(f"{t.title}\n{description}")
-            extra: dict = {"phase": phase.key, "parallel": t.parallel, "line": t.line}
-            if t.story:
-                extra["story"] = t.story
-            if t.tags:
-                extra["tags"] = t.tags
-            if t.section:
-                extra["section"] = t.section
-            tasks.append(NewTask(
-                key=t.key, title=t.title, description=description,
-                agent_type=classify_agent_type(t.title, description, files),
-                depends_on=deps[t.key], issue_key=phase.key, priority=priority, files=files,
-                status=TaskStatus.DONE if t.done else TaskStatus.PROPOSED, extra=extra,
-            ))
+            tasks.append(_new_task(path, phase, t, deps.get(t.key, ()), phase_priority, problems))
     folder = path.parent
     context = tuple(folder / name for name in CONTEXT_NAMES if (folder / name).is_file())
     log.debug("spec-kit %s: %d phases, %d tasks, context %s", path, len(phases), len(tasks), context)
-    return ImportedPlan(path, "speckit", tuple((p.key, p.title) for p in phases), tuple(tasks), context)
+    return ImportedPlan(path, "speckit", tuple((p.key, p.title) for p in phases), tuple(tasks), context,
+                        acceptance=acceptance)
+
+
+def _new_task(path: Path, phase: _Phase, t: _Task, deps: tuple[str, ...], phase_priority: str,
+              problems: Problems) -> NewTask:
+    read = t.read
+    description = "\n".join(t.notes)
+    if len(description) > MAX_TEXT_CHARS:
+        problems.warn(f"task {read.key}'s description is {len(description):,} characters: cut at {MAX_TEXT_CHARS:,}",
+                      line=t.line)
+        description = description[: MAX_TEXT_CHARS - 1] + "…"
+    files = find_paths(f"{read.title}\n{description}")
+    extra: dict = {"phase": phase.key, "parallel": read.parallel, "line": t.line}
+    if read.story:
+        extra["story"] = read.story
+    if read.other_tags:
+        extra["tags"] = read.other_tags
+    if read.marks:
+        extra["marks"] = read.marks
+    if t.section:
+        extra["section"] = t.section
+    status, reason = TaskStatus.DONE if t.done else TaskStatus.PROPOSED, ""
+    if read.skipped:
+        status, reason = TaskStatus.REJECTED, f"marked [SKIP] at {path.name}:{t.line}"
+    return NewTask(
+        key=read.key, title=read.title, description=description,
+        agent_type=classify_agent_type(read.title, description, files),
+        depends_on=deps, issue_key=phase.key, priority=read.priority or phase_priority, files=files,
+        status=status, extra=extra, reason=reason,
+    )

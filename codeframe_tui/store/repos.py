@@ -41,6 +41,7 @@ class NewTask:
     test_strategy: str = ""
     files: tuple[str, ...] = ()
     status: TaskStatus = TaskStatus.PROPOSED
+    reason: str = ""  # why a task starts in its status (an imported plan's `[SKIP]`)
     # Whatever the source had that has no column of its own (story tags, details, unknown fields):
     # kept as JSON on the task, never dropped.
     extra: dict = field(default_factory=dict, compare=False, hash=False)
@@ -137,12 +138,12 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                     raise StoreError(f"task {t.key} names unknown issue {t.issue_key}")
                 await conn.execute(
                     "INSERT INTO tasks (project_id, issue_id, key, title, description, agent_type, status,"
-                    " priority, acceptance, test_strategy, files, extra, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " priority, acceptance, test_strategy, files, extra, reason, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         self.project_id, issue_ids.get(t.issue_key), t.key, t.title, t.description,
                         str(t.agent_type), str(t.status), t.priority, t.acceptance, t.test_strategy,
-                        json.dumps(list(t.files)), json.dumps(t.extra), now, now,
+                        json.dumps(list(t.files)), json.dumps(t.extra), t.reason, now, now,
                     ),
                 )
             for t in tasks:

@@ -177,6 +177,12 @@ CASES = [
     ("speckit escape in a heading", "tasks.md", f"## Notes {ESC}\n- [ ] T001 a\n", 1, "U+001B"),
 ]
 IDS = [case[0] for case in CASES]
+# These import leniently (the rest of the file, with the problem named as a warning, or refused as a whole
+# with it named when nothing is left); --strict refuses them all, naming the problem.
+WARNED = {"json self dependency", "json direct cycle", "json three-long cycle", "json unknown dependency",
+          "speckit duplicate id", "speckit ansi escape in a title",
+          "speckit title too long", "speckit phase heading too long", "speckit heading of spaces",
+          "speckit id too long", "speckit escape in a heading"}
 # A few go through the real command in a subprocess: exit code 2 and the message on stderr.
 SUBPROCESS = ["json over the size limit", "json ansi escape in a title", "json unknown key 5000 deep",
               "checklist 5000 deep", "json three-long cycle", "json binary", "speckit heading of spaces"]
@@ -225,10 +231,11 @@ def project(planned, tmp_path) -> Path:
 def _check_message(error: PlanImportError, path: Path, where, words: str) -> str:
     message = str(error)
     place = "" if where is None else f":{where}" if isinstance(where, int) else f": task {where}"
-    assert message.startswith(f"{path}{place}: "), message
-    assert words in message, message
-    assert not CONTROL.search(message), message
-    assert len(error.problem) <= 300 and len(message) < 300 + len(f"{path}{place}: ")
+    lines = message.split("\n")
+    assert any(line.startswith(f"{path}{place}: ") and words in line for line in lines), message
+    assert not any(CONTROL.search(line) for line in lines), message
+    assert len(error.problem) <= 300
+    assert all(len(line) < 300 + len(f"{path}{place}: ") for line in lines)
     return message
 
 
@@ -238,15 +245,31 @@ def test_a_hostile_plan_is_refused_and_changes_nothing(tmp_path, project, capsys
     source = _write(tmp_path.resolve() / name, content)
     before = _state(project)
     assert before[1]["tasks"], "the project must already have a plan"
+    strict = case in WARNED
     started = time.monotonic()
     with pytest.raises(PlanImportError) as caught:
-        import_plan(source)
+        import_plan(source, strict=strict)
     message = _check_message(caught.value, source, where, words)
     assert time.monotonic() - started < 10  # refused promptly: nothing reads it quadratically
     capsys.readouterr()
-    assert cli_main(["import", str(source), "--project", str(project)]) == 2
+    assert cli_main(["import", str(source), "--project", str(project), *(["--strict"] if strict else [])]) == 2
     assert capsys.readouterr().err == f"codeframe-tui: {message}\n"
     assert _state(project) == before
+
+
+@pytest.mark.parametrize("case", sorted(WARNED))
+def test_without_strict_the_problem_is_a_warning_at_its_place(tmp_path, case):
+    _, name, content, where, words = CASES[IDS.index(case)]
+    source = _write(tmp_path.resolve() / name, content)
+    place = "" if where is None else f":{where}" if isinstance(where, int) else f": task {where}"
+    try:
+        plan = import_plan(source)
+    except PlanImportError as refused:  # nothing left to import: refused, and the skipped line is why
+        _check_message(refused, source, where, words)
+        return
+    messages = [w.message(source) for w in plan.warnings]
+    assert any(m.startswith(f"{source}{place}: ") and words in m for m in messages), messages
+    assert not any(CONTROL.search(m) for m in messages)
 
 
 @pytest.mark.parametrize("case", SUBPROCESS)
@@ -255,12 +278,13 @@ def test_the_command_exits_2_and_names_the_file(tmp_path, project, case):
     source = _write(tmp_path.resolve() / name, content)
     before = _state(project)
     proc = subprocess.run(
-        [sys.executable, "-m", "codeframe_tui", "import", str(source), "--project", str(project)],
+        [sys.executable, "-m", "codeframe_tui", "import", str(source), "--project", str(project),
+         *(["--strict"] if case in WARNED else [])],
         capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"codeframe-tui: {source}") and words in proc.stderr, proc.stderr
-    assert not CONTROL.search(proc.stderr.rstrip("\n")) and proc.stdout == ""
+    assert not any(CONTROL.search(line) for line in proc.stderr.splitlines()) and proc.stdout == ""
     assert _state(project) == before
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from codeframe_tui.plan import PlanImportError, import_plan, plan_to_json
 from codeframe_tui.plan import importer as importer_module
+from codeframe_tui.plan.model import PlanRefused
 from codeframe_tui.plan.order import chain
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,7 +77,7 @@ def test_not_utf8_names_the_line(tmp_path):
     assert caught.value.line == 2 and "not UTF-8" in str(caught.value)
 
 
-def test_cycle_in_a_legacy_file_names_its_ids(tmp_path):
+def test_a_cycle_loses_one_edge_named_and_strict_refuses_naming_its_ids(tmp_path):
     path = tmp_path / "tasks.json"
     path.write_text(json.dumps({"tasks": [
         {"id": 1, "title": "a", "dependencies": [3]},
@@ -84,26 +85,36 @@ def test_cycle_in_a_legacy_file_names_its_ids(tmp_path):
         {"id": 3, "title": "c", "dependencies": [2]},
         {"id": 4, "title": "d", "dependencies": [2]},
     ]}))
-    with pytest.raises(PlanImportError) as caught:
-        import_plan(path)
-    message = str(caught.value)
-    assert message.startswith(f"{path}: dependency cycle: ")
-    cycle = message.removeprefix(f"{path}: dependency cycle: ").split(" -> ")
+    plan = import_plan(path)
+    # The edge that points furthest forward in the file (1 waits on 3, listed after it) is the one left out.
+    assert {t.key: t.depends_on for t in plan.tasks} == {"1": (), "2": ("1",), "3": ("2",), "4": ("2",)}
+    [warning] = plan.warnings
+    assert warning.task == "1" and warning.message(path).startswith(f"{path}: task 1: dependency cycle: ")
+    cycle = warning.what.removeprefix("dependency cycle: ").split(";")[0].split(" -> ")
     assert cycle[0] == cycle[-1] and sorted(cycle[:-1]) == ["1", "2", "3"]
-    assert caught.value.task == cycle[0]
+    assert warning.what.endswith("the edge 1 -> 3 is left out")
+    with pytest.raises(PlanRefused, match=r"task 1: dependency cycle: "):
+        import_plan(path, strict=True)
 
 
-def test_self_dependency_is_named(tmp_path):
+def test_self_and_unknown_dependencies_are_left_out_named(tmp_path):
     path = tmp_path / "tasks.json"
-    path.write_text(json.dumps({"tasks": [{"id": 4, "title": "d", "dependencies": [4]}]}))
-    with pytest.raises(PlanImportError, match=r"tasks.json: task 4 depends on itself$"):
-        import_plan(path)
+    path.write_text(json.dumps({"tasks": [{"id": 4, "title": "d", "dependencies": [4, 9]}]}))
+    plan = import_plan(path)
+    assert plan.tasks[0].depends_on == ()
+    assert [w.message(path) for w in plan.warnings] == [
+        f"{path}: task 4: task 4 depends on itself: that dependency is left out",
+        f"{path}: task 4: task 4 depends on unknown task 9: that dependency is left out",
+    ]
+    with pytest.raises(PlanRefused, match=r"tasks.json: task 4: task 4 depends on itself"):
+        import_plan(path, strict=True)
 
 
 def test_plan_to_json_shape():
     data = plan_to_json(import_plan(FIXTURES / "speckit"))
     json.dumps(data)  # plain data all the way down
-    assert set(data) == {"source", "format", "context_files", "issues", "tasks", "edges"}
+    assert set(data) == {"source", "format", "context_files", "issues", "tasks", "edges", "acceptance", "warnings"}
+    assert data["warnings"] == [] and data["acceptance"] == ""
     assert data["source"].endswith("speckit/tasks.md") and data["format"] == "speckit"
     assert data["context_files"][0].endswith("spec.md")
     assert data["issues"][0] == {"key": "1", "title": "Setup (Shared Infrastructure)"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeframe_tui.domain import AgentType, TaskStatus
+from codeframe_tui.domain.graph import find_cycle
 from codeframe_tui.plan import PlanImportError, import_plan
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -160,19 +161,22 @@ def test_malformed_variants_name_file_and_task(tmp_path, change, task, words):
     assert words in str(caught.value)
 
 
-def test_unknown_dependency_and_cycle_are_named(tmp_path):
+def test_unknown_dependency_and_cycle_are_named_and_left_out(tmp_path):
     path = tmp_path / "tasks.json"
     path.write_text(json.dumps(_tagged_with(_set(4, "dependencies", [9]))))
-    with pytest.raises(PlanImportError, match=r": task 5 depends on unknown task 9$"):
-        import_plan(path)
+    plan = import_plan(path)
+    assert [w.message(path) for w in plan.warnings] == [
+        f"{path}: task 5: task 5 depends on unknown task 9: that dependency is left out"]
+    assert "9" not in next(t for t in plan.tasks if t.key == "5").depends_on
+    with pytest.raises(PlanImportError, match=r": task 5 depends on unknown task 9: that dependency is left out"):
+        import_plan(path, strict=True)
     path.write_text(json.dumps(_tagged_with(_set(0, "dependencies", [4]))))
-    with pytest.raises(PlanImportError) as caught:
-        import_plan(path)
-    # 1 -> 4 -> 3 -> 3.x -> 2.3 -> 2.2 -> 2.1 -> 1: every id on the loop is in the message.
-    message = str(caught.value)
-    assert message.startswith(f"{path}: dependency cycle: ")
-    cycle = message.split("dependency cycle: ")[1].split(" -> ")
+    plan = import_plan(path)
+    # 1 -> 4 -> 3 -> 3.x -> 2.3 -> 2.2 -> 2.1 -> 1: every id on the loop is in the message, and one edge goes.
+    [warning] = plan.warnings
+    cycle = warning.what.split("dependency cycle: ")[1].split(";")[0].split(" -> ")
     assert cycle[0] == cycle[-1] and {"1", "4", "3", "2.3", "2.2", "2.1"} <= set(cycle)
+    assert find_cycle({t.key: t.depends_on for t in plan.tasks}) is None
 
 
 def test_bad_json_names_the_line(tmp_path):

@@ -1,0 +1,117 @@
+"""Lenient imports of the constructs real spec-kit files hold: every problem named at its line, the rest read.
+
+Each fixture is written here from a pattern seen in public tasks.md files (not copied from any of them).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codeframe_tui.cli import main as cli_main
+from codeframe_tui.domain import TaskStatus
+from codeframe_tui.plan import import_plan
+from codeframe_tui.plan.model import PlanRefused
+
+FEATURE = """\
+# Tasks: Offline sync
+
+## Phase 1: Setup (P0 - Critical)
+
+- [X] T001 ✅ [P] Create the sync package in src/sync/__init__.py
+- [ ] [P] T002 Add the queue model in src/sync/queue.py
+- [SKIP] T003 Add a websocket fallback (deferred to v2)
+- [ ] T004 Wire the queue into the app in src/app.py
+- [ ] TXXX Example task for the template
+- [ ] do **T005** before anything else
+- [ ] T006 [P1] Retry failed uploads in src/sync/retry.py
+
+**Manual Testing Checklist**:
+- [ ] Airplane mode keeps the edits
+- [x] Reconnecting uploads them in order
+
+## Phase 2: Polish (P3)
+
+- [ ] T007 Document the sync in docs/sync.md
+
+## Validation Checklist
+
+- [ ] All tests pass
+- [ ] No lint warnings
+"""
+
+
+@pytest.fixture
+def feature(tmp_path):
+    path = tmp_path / "tasks.md"
+    path.write_text(FEATURE)
+    return path
+
+
+def _warnings(plan):
+    return {w.line: w.what for w in plan.warnings}
+
+
+def test_real_constructs_import_with_each_problem_named_at_its_line(feature):
+    plan = import_plan(feature)
+    tasks = {t.key: t for t in plan.tasks}
+    assert list(tasks) == ["T001", "T002", "T003", "T004", "T006", "T007"]
+    # [P] after an emoji, and before the id: both parallel, and the title keeps neither marker.
+    assert tasks["T001"].title == "Create the sync package in src/sync/__init__.py"
+    assert tasks["T001"].extra["parallel"] and tasks["T001"].extra["marks"] == "✅"
+    assert tasks["T001"].status == TaskStatus.DONE
+    assert tasks["T002"].extra["parallel"] and tasks["T002"].title == "Add the queue model in src/sync/queue.py"
+    # [SKIP]: rejected with its reason, and the order runs past it.
+    assert tasks["T003"].status == TaskStatus.REJECTED and tasks["T003"].reason == "marked [SKIP] at tasks.md:7"
+    assert tasks["T003"].depends_on == () and tasks["T004"].depends_on == ("T001", "T002")
+    # Priority forms: the phase's "(P0 - Critical)", a task's own [P1], the next phase's "(P3)".
+    assert tasks["T004"].priority == "high" and tasks["T006"].priority == "high" and tasks["T007"].priority == "low"
+    warnings = _warnings(plan)
+    assert warnings[9].startswith("placeholder task id TXXX (a template's example); skipped 'TXXX Example")
+    assert warnings[10].startswith("the task id is not where it belongs (expected '- [ ] T001 …'); skipped "
+                                   "'do **T005** before anything else'")
+    assert warnings[14] == ("2 checklist item(s) without task ids under 'Manual Testing Checklist' (lines 14-15): "
+                            "kept as the feature's acceptance notes, not tasks")
+    assert warnings[23].startswith("2 checklist item(s) without task ids under 'Validation Checklist'")
+    assert len(plan.warnings) == 4
+    assert plan.acceptance == ("### Manual Testing Checklist\n- [ ] Airplane mode keeps the edits\n"
+                               "- [x] Reconnecting uploads them in order\n\n"
+                               "### Validation Checklist\n- [ ] All tests pass\n- [ ] No lint warnings")
+    # The skipped lines are kept whole, for plan review to show and add as tasks.
+    assert plan.warnings[0].text == "TXXX Example task for the template"
+
+
+def test_strict_refuses_naming_every_problem_at_once(feature):
+    with pytest.raises(PlanRefused) as caught:
+        import_plan(feature, strict=True)
+    lines = str(caught.value).split("\n")
+    assert lines[0] == f"{feature}: 4 problem(s), so nothing is imported (without --strict, the rest imports)"
+    assert [line.split(": ", 1)[0] for line in lines[1:]] == [f"{feature}:{n}" for n in (9, 10, 14, 23)]
+
+
+def test_a_tasks_md_that_is_not_spec_kit_says_which_reader_it_used(tmp_path):
+    path = tmp_path / "tasks.md"
+    path.write_text("### Task 1.1\n- [ ] the page loads\n- [ ] the form submits\n")
+    plan = import_plan(path)
+    assert plan.format == "checklist"
+    assert [w.message(path) for w in plan.warnings] == [
+        f"{path}: no spec-kit task lines ('- [ ] T001 ...') in this tasks.md: read as a checklist, "
+        "each checkbox a task in listed order"]
+
+
+def test_the_command_prints_warnings_counts_and_refuses_under_strict(feature, tmp_path, capsys):
+    project = tmp_path / "project"
+    project.mkdir()
+    assert cli_main(["import", str(feature), "--project", str(project), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert "6 tasks (1 done, 4 proposed, 1 rejected)" in out
+    assert f"warning: {feature}:9: placeholder task id TXXX" in err and "4 warning(s)" in err
+    assert cli_main(["import", str(feature), "--project", str(project), "--dry-run", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["line"] for w in data["warnings"]] == [9, 10, 14, 23] and data["acceptance"].startswith("### Manual")
+    assert cli_main(["import", str(feature), "--project", str(project), "--strict"]) == 2
+    assert f"{feature}:10: the task id is not where it belongs" in capsys.readouterr().err
+    assert not (project / ".codeframe" / "state.db").exists()
+    assert cli_main(["import", str(feature), "--project", str(project)]) == 0
+    assert "imported into" in capsys.readouterr().out
