@@ -118,6 +118,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"codeframe-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        return _pipe_closed()
+
+
+def _pipe_closed() -> int:
+    """The reader went away (`status | head`): that is the reader's choice, not an error. Python
+    would still fail flushing stdout at exit, so stdout points at /dev/null from here on."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_OK
 
 
 class _UsageError(Exception):

@@ -115,3 +115,24 @@ def test_the_command_prints_warnings_counts_and_refuses_under_strict(feature, tm
     assert not (project / ".codeframe" / "state.db").exists()
     assert cli_main(["import", str(feature), "--project", str(project)]) == 0
     assert "imported into" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    # `codeframe-tui status P | head -1` ended with a BrokenPipeError traceback and exit 1.
+    import subprocess
+    import sys
+
+    source = tmp_path / "big" / "tasks.md"
+    source.parent.mkdir()
+    source.write_text("## Phase 1: A\n" + "".join(f"- [ ] T{n:04d} task {n} with a few more words\n"
+                                                  for n in range(1, 3001)))
+    project = tmp_path / "project"
+    project.mkdir()
+    assert cli_main(["import", str(source), "--project", str(project)]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "codeframe_tui", "status", str(project)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert proc.stdout.readline().startswith(b"3000 tasks")
+    proc.stdout.close()  # as `head -1` does once it has its line
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == b""
