@@ -66,7 +66,7 @@ def _read_text(path: Path) -> str:
 def _parse(path: Path, tag: str | None, problems: Problems) -> ImportedPlan:
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return parse_taskmaster(path, _read_text(path), tag)
+        return parse_taskmaster(path, _read_text(path), tag, problems)
     if suffix in _MARKDOWN:
         if tag is not None:
             raise PlanImportError(path, "a tag only applies to a Task Master tasks.json")

@@ -13,11 +13,14 @@ Decisions:
     it depends on its exit subtasks (those no sibling depends on), which transitively wait for all of
     them, plus its own dependencies. Its entry subtasks (those with no sibling dependency) inherit the
     parent's dependencies, so no subtask starts before its parent's prerequisites are done.
-  - Status: done -> done; pending -> proposed; in-progress, review, blocked, deferred and any other
-    string -> proposed with the source status kept in extra["source_status"] (every imported task
-    starts proposed so the person reviews it); cancelled -> rejected (extra["source_status"] =
-    "cancelled"): rejected is the plan-review state, visible to the person, reversible (rejected ->
-    proposed), and its dependents cannot start, which is what a cancelled prerequisite means.
+  - Status, every one tm-core writes: done and completed -> done; pending -> proposed; in-progress,
+    review, blocked and deferred -> proposed with the source status kept in extra["source_status"]
+    (every imported task starts proposed so the person reviews it); cancelled -> rejected
+    (extra["source_status"] = "cancelled"): rejected is the plan-review state, visible to the person,
+    reversible (rejected -> proposed), and its dependents cannot start, which is what a cancelled
+    prerequisite means. Any other string is read as proposed, kept, with a warning.
+  - A duplicate id (a task's, or a subtask's among its siblings) is renumbered after the highest
+    one, with a warning; dependencies on that id mean the first of them.
   - details are appended to the description (the worker reads it); testStrategy -> test_strategy;
     priority is kept (default medium; a subtask without one takes its parent's); a subtask has
     extra["parent"], a parent extra["subtasks"]; "agentType" or
@@ -46,6 +49,7 @@ from codeframe_tui.plan.model import (
     MAX_TEXT_CHARS,
     ImportedPlan,
     PlanImportError,
+    Problems,
     check_count,
     check_text,
     check_title,
@@ -62,7 +66,10 @@ _KNOWN = frozenset({"id", "title", "description", "details", "testStrategy", "pr
 # Keys the engine itself keeps in a task's extra (landing, budgets, spec-kit context). Keep in step
 # with the engine's set_extra calls.
 _RESERVED = frozenset({"budget", "budget_declined", "branch", "context_files", "landed_commit", "undone_by"})
-_STATUS = {"done": TaskStatus.DONE, "pending": TaskStatus.PROPOSED, "cancelled": TaskStatus.REJECTED}
+# tm-core's statuses (TaskStatus in its types); "completed" is written by some versions and tools for done.
+_STATUS = {"done": TaskStatus.DONE, "completed": TaskStatus.DONE, "pending": TaskStatus.PROPOSED,
+           "cancelled": TaskStatus.REJECTED, "in-progress": TaskStatus.PROPOSED, "review": TaskStatus.PROPOSED,
+           "blocked": TaskStatus.PROPOSED, "deferred": TaskStatus.PROPOSED}
 # ASCII digits, and few of them: str.isdigit() takes "²", which int() refuses, and a huge id is junk
 # (int() refuses more than 4,300 digits).
 _MAX_DIGITS = 18
@@ -121,7 +128,7 @@ def _deps(path: Path, raw: dict, key: str, parent: str | None) -> tuple[str, ...
     return tuple(dict.fromkeys(out))
 
 
-def _status(path: Path, raw: dict, key: str, extra: dict) -> TaskStatus:
+def _status(path: Path, raw: dict, key: str, extra: dict, problems: Problems | None) -> TaskStatus:
     value = raw.get("status")
     if value is None:
         value = "pending"
@@ -130,6 +137,8 @@ def _status(path: Path, raw: dict, key: str, extra: dict) -> TaskStatus:
     name = _word(path, "status", value, key)
     if name not in ("done", "pending"):
         extra["source_status"] = name
+    if name not in _STATUS and problems is not None:
+        problems.warn(f"unknown status {name!r}: read as proposed (kept as its source status)", task=key)
     return _STATUS.get(name, TaskStatus.PROPOSED)
 
 
@@ -174,14 +183,14 @@ def _kept(path: Path, raw: dict, known: frozenset[str], key: str) -> dict:
 
 
 def _task(path: Path, raw: dict, key: str, deps: tuple[str, ...], priority: str, issue: str,
-          kind: AgentType = AgentType.BACKEND, **more: object) -> NewTask:
+          kind: AgentType = AgentType.BACKEND, *, problems: Problems | None = None, **more: object) -> NewTask:
     title = _text(path, raw, "title", key, required=True)
     description = _text(path, raw, "description", key)
     details = _text(path, raw, "details", key)
     # Task Master has no sub-subtasks; if a subtask carries "subtasks" anyway, keep it as data.
     known = _KNOWN - {"subtasks"} if "parent" in more else _KNOWN
     extra = _kept(path, raw, known, key) | more
-    status = _status(path, raw, key, extra)
+    status = _status(path, raw, key, extra, problems)
     value = raw.get("priority")
     if value is None:
         value = priority
@@ -205,7 +214,19 @@ def _entries(path: Path, raw: object, where: str) -> list[dict]:
     return raw
 
 
-def _subtasks(path: Path, raw: dict, key: str, count: int) -> tuple[list[str], list[dict], dict[str, tuple]]:
+def _renumbered(taken: set[str], raw_ids: list[object], prefix: str = "") -> str:
+    """The id after the highest number among the keys taken and every id the list holds, so that the
+    new id cannot meet one that comes later in the list."""
+    numbers = [int(k.removeprefix(prefix)) for k in taken if k.removeprefix(prefix).isdigit()]
+    for value in raw_ids:
+        text = str(value).rsplit(".", 1)[-1] if isinstance(value, (int, str)) else ""
+        if _NUMBER.fullmatch(text):
+            numbers.append(int(text))
+    return f"{prefix}{max(numbers, default=0) + 1}"
+
+
+def _subtasks(path: Path, raw: dict, key: str, count: int,
+              problems: Problems | None) -> tuple[list[str], list[dict], dict[str, tuple]]:
     value = raw.get("subtasks")
     subs = [] if value is None else _entries(path, value, key + ".subtasks")
     check_count(path, count + len(subs))
@@ -218,13 +239,17 @@ def _subtasks(path: Path, raw: dict, key: str, count: int) -> tuple[list[str], l
             sid = m.group(2)  # "3.2" written out in full inside task 3
         sub_key = f"{key}.{_id(path, sid, f'at {key}.subtasks[{j}]')}"
         if sub_key in deps:
-            raise PlanImportError(path, "duplicate subtask id", task=sub_key)
+            if problems is None:
+                raise PlanImportError(path, "duplicate subtask id", task=sub_key)
+            again = _renumbered(set(deps), [sub.get("id") for sub in subs], f"{key}.")
+            problems.warn(f"duplicate subtask id (entry {j} of task {key}): read as {again}", task=sub_key)
+            sub_key = again
         keys.append(sub_key)
         deps[sub_key] = _deps(path, sub, sub_key, key)
     return keys, subs, deps
 
 
-def parse_taskmaster(path: Path, text: str, tag: str | None = None) -> ImportedPlan:
+def parse_taskmaster(path: Path, text: str, tag: str | None = None, problems: Problems | None = None) -> ImportedPlan:
     """Build the plan from a tasks.json's text (one tag of it); `path` is for messages."""
     issue, body = select(path, load_json(path, text), tag)
     entries = _entries(path, body["tasks"], f"{issue}.tasks")
@@ -234,10 +259,14 @@ def parse_taskmaster(path: Path, text: str, tag: str | None = None) -> ImportedP
     for i, raw in enumerate(entries):
         key = _id(path, raw.get("id"), f"at {issue}.tasks[{i}]")
         if key in seen:
-            raise PlanImportError(path, "duplicate id", task=key)
+            if problems is None:
+                raise PlanImportError(path, "duplicate id", task=key)
+            again = _renumbered(seen, [entry.get("id") for entry in entries])
+            problems.warn(f"duplicate id (entry {i}): read as {again}", task=key)
+            key = again
         seen.add(key)
         own = _deps(path, raw, key, None)
-        sub_keys, subs, sub_deps = _subtasks(path, raw, key, len(tasks) + 1)
+        sub_keys, subs, sub_deps = _subtasks(path, raw, key, len(tasks) + 1, problems)
         # Entries (no sibling before them) inherit the parent's prerequisites; exits gate the parent.
         siblings = set(sub_keys)
         # A parent may name its own subtask as a dependency; its subtasks must not inherit that.
@@ -245,13 +274,14 @@ def parse_taskmaster(path: Path, text: str, tag: str | None = None) -> ImportedP
         waited_for = {d for deps in sub_deps.values() for d in deps if d in siblings}
         exits = [k for k in sub_keys if k not in waited_for]
         more = {"subtasks": sub_keys} if sub_keys else {}
-        parent = _task(path, raw, key, merge(own, exits), "medium", issue, **more)
+        parent = _task(path, raw, key, merge(own, exits), "medium", issue, problems=problems, **more)
         tasks.append(parent)
         for sub_key, sub in zip(sub_keys, subs, strict=True):
             deps = sub_deps[sub_key]
             if not any(d in siblings for d in deps):
                 deps = merge(inherited, deps)
-            tasks.append(_task(path, sub, sub_key, deps, parent.priority, issue, parent.agent_type, parent=key))
+            tasks.append(_task(path, sub, sub_key, deps, parent.priority, issue, parent.agent_type, problems=problems,
+                               parent=key))
     if not tasks:
         raise PlanImportError(path, f"no tasks under {issue!r}")
     title = issue_title(path, issue, body)

@@ -11,6 +11,7 @@ import pytest
 from codeframe_tui.domain import AgentType, TaskStatus
 from codeframe_tui.domain.graph import find_cycle
 from codeframe_tui.plan import PlanImportError, import_plan
+from codeframe_tui.plan.model import PlanRefused
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TAGGED = FIXTURES / "taskmaster" / "tasks.json"
@@ -139,10 +140,8 @@ MALFORMED = [
     (_set(2, "dependencies", "2.3"), "3", "dependencies must be a list"),
     (_set(2, "dependencies", [{"id": 2}]), "3", "is not an id"),
     (_set(2, "dependencies", ["two"]), "3", "is not a task id like 3 or '3.2'"),
-    (_set(3, "id", 2), "2", "duplicate id"),
     (_set(3, "id", 1.5), "at master.tasks[3]", "id must be an integer, got 1.5"),
     (_set(3, "id", True), "at master.tasks[3]", "id must be an integer, got true"),
-    (_set_sub(1, 1, "id", 1), "2.1", "duplicate subtask id"),
     (_set(3, "status", 3), "4", "status must be a string"),
     (_set(3, "priority", 1), "4", "priority must be a word"),
     (_set(3, "agentType", "designer"), "4", "agent type \"designer\" is not one of backend, frontend, test"),
@@ -159,6 +158,37 @@ def test_malformed_variants_name_file_and_task(tmp_path, change, task, words):
     assert caught.value.task == task
     assert str(caught.value).startswith(f"{path}: task {task}: ")
     assert words in str(caught.value)
+
+
+def test_duplicate_ids_are_renumbered_after_the_highest_with_a_warning(tmp_path):
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(_tagged_with(lambda tasks: (_set(3, "id", 2)(tasks), _set_sub(1, 1, "id", 1)(tasks))),
+                               indent=2))
+    plan = import_plan(path)
+    messages = [w.message(path) for w in plan.warnings]
+    assert f"{path}: task 2.1: duplicate subtask id (entry 1 of task 2): read as 2.4" in messages
+    top = next(m for m in messages if "duplicate id" in m)
+    assert top.startswith(f"{path}: task 2: duplicate id (entry 3): read as ")
+    keys = [t.key for t in plan.tasks]
+    assert len(keys) == len(set(keys))
+    with pytest.raises(PlanRefused, match="duplicate subtask id"):
+        import_plan(path, strict=True)
+
+
+def test_every_tm_core_status_is_mapped(tmp_path):
+    statuses = ["done", "completed", "pending", "in-progress", "review", "blocked", "deferred", "cancelled", "odd"]
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps({"tasks": [{"id": i + 1, "title": f"t{i}", "status": s}
+                                          for i, s in enumerate(statuses)]}))
+    plan = import_plan(path)
+    got = {t.title: (str(t.status), t.extra.get("source_status")) for t in plan.tasks}
+    assert got == {
+        "t0": ("done", None), "t1": ("done", "completed"), "t2": ("proposed", None),
+        "t3": ("proposed", "in-progress"), "t4": ("proposed", "review"), "t5": ("proposed", "blocked"),
+        "t6": ("proposed", "deferred"), "t7": ("rejected", "cancelled"), "t8": ("proposed", "odd"),
+    }
+    assert [w.message(path) for w in plan.warnings] == [
+        f"{path}: task 9: unknown status 'odd': read as proposed (kept as its source status)"]
 
 
 def test_unknown_dependency_and_cycle_are_named_and_left_out(tmp_path):
