@@ -11,10 +11,16 @@ Decisions (the same as spec-kit's and Task Master's, so the three read alike):
     for. Dependents of the parent thus wait for all its children.
   - Headings that hold items become issues "1", "2"... (their text is the title); items above the
     first heading have no issue. Indented text under an item is its description.
+  - Ordered lists (`1. [ ] ...`) are lists like any other. An item's parent is its nearest checkbox
+    ancestor by indentation: a plain bullet between them ("- Backend:" with items under it) is not
+    a parent, and does not make its items children of the item above it.
+  - A wrapped item: an indented line that goes on in lower case (or after a title ending in a comma
+    or a dash) joins the title until the first sentence ends; the rest is the description.
   - The agent type comes from the classifier; an item that gives it nothing to go on takes its
     parent's type.
-  - [x] / [X] is done. A strange mark ([-], [~], []) or an empty item is an error naming file:line,
-    as are items nested deeper than MAX_NESTING levels and the other shared limits (plan.model).
+  - [x] / [X] is done. A strange mark ([-], [~], []) or an empty item is skipped with a warning
+    naming file:line, and a title past the limit is cut with one. Items nested deeper than
+    MAX_NESTING levels, and the other shared limits (plan.model), refuse the file.
 """
 
 from __future__ import annotations
@@ -29,11 +35,12 @@ from codeframe_tui.plan.classify import classify_agent_type, find_paths
 from codeframe_tui.plan.markdown import scan
 from codeframe_tui.plan.model import (
     MAX_NESTING,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
     ImportedPlan,
     PlanImportError,
+    Problems,
     check_count,
-    check_text,
-    check_title,
 )
 from codeframe_tui.plan.order import Deps, chain, merge
 from codeframe_tui.store.repos import NewTask
@@ -54,47 +61,99 @@ class _Item:
     issue: str
     notes: list[str] = field(default_factory=list)
     children: list[_Item] = field(default_factory=list)
+    wrapping: bool = True  # its title may still go on, on the next indented line
 
 
-def _read_items(path: Path, text: str) -> tuple[list[_Item], list[tuple[str, str]]]:
+@dataclass
+class _Plain:
+    """A plain bullet in the chain of parents: items under it are not its children (it is no task)."""
+
+    indent: int
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+_WRAPPED_TITLE_CHARS = 400  # a line that would make the title longer is a description: no one wraps a title so far
+
+
+def _continues(item: _Item, text: str) -> bool:
+    """Whether an indented line goes on with the item's title rather than start its description."""
+    return (item.wrapping and not item.notes and len(item.title) + len(text) < _WRAPPED_TITLE_CHARS
+            and (text[:1].islower() or item.title.rstrip()[-1:] in ",;-–—"))
+
+
+def _wrap(item: _Item, text: str) -> None:
+    end = _SENTENCE_END.search(text)
+    head, rest = (text, "") if end is None else (text[: end.end()], text[end.end():].strip())
+    item.title = f"{item.title} {head}"
+    if end is not None:
+        item.wrapping = False
+        if rest:
+            item.notes.append(rest)
+
+
+def _read_items(path: Path, text: str, problems: Problems) -> tuple[list[_Item], list[tuple[str, str]]]:
     roots: list[_Item] = []
-    stack: list[_Item] = []  # the open chain of parents, shallowest first
+    stack: list[_Item | _Plain] = []  # the open chain of parents and plain bullets, shallowest first
     issues: list[tuple[str, str]] = []
     heading = ""  # the current heading's text, made an issue once it holds an item
     issue = ""
     last: _Item | None = None
     count = 0
-    for ln in scan(path, text):
+    for ln in scan(path, text, problems):
         if ln.kind == "heading":
-            heading, issue, stack, last = check_title(path, ln.text, line=ln.number), "", [], None
+            heading, issue, stack, last = _fit(problems, "heading title", ln.text, ln.number), "", [], None
             continue
         if ln.kind == "item":
+            title = _PARALLEL.sub("", ln.text)
+            if not title:
+                problems.skipped("checklist item has no text", line=ln.number, text=ln.text)
+                continue
             if heading and not issue:
                 issue = str(len(issues) + 1)
                 issues.append((issue, heading))
             while stack and stack[-1].indent >= ln.indent:
                 stack.pop()
-            if len(stack) >= MAX_NESTING:
+            parents = [p for p in stack if isinstance(p, _Item)]
+            if len(parents) >= MAX_NESTING:
                 # _order and _flatten recurse once a level; past this it is not a checklist anyway.
                 raise PlanImportError(path, f"items nest deeper than {MAX_NESTING} levels", line=ln.number)
             count += 1
             check_count(path, count, line=ln.number)
-            siblings = stack[-1].children if stack else roots
-            prefix = stack[-1].key + "." if stack else ""
-            title = _PARALLEL.sub("", ln.text)
-            if not title:
-                raise PlanImportError(path, "checklist item has no text", line=ln.number)
-            check_title(path, title, line=ln.number)
+            parent = parents[-1] if parents else None
+            siblings = parent.children if parent else roots
+            prefix = parent.key + "." if parent else ""
             last = _Item(f"{prefix}{len(siblings) + 1}", ln.number, ln.indent, ln.done,
-                         title != ln.text, title, issue)
+                         title != ln.text, _fit(problems, "title", title, ln.number), issue)
+            last.wrapping = _SENTENCE_END.search(title) is None
             siblings.append(last)
             stack.append(last)
-        elif ln.kind in ("bullet", "text"):
+        elif ln.kind == "bullet":
             if last is not None and ln.indent > last.indent:
                 last.notes.append(ln.text)
-            elif ln.kind == "text":
+                last.wrapping = False
+            while stack and stack[-1].indent >= ln.indent:
+                stack.pop()
+            stack.append(_Plain(ln.indent))
+        elif ln.kind == "text":
+            if last is not None and ln.indent > last.indent:
+                if _continues(last, ln.text):
+                    _wrap(last, ln.text)
+                    last.title = _fit(problems, "title", last.title, last.line)
+                else:
+                    last.notes.append(ln.text)
+                    last.wrapping = False
+            else:
                 last = None  # a paragraph between items ends the item's description
     return roots, issues
+
+
+def _fit(problems: Problems, what: str, text: str, line: int) -> str:
+    if len(text) <= MAX_TITLE_CHARS:
+        return text
+    problems.warn(f"{what} is {len(text):,} characters: cut at {MAX_TITLE_CHARS:,}", line=line)
+    return text[: MAX_TITLE_CHARS - 1] + "…"
 
 
 def _order(items: list[_Item], after: tuple[str, ...], deps: Deps) -> tuple[str, ...]:
@@ -117,9 +176,10 @@ def _flatten(items: list[_Item]) -> list[_Item]:
     return out
 
 
-def parse_checklist(path: Path, text: str) -> ImportedPlan:
+def parse_checklist(path: Path, text: str, problems: Problems | None = None) -> ImportedPlan:
     """Build the plan from a markdown checklist's text; `path` is for messages."""
-    roots, issues = _read_items(path, text)
+    problems = problems if problems is not None else Problems(path)
+    roots, issues = _read_items(path, text, problems)
     if not roots:
         raise PlanImportError(path, "no checklist items found (expected lines like '- [ ] Do something')")
     deps: Deps = {}
@@ -127,7 +187,11 @@ def parse_checklist(path: Path, text: str) -> ImportedPlan:
     tasks: list[NewTask] = []
     kinds: dict[str, AgentType] = {}
     for item in _flatten(roots):
-        description = check_text(path, "description", "\n".join(item.notes), line=item.line)
+        description = "\n".join(item.notes)
+        if len(description) > MAX_TEXT_CHARS:
+            problems.warn(f"description is {len(description):,} characters: cut at {MAX_TEXT_CHARS:,}",
+                          line=item.line)
+            description = description[: MAX_TEXT_CHARS - 1] + "…"
         files = find_paths(f"{item.title}\n{description}")
         parent = kinds.get(item.key.rpartition(".")[0], AgentType.BACKEND)
         kinds[item.key] = classify_agent_type(item.title, description, files, default=parent)

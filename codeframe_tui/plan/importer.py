@@ -76,7 +76,7 @@ def _parse(path: Path, tag: str | None, problems: Problems) -> ImportedPlan:
         if path.name == "tasks.md":
             problems.warn("no spec-kit task lines ('- [ ] T001 ...') in this tasks.md: read as a checklist, "
                           "each checkbox a task in listed order")
-        return parse_checklist(path, text)
+        return parse_checklist(path, text, problems)
     raise PlanImportError(path, "unknown plan format: expected a spec-kit tasks.md, a Task Master tasks.json"
                                 " or a markdown checklist (.md)")
 

@@ -11,7 +11,8 @@ from codeframe_tui.plan.model import PlanImportError, Problems, control_characte
 
 # No lazy group before an optional tail: "(.*?)\s*#*\s*$" backtracked cubically on a line of spaces.
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_BULLET = re.compile(r"^([ ]*)[-*+]\s+(.*)$")
+# A list item: "-", "*", "+", or an ordered list's "1." / "1)" (people number their checklists too).
+_BULLET = re.compile(r"^([ ]*)(?:[-*+]|[0-9]{1,9}[.)])\s+(.*)$")
 _BOX = re.compile(r"^\[([^\]]*)\](?:\s+(.*)|\s*)$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 

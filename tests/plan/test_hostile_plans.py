@@ -179,7 +179,9 @@ CASES = [
 IDS = [case[0] for case in CASES]
 # These import leniently (the rest of the file, with the problem named as a warning, or refused as a whole
 # with it named when nothing is left); --strict refuses them all, naming the problem.
-WARNED = {"json duplicate ids", "json duplicate subtask ids", "json self dependency", "json direct cycle",
+WARNED = {"checklist ansi escape in an item", "checklist escape in a description", "checklist item too long",
+          "checklist heading too long", "checklist description too long", "json duplicate ids",
+          "json duplicate subtask ids", "json self dependency", "json direct cycle",
           "json three-long cycle", "json unknown dependency",
           "speckit duplicate id", "speckit ansi escape in a title",
           "speckit title too long", "speckit phase heading too long", "speckit heading of spaces",

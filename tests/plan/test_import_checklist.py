@@ -8,6 +8,7 @@ import pytest
 
 from codeframe_tui.domain import AgentType, TaskStatus
 from codeframe_tui.plan import PlanImportError, import_plan
+from codeframe_tui.plan.model import PlanRefused
 
 CHECKLIST = Path(__file__).parent / "fixtures" / "checklist.md"
 
@@ -77,16 +78,19 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize(("old", "new", "line", "words"), MALFORMED, ids=[m[3] for m in MALFORMED])
-def test_malformed_variants_name_file_and_line(tmp_path, old, new, line, words):
+def test_malformed_lines_are_skipped_named_and_strict_refuses(tmp_path, old, new, line, words):
     text = CHECKLIST.read_text()
     assert old in text
     path = tmp_path / "plan.md"
     path.write_text(text.replace(old, new, 1))
-    with pytest.raises(PlanImportError) as caught:
-        import_plan(path)
-    assert caught.value.line == line
-    assert str(caught.value).startswith(f"{path}:{line}: ")
-    assert words in str(caught.value)
+    plan = import_plan(path)
+    [warning] = plan.warnings
+    assert warning.line == line and warning.message(path).startswith(f"{path}:{line}: ")
+    assert words in warning.what and "; skipped '" in warning.what
+    assert len(plan.tasks) == len(import_plan(CHECKLIST).tasks) - 1
+    with pytest.raises(PlanRefused) as caught:
+        import_plan(path, strict=True)
+    assert f"\n{path}:{line}: " in str(caught.value) and words in str(caught.value)
 
 
 def test_a_file_without_items_is_refused(tmp_path):

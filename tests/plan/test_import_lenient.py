@@ -136,3 +136,36 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
     proc.stdout.close()  # as `head -1` does once it has its line
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and err == b""
+
+
+def test_checklists_as_people_write_them(tmp_path):
+    path = tmp_path / "todo.md"
+    path.write_text(
+        "# Release\n\n"
+        "1. [ ] Tag the release\n"
+        "2) [x] Write the changelog\n\n"
+        "- [ ] Migrate the settings file so that old keys\n"
+        "  keep working. Keep a backup beside it.\n"
+        "- Backend:\n"
+        "  - [ ] Add the /health endpoint\n"
+        "  - [ ] Log every request,\n"
+        "    with its duration\n"
+        "- [ ] Ship it\n"
+        "  Announce it on the list.\n"
+    )
+    plan = import_plan(path)
+    tasks = {t.key: t for t in plan.tasks}
+    # Ordered-list checkboxes are items; a plain bullet between them is no parent.
+    assert [(k, t.title) for k, t in tasks.items()] == [
+        ("1", "Tag the release"),
+        ("2", "Write the changelog"),
+        ("3", "Migrate the settings file so that old keys keep working."),
+        ("4", "Add the /health endpoint"),
+        ("5", "Log every request, with its duration"),
+        ("6", "Ship it"),
+    ]
+    assert tasks["2"].status == TaskStatus.DONE
+    # A wrapped item keeps the rest of its line as the description; a capitalised line starts one.
+    assert tasks["3"].description == "Keep a backup beside it."
+    assert tasks["6"].description == "Announce it on the list."
+    assert tasks["4"].depends_on == ("3",) and plan.warnings == ()
