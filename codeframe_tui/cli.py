@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--tag", help="Task Master: which tag to import (default: master, or the only one)")
     p_import.add_argument("--dry-run", action="store_true",
                           help="check and show the plan and its warnings; write nothing")
+    p_import.add_argument("--same-file", choices=("serialize", "warn"),
+                          help="open tasks that may run together on one file: order them, or only warn"
+                               " (default: the config's [import] same_file, else serialize)")
+    p_import.add_argument("--serialize-same-file", dest="same_file", action="store_const", const="serialize",
+                          help="the same as --same-file serialize")
     p_import.add_argument("--strict", action="store_true",
                           help="refuse the file if anything in it cannot be read with confidence, naming every problem")
     p_import.add_argument("--json", action="store_true", help="print the tasks and edges as JSON")

@@ -55,8 +55,18 @@ async def import_plan(args: argparse.Namespace) -> int:
     from codeframe_tui.plan import PlanImportError, import_plan, plan_to_json
     from codeframe_tui.store import Store, StoreError
 
+    same_file = args.same_file
+    project_dir = args.project.expanduser().resolve()
+    if same_file is None and project_dir.is_dir():  # a dry run may name no project yet
+        from codeframe_tui.config import ConfigError, load_settings
+
+        try:
+            same_file = load_settings(project_dir, env={}).import_same_file
+        except ConfigError as exc:
+            raise _UsageError(str(exc)) from exc
     try:
-        plan = import_plan(args.source.expanduser().resolve(), tag=args.tag, strict=args.strict)
+        plan = import_plan(args.source.expanduser().resolve(), tag=args.tag, strict=args.strict,
+                           same_file=same_file or "serialize")
     except PlanImportError as exc:
         raise _UsageError(str(exc)) from exc
     if args.json:

@@ -88,6 +88,9 @@ class Settings:
     # at its head (speculatively, each built on the one below; 0 = one at a time).
     landing_batch: int = 4
     landing_parallel: int = 1
+    # [import] same_file: open tasks that may run together on one file are ordered ("serialize") or
+    # only named ("warn"); see plan.same_file.
+    import_same_file: str = "serialize"
     # USD per million tokens (input, output, cache write, cache read), over the built-in table.
     pricing: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     # Never written anywhere: repr=False keeps it out of logs and error messages.
@@ -157,7 +160,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
                                                   *_NOTIFY_KEYS.values(), *BUDGET_KEYS.values(),
                                                   "sandbox_network", "sandbox_read", "sandbox_write", "sandbox_env",
                                                   "sandbox_processes", "sandbox_file_size_mb", "sandbox_memory_mb",
-                                                  *_LANDING_KEYS.values()}
+                                                  *_LANDING_KEYS.values(), "import_same_file"}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tests":
@@ -166,6 +169,8 @@ def _parse_file(path: Path) -> dict[str, Any]:
             out.update(_parse_notify(path, value))
         elif key == "landing":
             out.update(_parse_landing(path, value))
+        elif key == "import":
+            out.update(_parse_import(path, value))
         elif key == "sandbox":
             try:
                 out.update(parse_sandbox(path, value))
@@ -177,7 +182,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
             except CostConfigError as exc:
                 raise ConfigError(str(exc)) from exc
         elif key not in known or key in _COST_TABLES.values():
-            tables = {"tests", "notify", "landing", "sandbox", *_COST_TABLES}
+            tables = {"tests", "notify", "landing", "import", "sandbox", *_COST_TABLES}
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known | tables))})")
         elif key == "review":
             if value not in REVIEW_MODES:
@@ -220,6 +225,19 @@ def _parse_notify(path: Path, value: Any) -> dict[str, bool]:
         if not isinstance(flag, bool):
             raise ConfigError(f"{path}: [notify] {key} must be true or false, got {flag!r}")
         out[_NOTIFY_KEYS[key]] = flag
+    return out
+
+
+def _parse_import(path: Path, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [import] must be a table like same_file = \"serialize\"")
+    out: dict[str, str] = {}
+    for key, mode in value.items():
+        if key != "same_file":
+            raise ConfigError(f"{path}: [import] key {key!r} must be same_file")
+        if mode not in ("serialize", "warn"):
+            raise ConfigError(f"{path}: [import] same_file must be \"serialize\" or \"warn\", got {mode!r}")
+        out["import_same_file"] = mode
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from codeframe_tui.domain.graph import PlanError, find_cycle, validate_dependencies
 from codeframe_tui.plan.checklist import parse_checklist
 from codeframe_tui.plan.model import ImportedPlan, PlanImportError, PlanRefused, Problems
+from codeframe_tui.plan.same_file import same_file_tasks
 from codeframe_tui.plan.speckit import looks_like_speckit, parse_speckit
 from codeframe_tui.plan.taskmaster import parse_taskmaster
 
@@ -81,7 +82,8 @@ def _parse(path: Path, tag: str | None, problems: Problems) -> ImportedPlan:
                                 " or a markdown checklist (.md)")
 
 
-def import_plan(path: Path, *, tag: str | None = None, strict: bool = False) -> ImportedPlan:
+def import_plan(path: Path, *, tag: str | None = None, strict: bool = False,
+                same_file: str = "serialize") -> ImportedPlan:
     """Read a plan file or folder into an ImportedPlan, or raise PlanImportError; nothing is written.
 
     A folder means its tasks.md or tasks.json (or .taskmaster/tasks/tasks.json). `.json` is Task
@@ -91,7 +93,9 @@ def import_plan(path: Path, *, tag: str | None = None, strict: bool = False) -> 
     Lenient: what cannot be read with confidence is left out, and the plan's `warnings` name each
     thing at its file:line, with what was done. The dependency graph is repaired the same way: an
     unknown id, a self-dependency, or one edge of each cycle is left out, named. `strict` refuses
-    the whole file when there is any warning, naming every one (PlanRefused).
+    the whole file when there is any warning, naming every one (PlanRefused). Open tasks that may
+    run at the same time and name the same file are named too; `same_file="serialize"` orders them
+    (plan.same_file).
     """
     path = Path(path)
     if not path.exists():
@@ -109,6 +113,7 @@ def import_plan(path: Path, *, tag: str | None = None, strict: bool = False) -> 
         # Refused as a whole after lines were left out: those lines are why, so they are named too.
         raise PlanRefused(path, tuple(problems.items), exc.problem) from None
     plan = _repair_graph(plan, problems)
+    plan = same_file_tasks(plan, problems, same_file)
     warnings = (*plan.warnings, *problems.items)
     if strict and warnings:
         raise PlanRefused(path, tuple(warnings))

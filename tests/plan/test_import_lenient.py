@@ -169,3 +169,47 @@ def test_checklists_as_people_write_them(tmp_path):
     assert tasks["3"].description == "Keep a backup beside it."
     assert tasks["6"].description == "Announce it on the list."
     assert tasks["4"].depends_on == ("3",) and plan.warnings == ()
+
+
+SAME_FILE = """\
+## Phase 1: Models
+
+- [ ] T001 [P] Add the User model in src/models.py
+- [ ] T002 [P] Add the Team model in src/models.py
+- [ ] T003 [P] Add the Invite model in src/invites.py
+- [ ] T004 [P] Add the Role model in src/models.py
+"""
+
+
+def test_parallel_tasks_on_one_file_are_named_and_serialized_by_default(tmp_path):
+    path = tmp_path / "tasks.md"
+    path.write_text(SAME_FILE)
+    plan = import_plan(path)
+    deps = {t.key: t.depends_on for t in plan.tasks}
+    assert deps == {"T001": (), "T002": ("T001",), "T003": (), "T004": ("T002",)}
+    assert {t.key: t.extra.get("added_deps") for t in plan.tasks} == {
+        "T001": None, "T002": ["T001"], "T003": None, "T004": ["T002"]}
+    assert [w.message(path) for w in plan.warnings] == [
+        f"{path}:4: tasks T001 and T002 may run at the same time and both name src/models.py: T002 now waits for T001",
+        f"{path}:6: tasks T002 and T004 may run at the same time and both name src/models.py: T004 now waits for T002",
+    ]
+    warned = import_plan(path, same_file="warn")
+    assert all(t.depends_on == () for t in warned.tasks)
+    assert warned.warnings[0].what.endswith("left as it is; their worktrees will conflict when the second lands")
+
+
+def test_the_config_and_the_flag_choose_how_same_file_tasks_are_handled(tmp_path, capsys):
+    path = tmp_path / "feature" / "tasks.md"
+    path.parent.mkdir()
+    path.write_text(SAME_FILE)
+    project = tmp_path / "project"
+    (project / ".codeframe").mkdir(parents=True)
+    (project / ".codeframe" / "config.toml").write_text('[import]\nsame_file = "warn"\n')
+    assert cli_main(["import", str(path), "--project", str(project), "--dry-run", "--json"]) == 0
+    assert all(not t["depends_on"] for t in json.loads(capsys.readouterr().out)["tasks"])
+    assert cli_main(["import", str(path), "--project", str(project), "--dry-run", "--json",
+                     "--serialize-same-file"]) == 0
+    assert {t["task_id"]: t["depends_on"] for t in json.loads(capsys.readouterr().out)["tasks"]}["T004"] == ["T002"]
+    (project / ".codeframe" / "config.toml").write_text('[import]\nsame_file = "sometimes"\n')
+    assert cli_main(["import", str(path), "--project", str(project), "--dry-run"]) == 2
+    assert 'same_file must be "serialize" or "warn"' in capsys.readouterr().err
