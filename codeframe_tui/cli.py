@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                                " (default: the config's [import] same_file, else serialize)")
     p_import.add_argument("--serialize-same-file", dest="same_file", action="store_const", const="serialize",
                           help="the same as --same-file serialize")
+    p_import.add_argument("--prefix", help="put this before every task id, so several features fit in one project"
+                                           " (default: a spec-kit folder's number, like 005-; \"\" for none)")
     p_import.add_argument("--strict", action="store_true",
                           help="refuse the file if anything in it cannot be read with confidence, naming every problem")
     p_import.add_argument("--json", action="store_true", help="print the tasks and edges as JSON")

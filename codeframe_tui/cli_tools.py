@@ -66,7 +66,7 @@ async def import_plan(args: argparse.Namespace) -> int:
             raise _UsageError(str(exc)) from exc
     try:
         plan = import_plan(args.source.expanduser().resolve(), tag=args.tag, strict=args.strict,
-                           same_file=same_file or "serialize")
+                           same_file=same_file or "serialize", prefix=args.prefix)
     except PlanImportError as exc:
         raise _UsageError(str(exc)) from exc
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -83,7 +84,7 @@ def _parse(path: Path, tag: str | None, problems: Problems) -> ImportedPlan:
 
 
 def import_plan(path: Path, *, tag: str | None = None, strict: bool = False,
-                same_file: str = "serialize") -> ImportedPlan:
+                same_file: str = "serialize", prefix: str | None = None) -> ImportedPlan:
     """Read a plan file or folder into an ImportedPlan, or raise PlanImportError; nothing is written.
 
     A folder means its tasks.md or tasks.json (or .taskmaster/tasks/tasks.json). `.json` is Task
@@ -96,6 +97,10 @@ def import_plan(path: Path, *, tag: str | None = None, strict: bool = False,
     the whole file when there is any warning, naming every one (PlanRefused). Open tasks that may
     run at the same time and name the same file are named too; `same_file="serialize"` orders them
     (plan.same_file).
+
+    `prefix` goes before every task and issue id, so that several spec-kit features (each numbered
+    from T001) fit in one project. None means the default: a spec-kit file's folder number
+    (`specs/005-login/tasks.md` gives `005-`), else none.
     """
     path = Path(path)
     if not path.exists():
@@ -114,6 +119,10 @@ def import_plan(path: Path, *, tag: str | None = None, strict: bool = False,
         raise PlanRefused(path, tuple(problems.items), exc.problem) from None
     plan = _repair_graph(plan, problems)
     plan = same_file_tasks(plan, problems, same_file)
+    if prefix is None:
+        prefix = default_prefix(plan)
+    if prefix:
+        plan = with_prefix(plan, prefix)
     warnings = (*plan.warnings, *problems.items)
     if strict and warnings:
         raise PlanRefused(path, tuple(warnings))
@@ -153,3 +162,39 @@ def _repair_graph(plan: ImportedPlan, problems: Problems) -> ImportedPlan:
     if all(tuple(deps[t.key]) == tuple(dict.fromkeys(t.depends_on)) for t in plan.tasks):
         return plan
     return replace(plan, tasks=tuple(replace(t, depends_on=tuple(deps[t.key])) for t in plan.tasks))
+
+
+_FEATURE_NUMBER = re.compile(r"^([0-9]{1,6})-")
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$")
+
+
+def default_prefix(plan: ImportedPlan) -> str:
+    """A spec-kit feature folder's number and dash (`005-`): spec-kit numbers its features that way."""
+    if plan.format != "speckit":
+        return ""
+    m = _FEATURE_NUMBER.match(plan.source.parent.name)
+    return m.group(0) if m else ""
+
+
+def with_prefix(plan: ImportedPlan, prefix: str) -> ImportedPlan:
+    """Every task and issue id with `prefix` before it, and every reference to them too."""
+    if not _PREFIX.match(prefix):
+        raise PlanImportError(plan.source, f"prefix {prefix!r}: use letters, digits, '.', '-' or '_', "
+                                           "at most 31, like 005-")
+    keys = {t.key for t in plan.tasks}
+
+    def ref(value):
+        if isinstance(value, str) and value in keys:
+            return prefix + value
+        if isinstance(value, list):
+            return [ref(v) for v in value]
+        return value
+
+    linked = ("subtasks", "parent", "added_deps")
+    tasks = tuple(replace(
+        t, key=prefix + t.key, depends_on=tuple(prefix + d for d in t.depends_on),
+        issue_key=prefix + t.issue_key if t.issue_key else "",
+        extra={k: ref(v) if k in linked else v for k, v in t.extra.items()} | {"source_id": t.key},
+    ) for t in plan.tasks)
+    issues = tuple((prefix + key, title) for key, title in plan.issues)
+    return replace(plan, tasks=tasks, issues=issues)

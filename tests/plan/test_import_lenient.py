@@ -11,7 +11,7 @@ import pytest
 
 from codeframe_tui.cli import main as cli_main
 from codeframe_tui.domain import TaskStatus
-from codeframe_tui.plan import import_plan
+from codeframe_tui.plan import PlanImportError, import_plan
 from codeframe_tui.plan.model import PlanRefused
 
 FEATURE = """\
@@ -213,3 +213,27 @@ def test_the_config_and_the_flag_choose_how_same_file_tasks_are_handled(tmp_path
     (project / ".codeframe" / "config.toml").write_text('[import]\nsame_file = "sometimes"\n')
     assert cli_main(["import", str(path), "--project", str(project), "--dry-run"]) == 2
     assert 'same_file must be "serialize" or "warn"' in capsys.readouterr().err
+
+
+def test_several_spec_kit_features_fit_in_one_project(tmp_path, capsys):
+    project = tmp_path / "project"
+    project.mkdir()
+    for folder in ("003-login", "005-billing"):
+        path = tmp_path / "specs" / folder / "tasks.md"
+        path.parent.mkdir(parents=True)
+        path.write_text("## Phase 1: Setup\n\n- [ ] T001 Create src/a.py\n- [ ] T002 Test it in tests/test_a.py\n")
+        assert cli_main(["import", str(path.parent), "--project", str(project)]) == 0
+    capsys.readouterr()
+    assert cli_main(["status", str(project), "--json"]) == 0
+    tasks = {t["task_id"]: t for t in json.loads(capsys.readouterr().out)["tasks"]}
+    assert sorted(tasks) == ["003-T001", "003-T002", "005-T001", "005-T002"]
+    plan = import_plan(tmp_path / "specs" / "005-billing")
+    assert {t.key: t.depends_on for t in plan.tasks} == {"005-T001": (), "005-T002": ("005-T001",)}
+    assert plan.issues == (("005-1", "Setup"),) and plan.tasks[1].extra["source_id"] == "T002"
+    # The same feature again is refused, as before; an explicit prefix, or none, is the person's call.
+    assert cli_main(["import", str(tmp_path / "specs" / "005-billing"), "--project", str(project)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert [t.key for t in import_plan(tmp_path / "specs" / "005-billing", prefix="").tasks] == ["T001", "T002"]
+    assert [t.key for t in import_plan(tmp_path / "specs" / "005-billing", prefix="b2-").tasks][0] == "b2-T001"
+    with pytest.raises(PlanImportError, match="prefix 'a b': use letters"):
+        import_plan(tmp_path / "specs" / "005-billing", prefix="a b")
