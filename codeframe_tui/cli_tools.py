@@ -54,6 +54,7 @@ async def import_plan(args: argparse.Namespace) -> int:
     from codeframe_tui.domain.graph import PlanError
     from codeframe_tui.plan import PlanImportError, import_plan, plan_to_json
     from codeframe_tui.store import Store, StoreError
+    from codeframe_tui.store.repos import ImportRecord
 
     same_file = args.same_file
     project_dir = args.project.expanduser().resolve()
@@ -102,7 +103,8 @@ async def import_plan(args: argparse.Namespace) -> int:
     try:
         store = await Store.open(project / CONFIG_DIR / "state.db", project)
         try:
-            await store.add_plan(plan.issues, tasks)  # one transaction: all or nothing
+            record = ImportRecord(str(plan.source), plan.format, tuple(plan_to_json(plan)["warnings"]), plan.acceptance)
+            await store.add_plan(plan.issues, tasks, imported=record)  # one transaction: all or nothing
         except (PlanError, StoreError) as exc:
             raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
         finally:

@@ -28,7 +28,7 @@ from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store, StoreError
-from codeframe_tui.store.repos import NewTask
+from codeframe_tui.store.repos import ImportRecord, NewTask
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,10 @@ class Engine:
             return await self.store.set_dependencies(task.key, depends_on)
         except PlanError as exc:
             raise CommandRefused(str(exc)) from exc
+
+    async def imports(self) -> list[ImportRecord]:
+        """The plan's imports, oldest first, each with its warnings and acceptance notes."""
+        return await self.store.imports()
 
     async def _planned(self, key: str) -> Task:
         try:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeframe_tui.plan.model import PlanImportError, Problems, control_character
+from codeframe_tui.plan.model import PlanImportError, Problems, control_character, quote
 
 # No lazy group before an optional tail: "(.*?)\s*#*\s*$" backtracked cubically on a line of spaces.
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -82,7 +82,8 @@ def scan(path: Path, text: str, problems: Problems | None = None) -> Iterator[Md
             what = f"unknown checkbox mark {shown} (use [ ] for open or [x] for done)"
             if problems is None:
                 raise PlanImportError(path, what.replace(" (use", ": use").rstrip(")"), line=number)
-            problems.skipped(what, line=number, text=stripped)
+            # The item's own text is what plan review offers to add as a task; the quote shows the mark.
+            problems.warn(f"{what}; skipped '{quote(stripped)}'", line=number, text=(box.group(2) or "").strip())
             continue
         item = (box.group(2) or "").strip()
         if not item:

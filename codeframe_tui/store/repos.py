@@ -48,6 +48,18 @@ class NewTask:
 
 
 @dataclass(frozen=True)
+class ImportRecord:
+    """One plan import: where from, its warnings (dicts: line, task, what, text, message) and the
+    checklists it kept as acceptance notes."""
+
+    source: str
+    format: str
+    warnings: tuple[dict, ...] = ()
+    acceptance: str = ""
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
 class CorrectionRecord:
     attempt_number: int
     max_attempts: int
@@ -112,8 +124,10 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
 
     # ---- plan -------------------------------------------------------------------------
 
-    async def add_plan(self, issues: Sequence[tuple[str, str]], tasks: Sequence[NewTask]) -> list[Task]:
-        """Insert issues and tasks with their dependency edges in one transaction."""
+    async def add_plan(self, issues: Sequence[tuple[str, str]], tasks: Sequence[NewTask], *,
+                       imported: ImportRecord | None = None) -> list[Task]:
+        """Insert issues and tasks with their dependency edges in one transaction; with `imported`,
+        the import's record (its warnings and acceptance notes) in the same one."""
         existing = {t.key: t.depends_on for t in await self.list_tasks()}
         edges = dict(existing)
         for task in tasks:
@@ -146,6 +160,13 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                         json.dumps(list(t.files)), json.dumps(t.extra), t.reason, now, now,
                     ),
                 )
+            if imported is not None:
+                await conn.execute(
+                    "INSERT INTO imports (project_id, source, format, warnings, acceptance, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (self.project_id, imported.source, imported.format, json.dumps(list(imported.warnings)),
+                     imported.acceptance, now),
+                )
             for t in tasks:
                 for dep in t.depends_on:
                     await conn.execute(
@@ -155,6 +176,14 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                         (self.project_id, t.key, self.project_id, dep),
                     )
         return await self.list_tasks()
+
+    async def imports(self) -> list[ImportRecord]:
+        """Every plan import into this project, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT source, format, warnings, acceptance, created_at FROM imports WHERE project_id = ? ORDER BY id",
+            (self.project_id,),
+        )
+        return [ImportRecord(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4]) for r in rows]
 
     async def issues(self) -> list[tuple[str, str]]:
         """The project's issues (or phases) as (key, title), in the order they were planned."""

@@ -194,7 +194,7 @@ async def test_the_landing_migration_keeps_changes_runs_and_edges_of_a_schema_5_
 
     store = await Store.open(tmp_path / "s.db", tmp_path)
     try:
-        assert await store.db.user_version() == 6
+        assert await store.db.user_version() == max(m[0] for m in _migrations())
         assert [(t.key, t.status, t.depends_on) for t in await store.list_tasks()] == [
             ("A", TaskStatus.RUNNING, ()), ("B", TaskStatus.PROPOSED, ("A",))]
         assert [c.path for c in await store.task_changes("A")] == ["a.py"]
@@ -224,5 +224,25 @@ async def test_a_transition_and_its_log_line_commit_together_and_the_task_return
         with pytest.raises(IllegalTransition):
             await store.transition("2", TaskStatus.PROPOSED, log=lambda t: ("x", {}))
         assert len(await store.events()) == 1
+    finally:
+        await store.close()
+
+
+async def test_an_import_is_recorded_with_its_plan_in_one_transaction(tmp_path):
+    from codeframe_tui.store.repos import ImportRecord
+
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        warning = {"line": 9, "task": None, "what": "placeholder task id TXXX", "text": "TXXX Example",
+                   "message": "tasks.md:9: placeholder task id TXXX"}
+        record = ImportRecord("/specs/001/tasks.md", "speckit", (warning,), "### Checks\n- [ ] all pass")
+        await store.add_plan([], [NewTask("1", "a", AgentType.TEST)], imported=record)
+        [stored] = await store.imports()
+        assert (stored.source, stored.format, stored.warnings, stored.acceptance) == (
+            record.source, record.format, (warning,), record.acceptance)
+        # A plan refused as a whole leaves no record behind either.
+        with pytest.raises(StoreError):
+            await store.add_plan([], [NewTask("1", "again", AgentType.TEST)], imported=record)
+        assert len(await store.imports()) == 1
     finally:
         await store.close()

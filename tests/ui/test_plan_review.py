@@ -124,3 +124,42 @@ async def test_edit_add_and_dependencies_by_keys(tmp_path):
         await pilot.press(*"1.1 1.2", "enter")
         await wait_for(pilot, lambda: review.tasks["1.3"].depends_on == ("1.1", "1.2"))
         await pilot.press("q")
+
+
+async def test_import_warnings_are_read_in_plan_review_and_a_skipped_line_becomes_a_task(tmp_path):
+    from textual.widgets import OptionList
+
+    from codeframe_tui.domain import AgentType
+    from codeframe_tui.store.repos import ImportRecord, NewTask
+    from codeframe_tui.ui.screens.forms import TaskFormScreen
+    from codeframe_tui.ui.screens.import_warnings import ImportWarningsScreen
+
+    app = demo_app(tmp_path / "demo", latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
+        review = app.screen
+        await pilot.press("w")  # the demo was not imported: nothing to read
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PlanReviewScreen)
+        warnings = (
+            {"line": 7, "task": None, "what": "placeholder task id TXXX; skipped", "text": "",
+             "message": "tasks.md:7: placeholder task id TXXX (a template's example); skipped 'TXXX Example'"},
+            {"line": 9, "task": None, "what": "unknown checkbox mark", "text": "[~] Add the audit log",
+             "message": "tasks.md:9: unknown checkbox mark '[~]'; skipped '[~] Add the audit log'"},
+        )
+        await app.engine.store.add_plan([], [NewTask("X1", "imported", AgentType.BACKEND)], imported=ImportRecord(
+            "tasks.md", "speckit", warnings, "### Checks\n- [ ] all pass"))
+        await review.reload()
+        assert "⚠ 2 import warning(s): w to read" in str(review.query_one("#review-help").render())
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportWarningsScreen))
+        options = app.screen.query_one(OptionList)
+        assert options.option_count == 2 and "tasks.md:7: placeholder" in str(options.get_option_at_index(0).prompt)
+        await pilot.press("n")  # the first skipped no line of its own to add
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ImportWarningsScreen)
+        await pilot.press("down", "n")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskFormScreen))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(t.title == "[~] Add the audit log" for t in review.tasks.values()))
+        await pilot.press("q")

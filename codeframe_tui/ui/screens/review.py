@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from codeframe_tui.domain import Task, TaskStatus, natural_key
 from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.store.repos import ImportRecord
 from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.text import literal, one_line, plain
@@ -45,6 +46,7 @@ class PlanReviewScreen(Screen):
         Binding("enter", "details", "Open", priority=True),
         Binding("s", "start", "Start"),
         Binding("p", "prd", "PRD", show=False),
+        Binding("w", "warnings", "Warnings", show=False),
     ]
 
     def __init__(self, engine: Engine, banner: str) -> None:
@@ -54,6 +56,7 @@ class PlanReviewScreen(Screen):
         self.tasks: dict[str, Task] = {}
         self.issues: dict[str, str] = {}
         self.selected: set[str] = set()
+        self.imports: list[ImportRecord] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,6 +100,11 @@ class PlanReviewScreen(Screen):
         proposed = sum(1 for t in tasks if t.status == TaskStatus.PROPOSED)
         approved = sum(1 for t in tasks if t.status == TaskStatus.APPROVED)
         self.app.sub_title = f"plan review · {approved} approved · {proposed} proposed · {len(tasks)} tasks"
+        self.imports = await self.engine.imports()
+        warnings = sum(len(record.warnings) for record in self.imports)
+        if warnings:
+            self.query_one("#review-help", Static).update(
+                literal(f"PLAN REVIEW · {self.banner_text} · ⚠ {warnings} import warning(s): w to read"))
         self.show_detail()
 
     def highlighted(self) -> str | None:
@@ -189,12 +197,12 @@ class PlanReviewScreen(Screen):
             TaskFormScreen(f"Edit task {key}", task.title, str(task.agent_type), task.description), saved
         )
 
-    async def action_new_task(self) -> None:
+    async def action_new_task(self, title: str = "") -> None:
         async def saved(values: dict | None) -> None:
             if values is not None:
                 await self._command(self.engine.add_task(**values), "Added a proposed task")
 
-        self.app.push_screen(TaskFormScreen("New task"), saved)
+        self.app.push_screen(TaskFormScreen("New task", title), saved)
 
     async def action_dependencies(self) -> None:
         key = self.highlighted()
@@ -207,6 +215,20 @@ class PlanReviewScreen(Screen):
                                     f"{', '.join(keys) or 'nothing'}")
 
         self.app.push_screen(DependenciesScreen(key, self.tasks[key].depends_on), saved)
+
+    def action_warnings(self) -> None:
+        """What the imports skipped or read differently; a skipped line can be added as a task."""
+        from codeframe_tui.ui.screens.import_warnings import ImportWarningsScreen
+
+        if not any(record.warnings or record.acceptance for record in self.imports):
+            self.notify("No import warnings", severity="information")
+            return
+
+        async def chosen(text: str | None) -> None:
+            if text is not None:
+                await self.action_new_task(title=text)
+
+        self.app.push_screen(ImportWarningsScreen(self.imports), chosen)
 
     def action_prd(self) -> None:
         """Read (and edit) the PRD that this plan came from, when there is one."""
