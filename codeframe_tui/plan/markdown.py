@@ -39,7 +39,10 @@ def scan(path: Path, text: str, problems: Problems | None = None) -> Iterator[Md
     Any other line holding a control character (a terminal escape) is refused.
     """
     in_fence = in_comment = False
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # "\n" only: str.splitlines() also breaks at \x1c-\x1e, \x85 and \u2028, which no editor counts,
+    # so every line number after one of them was wrong. (They are control characters, refused below.)
+    for number, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
         line = raw.expandtabs(4).rstrip()
         if in_comment:
             in_comment = "-->" not in line
