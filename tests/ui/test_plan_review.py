@@ -163,3 +163,23 @@ async def test_import_warnings_are_read_in_plan_review_and_a_skipped_line_become
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: any(t.title == "[~] Add the audit log" for t in review.tasks.values()))
         await pilot.press("q")
+
+
+async def test_a_dependency_the_import_added_is_marked_in_the_detail(tmp_path):
+    from codeframe_tui.domain import AgentType
+    from codeframe_tui.store.repos import NewTask
+
+    app = demo_app(tmp_path / "demo", latency=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
+        review = app.screen
+        await app.engine.store.add_plan([], [
+            NewTask("S1", "User model in src/models.py", AgentType.BACKEND),
+            NewTask("S2", "Team model in src/models.py", AgentType.BACKEND, depends_on=("S1",),
+                    extra={"added_deps": ["S1"]}),
+        ])
+        await review.reload()
+        review.table.move_cursor(row=review.table.get_row_index("S2"))
+        await pilot.pause()
+        assert "Waits for: S1 (proposed, added: same file)" in str(review.query_one("#review-detail-body").render())
+        await pilot.press("q")

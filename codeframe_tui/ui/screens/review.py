@@ -123,7 +123,9 @@ class PlanReviewScreen(Screen):
         self.table.border_subtitle = literal(f"{task.issue_key} {issue}") if issue else ""
         body = Text()
         if task is not None:
-            waits = ", ".join(f"{d} ({self.tasks[d].status})" for d in task.depends_on) or "nothing"
+            added = set(task.extra.get("added_deps") or ())  # by the import: the same file as an earlier task
+            waits = ", ".join(f"{d} ({self.tasks[d].status}{', added: same file' if d in added else ''})"
+                              for d in task.depends_on if d in self.tasks) or "nothing"
             waited = [t.key for t in self.tasks.values() if task.key in t.depends_on]
             body.append(plain(task.title) + "\n", style="bold")
             # Keys and priorities come from the plan (a model or an imported file) as much as titles do.
