@@ -150,10 +150,7 @@ def _read_items(path: Path, text: str, problems: Problems) -> tuple[list[_Item],
 
 
 def _fit(problems: Problems, what: str, text: str, line: int) -> str:
-    if len(text) <= MAX_TITLE_CHARS:
-        return text
-    problems.warn(f"{what} is {len(text):,} characters: cut at {MAX_TITLE_CHARS:,}", line=line)
-    return text[: MAX_TITLE_CHARS - 1] + "…"
+    return problems.fit(what, text, MAX_TITLE_CHARS, line=line)
 
 
 def _order(items: list[_Item], after: tuple[str, ...], deps: Deps) -> tuple[str, ...]:
@@ -187,11 +184,7 @@ def parse_checklist(path: Path, text: str, problems: Problems | None = None) -> 
     tasks: list[NewTask] = []
     kinds: dict[str, AgentType] = {}
     for item in _flatten(roots):
-        description = "\n".join(item.notes)
-        if len(description) > MAX_TEXT_CHARS:
-            problems.warn(f"description is {len(description):,} characters: cut at {MAX_TEXT_CHARS:,}",
-                          line=item.line)
-            description = description[: MAX_TEXT_CHARS - 1] + "…"
+        description = problems.fit("description", "\n".join(item.notes), MAX_TEXT_CHARS, line=item.line)
         files = find_paths(f"{item.title}\n{description}")
         parent = kinds.get(item.key.rpartition(".")[0], AgentType.BACKEND)
         kinds[item.key] = classify_agent_type(item.title, description, files, default=parent)

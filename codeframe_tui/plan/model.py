@@ -88,6 +88,13 @@ class Problems:
             what = what[:_MAX_PROBLEM_CHARS - 1] + "…"
         self.items.append(ImportWarning(what, line, task, printable(text)[:MAX_TITLE_CHARS]))
 
+    def fit(self, what: str, text: str, limit: int, *, line: int | None = None, task: str | None = None) -> str:
+        """`text` cut at `limit` characters, with a warning when it was longer (a title, a description)."""
+        if len(text) <= limit:
+            return text
+        self.warn(f"{what} is {len(text):,} characters: cut at {limit:,}", line=line, task=task)
+        return text[: limit - 1] + "…"
+
     def skipped(self, what: str, *, line: int, text: str) -> None:
         """A line left out: `what` says why; the message quotes the line."""
         self.warn(f"{what}; skipped '{quote(text)}'", line=line, text=text.strip())

@@ -115,10 +115,7 @@ class _Reader:
         self.checklists: list[_Checklist] = []
 
     def fit(self, what: str, text: str, line: int) -> str:
-        if len(text) <= MAX_TITLE_CHARS:
-            return text
-        self.problems.warn(f"{what} is {len(text):,} characters: cut at {MAX_TITLE_CHARS:,}", line=line)
-        return text[: MAX_TITLE_CHARS - 1] + "…"
+        return self.problems.fit(what, text, MAX_TITLE_CHARS, line=line)
 
     def heading(self, number: int, level: int, text: str) -> None:
         self.last = None
@@ -268,11 +265,7 @@ def parse_speckit(path: Path, text: str, problems: Problems | None = None) -> Im
 def _new_task(path: Path, phase: _Phase, t: _Task, deps: tuple[str, ...], phase_priority: str,
               problems: Problems) -> NewTask:
     read = t.read
-    description = "\n".join(t.notes)
-    if len(description) > MAX_TEXT_CHARS:
-        problems.warn(f"task {read.key}'s description is {len(description):,} characters: cut at {MAX_TEXT_CHARS:,}",
-                      line=t.line)
-        description = description[: MAX_TEXT_CHARS - 1] + "…"
+    description = problems.fit(f"task {read.key}'s description", "\n".join(t.notes), MAX_TEXT_CHARS, line=t.line)
     files = find_paths(f"{read.title}\n{description}")
     extra: dict = {"phase": phase.key, "parallel": read.parallel, "line": t.line}
     if read.story:
