@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import gc
@@ -39,6 +38,7 @@ from harness import Bench
 from load import ms, percentile
 
 from codeframe_tui import cli_tools
+from codeframe_tui.cli import build_parser
 from codeframe_tui.config import load_settings
 from codeframe_tui.engine.events import TaskStatusChanged
 from codeframe_tui.llm.client import ModelClient
@@ -135,8 +135,8 @@ async def import_plan(workdir: Path, parents: int, subtasks: int) -> tuple[Path,
     count = write_plan(plan, parents, subtasks)
     started = clock()
     with contextlib.redirect_stdout(io.StringIO()):  # its two lines of summary
-        code = await cli_tools.import_plan(argparse.Namespace(source=plan, project=project, tag=None,
-                                                              dry_run=False, json=False))
+        # The command's own parser: every option the import has, at its default.
+        code = await cli_tools.import_plan(build_parser().parse_args(["import", str(plan), "--project", str(project)]))
     if code != 0:
         raise SystemExit(f"the import failed with exit code {code}")
     return project, count, clock() - started

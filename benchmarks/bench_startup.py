@@ -14,7 +14,6 @@ Each is the median of several runs (the machine is shared; the spread is in the 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import fcntl
@@ -36,6 +35,7 @@ from pathlib import Path
 from harness import Bench
 
 from codeframe_tui import cli_tools
+from codeframe_tui.cli import build_parser
 
 FRAME_TARGET_S = 0.8
 HELP_TARGET_S = 0.3
@@ -63,7 +63,7 @@ def make_project(root: Path) -> Path:
     plan = root / "TODO.md"
     plan.write_text("# Plan\n\n" + "".join(f"- [ ] Item {n}: make part {n} of the widget export work\n"
                                            for n in range(1, TASKS + 1)))
-    args = argparse.Namespace(source=plan, project=project, tag=None, dry_run=False, json=False)
+    args = build_parser().parse_args(["import", str(plan), "--project", str(project)])
     with contextlib.redirect_stdout(io.StringIO()):
         if asyncio.run(cli_tools.import_plan(args)) != 0:
             raise SystemExit("could not import the plan")

@@ -114,10 +114,14 @@ def test_import_then_reimport_is_refused_whole(tmp_path):
 def test_import_of_a_malformed_plan_names_the_file_and_line(tmp_path):
     bad = tmp_path / "tasks.md"
     bad.write_text("## Phase 1: Setup\n\n- [ ] T001 Create the project\n- [ ] T001 Again the same id\n")
-    proc = cli("import", str(bad), "--project", str(tmp_path), env_home=tmp_path)
+    proc = cli("import", str(bad), "--project", str(tmp_path), "--strict", env_home=tmp_path)
     assert proc.returncode == 2
     assert f"{bad}:4" in proc.stderr
     assert not (tmp_path / ".codeframe").exists()
+    # Without --strict the rest imports, and the skipped line is named.
+    proc = cli("import", str(bad), "--project", str(tmp_path), env_home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: {bad}:4: duplicate task id T001 (first at line 3); skipped" in proc.stderr
 
 
 def test_import_keeps_the_feature_documents_for_the_workers(tmp_path):
