@@ -76,7 +76,8 @@ async def import_plan(args: argparse.Namespace) -> int:
         print(f"{plan.source}: {plan.format}, {len(plan.tasks)} tasks ({_status_counts(plan.tasks)}), "
               f"{len(plan.edges())} dependencies, {len(plan.issues)} issues/phases")
         if plan.acceptance:
-            print(f"acceptance notes: {plan.acceptance.count(chr(10) + '- [')+1} checklist item(s), kept with the plan")
+            items = sum(line.startswith("- [") for line in plan.acceptance.splitlines())
+            print(f"acceptance notes: {items} checklist item(s), kept with the plan")
         for warning in plan.warnings:
             print(f"warning: {warning.message(plan.source)}", file=sys.stderr)
         if plan.warnings:
@@ -103,7 +104,7 @@ async def import_plan(args: argparse.Namespace) -> int:
     try:
         store = await Store.open(project / CONFIG_DIR / "state.db", project)
         try:
-            record = ImportRecord(str(plan.source), plan.format, tuple(plan_to_json(plan)["warnings"]), plan.acceptance)
+            record = ImportRecord(str(plan.source), plan.format, tuple(plan.warnings_json()), plan.acceptance)
             await store.add_plan(plan.issues, tasks, imported=record)  # one transaction: all or nothing
         except (PlanError, StoreError) as exc:
             raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc

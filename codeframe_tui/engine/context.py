@@ -126,4 +126,3 @@ class EngineContext:
         except (ConfigError, OSError) as exc:  # a half-edited file: keep the commands the run started with
             log.warning("config not re-read: %s", exc)
             return {}
-

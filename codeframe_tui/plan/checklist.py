@@ -175,7 +175,7 @@ def _flatten(items: list[_Item]) -> list[_Item]:
 
 def parse_checklist(path: Path, text: str, problems: Problems | None = None) -> ImportedPlan:
     """Build the plan from a markdown checklist's text; `path` is for messages."""
-    problems = problems if problems is not None else Problems(path)
+    problems = problems if problems is not None else Problems()
     roots, issues = _read_items(path, text, problems)
     if not roots:
         raise PlanImportError(path, "no checklist items found (expected lines like '- [ ] Do something')")

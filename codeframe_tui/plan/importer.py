@@ -107,7 +107,7 @@ def import_plan(path: Path, *, tag: str | None = None, strict: bool = False,
         raise PlanImportError(path, "no such file or folder")
     if path.is_dir():
         path = _pick_file(path)
-    problems = Problems(path)
+    problems = Problems()
     try:
         plan = _parse(path, tag, problems)
     except PlanRefused:

@@ -78,8 +78,7 @@ class ImportWarning:
 class Problems:
     """The warnings of one import, gathered as the parser goes: every problem is named at once."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self) -> None:
         self.items: list[ImportWarning] = []
 
     def warn(self, what: str, *, line: int | None = None, task: str | None = None, text: str = "") -> None:
@@ -167,6 +166,10 @@ class ImportedPlan:
     warnings: tuple[ImportWarning, ...] = ()
     acceptance: str = ""  # checklists that are not tasks (spec-kit's validation lists), as markdown
 
+    def warnings_json(self) -> list[dict]:
+        """The warnings as stored with the import and printed by `--json`: each with its message."""
+        return [dict(w.as_json(), message=w.message(self.source)) for w in self.warnings]
+
     def edges(self) -> list[tuple[str, str]]:
         """(task, depends_on) pairs in task order, for display and for `import --dry-run --json`."""
         return [(t.key, dep) for t in self.tasks for dep in t.depends_on]
@@ -201,5 +204,5 @@ def plan_to_json(plan: ImportedPlan) -> dict:
         ],
         "edges": [[key, dep] for key, dep in plan.edges()],
         "acceptance": plan.acceptance,
-        "warnings": [dict(w.as_json(), message=w.message(plan.source)) for w in plan.warnings],
+        "warnings": plan.warnings_json(),
     }

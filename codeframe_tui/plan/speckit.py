@@ -241,7 +241,7 @@ def _acceptance(checklists: list[_Checklist], problems: Problems) -> str:
 
 def parse_speckit(path: Path, text: str, problems: Problems | None = None) -> ImportedPlan:
     """Build the plan from a tasks.md's text; `path` is for messages and for finding spec.md beside it."""
-    problems = problems if problems is not None else Problems(path)
+    problems = problems if problems is not None else Problems()
     reader = _read(path, text, problems)
     phases = reader.phases
     if not any(p.tasks for p in phases):
