@@ -28,7 +28,7 @@ def demo_run(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     proc = subprocess.run(
         [sys.executable, "-m", "codeframe_tui", "demo", "--headless", "--json", "--dir", str(root),
-         "--latency", "0.4"],
+         "--latency", "0.15"],
         capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(home)},
     )
     events = [json.loads(line) for line in proc.stdout.splitlines()]
