@@ -31,8 +31,11 @@ Decisions:
     bounded: at most MAX_TEXT_CHARS of JSON, no control characters, nested no deeper than the whole
     file (MAX_NESTING). A field the engine keeps on a task itself (_RESERVED: context_files puts a
     file in the worker's prompt, budget raises a cap) is refused: a plan must not steer a run.
-  - Known fields of the wrong type are errors naming the task, as are titles, texts, statuses and
-    priorities past the shared limits of plan.model or holding control characters.
+  - A known field of the wrong type, or a title, text, status or priority past the shared limits of
+    plan.model or holding a control character, cannot be read with confidence: that task (with its
+    subtasks) or that subtask is skipped, named, and the rest imports. A dependency that is not an id
+    is left out, named. A problem of the whole file (not JSON, too many tasks) still refuses it, as
+    does any warning under --strict.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from codeframe_tui.domain import AgentType, TaskStatus
@@ -107,7 +111,9 @@ def _word(path: Path, name: str, value: str, key: str) -> str:
     return check_text(path, name, value.strip(), limit=MAX_NAME_CHARS, one_line=True, task=key).lower()
 
 
-def _deps(path: Path, raw: dict, key: str, parent: str | None) -> tuple[str, ...]:
+def _deps(path: Path, raw: dict, key: str, parent: str | None, problems: Problems | None) -> tuple[str, ...]:
+    """The dependencies as keys. One that is not an id is left out, named (an error without `problems`):
+    the rest of the task is still read with confidence."""
     value = raw.get("dependencies", [])
     if value is None:
         return ()
@@ -115,16 +121,17 @@ def _deps(path: Path, raw: dict, key: str, parent: str | None) -> tuple[str, ...
         raise PlanImportError(path, f"dependencies must be a list, got {json.dumps(value)[:40]}", task=key)
     out = []
     for dep in value:
-        if isinstance(dep, bool) or not isinstance(dep, int | str):
-            raise PlanImportError(path, f"dependency {json.dumps(dep)[:40]} is not an id", task=key)
-        text = str(dep).strip()
+        text = str(dep).strip() if isinstance(dep, int | str) and not isinstance(dep, bool) else ""
         if _NUMBER.fullmatch(text):
             out.append(f"{parent}.{int(text)}" if parent else str(int(text)))
         elif m := _SUBTASK_ID.fullmatch(text):
             out.append(f"{int(m.group(1))}.{int(m.group(2))}")
-        else:
+        elif problems is None:
             raise PlanImportError(path, f"dependency {json.dumps(dep)[:40]} is not a task id like 3 or '3.2'",
                                   task=key)
+        else:
+            problems.warn(f"dependency {json.dumps(dep)[:40]} is not a task id like 3 or '3.2': it is left out",
+                          task=key)
     return tuple(dict.fromkeys(out))
 
 
@@ -225,28 +232,47 @@ def _renumbered(taken: set[str], raw_ids: list[object], prefix: str = "") -> str
     return f"{prefix}{max(numbers, default=0) + 1}"
 
 
-def _subtasks(path: Path, raw: dict, key: str, count: int,
-              problems: Problems | None) -> tuple[list[str], list[dict], dict[str, tuple]]:
+def _skipped(problems: Problems | None, exc: PlanImportError, what: str) -> None:
+    """Leave one task out, named, instead of the whole file. A problem of the whole file (too many
+    tasks) has no task, and still refuses."""
+    if problems is None or exc.task is None:
+        raise exc
+    problems.warn(f"{exc.problem}: {what} skipped", task=exc.task)
+
+
+def _subtasks(path: Path, raw: dict, parent: NewTask, count: int, problems: Problems | None) -> list[NewTask]:
+    """The subtasks that can be read, in order, with their own dependencies."""
+    key = parent.key
     value = raw.get("subtasks")
     subs = [] if value is None else _entries(path, value, key + ".subtasks")
     check_count(path, count + len(subs))
-    keys: list[str] = []
-    deps: dict[str, tuple[str, ...]] = {}
+    read: list[tuple[str, dict, tuple[str, ...]]] = []
+    taken: set[str] = set()
     for j, sub in enumerate(subs):
-        sid = sub.get("id")
-        m = _SUBTASK_ID.fullmatch(sid) if isinstance(sid, str) else None
-        if m and str(int(m.group(1))) == key:
-            sid = m.group(2)  # "3.2" written out in full inside task 3
-        sub_key = f"{key}.{_id(path, sid, f'at {key}.subtasks[{j}]')}"
-        if sub_key in deps:
-            if problems is None:
-                raise PlanImportError(path, "duplicate subtask id", task=sub_key)
-            again = _renumbered(set(deps), [sub.get("id") for sub in subs], f"{key}.")
-            problems.warn(f"duplicate subtask id (entry {j} of task {key}): read as {again}", task=sub_key)
-            sub_key = again
-        keys.append(sub_key)
-        deps[sub_key] = _deps(path, sub, sub_key, key)
-    return keys, subs, deps
+        try:
+            sid = sub.get("id")
+            m = _SUBTASK_ID.fullmatch(sid) if isinstance(sid, str) else None
+            if m and str(int(m.group(1))) == key:
+                sid = m.group(2)  # "3.2" written out in full inside task 3
+            sub_key = f"{key}.{_id(path, sid, f'at {key}.subtasks[{j}]')}"
+            if sub_key in taken:
+                if problems is None:
+                    raise PlanImportError(path, "duplicate subtask id", task=sub_key)
+                again = _renumbered(taken, [sub.get("id") for sub in subs], f"{key}.")
+                problems.warn(f"duplicate subtask id (entry {j} of task {key}): read as {again}", task=sub_key)
+                sub_key = again
+            taken.add(sub_key)
+            read.append((sub_key, sub, _deps(path, sub, sub_key, key, problems)))
+        except PlanImportError as exc:
+            _skipped(problems, exc, "the subtask is")
+    out = []
+    for sub_key, sub, deps in read:
+        try:
+            out.append(_task(path, sub, sub_key, deps, parent.priority, parent.issue_key, parent.agent_type,
+                             problems=problems, parent=key))
+        except PlanImportError as exc:
+            _skipped(problems, exc, "the subtask is")
+    return out
 
 
 def parse_taskmaster(path: Path, text: str, tag: str | None = None, problems: Problems | None = None) -> ImportedPlan:
@@ -257,31 +283,39 @@ def parse_taskmaster(path: Path, text: str, tag: str | None = None, problems: Pr
     tasks: list[NewTask] = []
     seen: set[str] = set()
     for i, raw in enumerate(entries):
-        key = _id(path, raw.get("id"), f"at {issue}.tasks[{i}]")
-        if key in seen:
-            if problems is None:
-                raise PlanImportError(path, "duplicate id", task=key)
-            again = _renumbered(seen, [entry.get("id") for entry in entries])
-            problems.warn(f"duplicate id (entry {i}): read as {again}", task=key)
-            key = again
-        seen.add(key)
-        own = _deps(path, raw, key, None)
-        sub_keys, subs, sub_deps = _subtasks(path, raw, key, len(tasks) + 1, problems)
-        # Entries (no sibling before them) inherit the parent's prerequisites; exits gate the parent.
-        siblings = set(sub_keys)
-        # A parent may name its own subtask as a dependency; its subtasks must not inherit that.
+        try:
+            key = _id(path, raw.get("id"), f"at {issue}.tasks[{i}]")
+            if key in seen:
+                if problems is None:
+                    raise PlanImportError(path, "duplicate id", task=key)
+                again = _renumbered(seen, [entry.get("id") for entry in entries])
+                problems.warn(f"duplicate id (entry {i}): read as {again}", task=key)
+                key = again
+            seen.add(key)
+            own = _deps(path, raw, key, None, problems)
+            parent = _task(path, raw, key, own, "medium", issue, problems=problems)
+        except PlanImportError as exc:
+            _skipped(problems, exc, "the task and its subtasks are")
+            continue
+        try:
+            subs = _subtasks(path, raw, parent, len(tasks) + 1, problems)
+        except PlanImportError as exc:
+            _skipped(problems, exc, "its subtasks are")
+            subs = []
+        # Entries (no sibling before them) inherit the parent's prerequisites, but not a dependency of
+        # the parent on one of its own subtasks.
+        siblings = {t.key for t in subs}
         inherited = tuple(d for d in own if d not in siblings)
-        waited_for = {d for deps in sub_deps.values() for d in deps if d in siblings}
-        exits = [k for k in sub_keys if k not in waited_for]
-        more = {"subtasks": sub_keys} if sub_keys else {}
-        parent = _task(path, raw, key, merge(own, exits), "medium", issue, problems=problems, **more)
+        subs = [t if any(d in siblings for d in t.depends_on) else replace(t, depends_on=merge(inherited, t.depends_on))
+                for t in subs]
+        # The parent becomes the subtasks' completion point: it waits for its exits (no sibling waits on them).
+        waited_for = {d for t in subs for d in t.depends_on if d in siblings}
+        exits = [t.key for t in subs if t.key not in waited_for]
+        if subs:
+            parent = replace(parent, depends_on=merge(own, exits),
+                             extra={"subtasks": [t.key for t in subs], **parent.extra})
         tasks.append(parent)
-        for sub_key, sub in zip(sub_keys, subs, strict=True):
-            deps = sub_deps[sub_key]
-            if not any(d in siblings for d in deps):
-                deps = merge(inherited, deps)
-            tasks.append(_task(path, sub, sub_key, deps, parent.priority, issue, parent.agent_type, problems=problems,
-                               parent=key))
+        tasks.extend(subs)
     if not tasks:
         raise PlanImportError(path, f"no tasks under {issue!r}")
     title = issue_title(path, issue, body)

@@ -94,7 +94,7 @@ CASES = [
     ("json priority wrong type", "tasks.json", legacy(task(priority=["high"])), "1", "priority must be a word"),
     ("json status wrong type", "tasks.json", legacy(task(status=True)), "1", "status must be a string"),
     ("json dependencies wrong type", "tasks.json", legacy(task(dependencies="2")), "1", "dependencies must be a list"),
-    ("json dependency wrong type", "tasks.json", legacy(task(dependencies=[[2]])), "1", "is not an id"),
+    ("json dependency wrong type", "tasks.json", legacy(task(dependencies=[[2]])), "1", "is not a task id like 3"),
     ("json subtasks wrong type", "tasks.json", legacy(task(subtasks={"id": 1})), "1.subtasks", "expected a list"),
     ("json subtask not an object", "tasks.json", legacy(task(subtasks=["a"])), "1.subtasks", "entry 0 is not an"),
     ("json agent type wrong type", "tasks.json", legacy(task(agentType=7)), "1", "agent type 7 is not one of"),
@@ -182,7 +182,8 @@ IDS = [case[0] for case in CASES]
 WARNED = {"checklist ansi escape in an item", "checklist escape in a description", "checklist item too long",
           "checklist heading too long", "checklist description too long", "json duplicate ids",
           "json duplicate subtask ids", "json self dependency", "json direct cycle",
-          "json three-long cycle", "json unknown dependency",
+          "json three-long cycle", "json unknown dependency", "json dependency wrong type",
+          "json subtasks wrong type", "json subtask not an object",
           "speckit duplicate id", "speckit ansi escape in a title",
           "speckit title too long", "speckit phase heading too long", "speckit heading of spaces",
           "speckit id too long", "speckit escape in a heading"}

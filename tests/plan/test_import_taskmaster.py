@@ -134,29 +134,34 @@ def _set_sub(index, sub, field, value):
 
 
 MALFORMED = [
-    # (change, task id named, words in the message)
-    (_set(1, "title", 42), "2", "title must be a string, got 42"),
-    (_set(1, "title", "  "), "2", "title is empty"),
-    (_set(2, "dependencies", "2.3"), "3", "dependencies must be a list"),
-    (_set(2, "dependencies", [{"id": 2}]), "3", "is not an id"),
-    (_set(2, "dependencies", ["two"]), "3", "is not a task id like 3 or '3.2'"),
-    (_set(3, "id", 1.5), "at master.tasks[3]", "id must be an integer, got 1.5"),
-    (_set(3, "id", True), "at master.tasks[3]", "id must be an integer, got true"),
-    (_set(3, "status", 3), "4", "status must be a string"),
-    (_set(3, "priority", 1), "4", "priority must be a word"),
-    (_set(3, "agentType", "designer"), "4", "agent type \"designer\" is not one of backend, frontend, test"),
-    (_set(1, "subtasks", {"id": 1}), "2.subtasks", "expected a list"),
+    # (change, task id named, words in the message, which of tasks 1-5 the lenient import keeps)
+    (_set(1, "title", 42), "2", "title must be a string, got 42: the task and its subtasks are skipped", "1345"),
+    (_set(1, "title", "  "), "2", "title is empty: the task and its subtasks are skipped", "1345"),
+    (_set(2, "dependencies", "2.3"), "3", "dependencies must be a list, got \"2.3\": the task and its", "1245"),
+    (_set(2, "dependencies", [{"id": 2}]), "3", "dependency {\"id\": 2} is not a task id like 3 or '3.2': it is left",
+     "12345"),
+    (_set(2, "dependencies", ["two"]), "3", "dependency \"two\" is not a task id like 3 or '3.2': it is left out",
+     "12345"),
+    (_set(3, "id", 1.5), "at master.tasks[3]", "id must be an integer, got 1.5: the task and its", "1235"),
+    (_set(3, "id", True), "at master.tasks[3]", "id must be an integer, got true: the task and its", "1235"),
+    (_set(3, "status", 3), "4", "status must be a string, got 3: the task and its subtasks are skipped", "1235"),
+    (_set(3, "priority", 1), "4", "priority must be a word like high, got 1: the task and its", "1235"),
+    (_set(3, "agentType", "designer"), "4", "agent type \"designer\" is not one of backend, frontend, test: the",
+     "1235"),
+    (_set(1, "subtasks", {"id": 1}), "2.subtasks", "expected a list, got {\"id\": 1}: its subtasks are skipped",
+     "12345"),
 ]
 
 
-@pytest.mark.parametrize(("change", "task", "words"), MALFORMED, ids=[m[2][:30] for m in MALFORMED])
-def test_malformed_variants_name_file_and_task(tmp_path, change, task, words):
+@pytest.mark.parametrize(("change", "task", "words", "kept"), MALFORMED, ids=[m[2][:30] for m in MALFORMED])
+def test_a_malformed_task_is_named_and_the_rest_imports(tmp_path, change, task, words, kept):
     path = tmp_path / "tasks.json"
     path.write_text(json.dumps(_tagged_with(change), indent=2))
-    with pytest.raises(PlanImportError) as caught:
-        import_plan(path)
-    assert caught.value.task == task
-    assert str(caught.value).startswith(f"{path}: task {task}: ")
+    plan = import_plan(path)
+    assert [m for w in plan.warnings if (m := w.message(path)).startswith(f"{path}: task {task}: {words}")]
+    assert "".join(t.key for t in plan.tasks if "." not in t.key) == kept
+    with pytest.raises(PlanRefused) as caught:
+        import_plan(path, strict=True)
     assert words in str(caught.value)
 
 
