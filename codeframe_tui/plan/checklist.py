@@ -187,7 +187,7 @@ def parse_checklist(path: Path, text: str, problems: Problems | None = None) -> 
         description = problems.fit("description", "\n".join(item.notes), MAX_TEXT_CHARS, line=item.line)
         files = find_paths(f"{item.title}\n{description}")
         parent = kinds.get(item.key.rpartition(".")[0], AgentType.BACKEND)
-        kinds[item.key] = classify_agent_type(item.title, description, files, default=parent)
+        kinds[item.key] = classify_agent_type(item.title, description, default=parent)
         extra: dict = {"line": item.line}
         if item.parallel:
             extra["parallel"] = True

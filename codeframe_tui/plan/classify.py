@@ -11,25 +11,54 @@ from codeframe_tui.domain import AgentType
 # Whole words only: the ancestor matched substrings and sent "latest" to the tester and "build" to the
 # frontend. Tokens are runs of letters and digits, so "front-end" is two tokens (handled as a pair).
 _WORD = re.compile(r"[a-z0-9]+")
+# A React hook or a hook file: useAuthStore, useCanvas.ts. Case matters, so it is read before lowering.
+_HOOK = re.compile(r"\buse[A-Z][A-Za-z0-9]*")
 
 _TEST_WORDS = frozenset({
     "test", "tests", "testing", "tested", "pytest", "unittest", "jest", "vitest", "mocha", "playwright",
-    "cypress", "e2e", "coverage", "fixture", "fixtures", "tdd",
+    "cypress", "e2e", "coverage", "fixture", "fixtures", "tdd", "xunit", "nunit", "junit", "rspec",
+    "testcontainers", "assert", "asserts", "assertion", "assertions", "hurl", "suite",
 })
+# Neither "html" nor "components" is here: "HTML coverage reports" and "the coverage components" are
+# backend work. A frontend file or folder still says frontend.
 _FRONTEND_WORDS = frozenset({
-    "ui", "ux", "frontend", "component", "components", "react", "vue", "svelte", "angular", "css", "scss",
-    "html", "jsx", "tsx", "tailwind", "button", "buttons", "modal", "dialog", "layout", "page", "pages",
-    "form", "forms", "stylesheet", "styles", "styling", "responsive", "navbar", "sidebar", "browser", "dom",
+    "ui", "ux", "frontend", "react", "vue", "svelte", "angular", "css", "scss", "jsx", "tsx", "tailwind",
+    "button", "buttons", "modal", "dialog", "layout", "page", "pages", "form", "forms", "stylesheet", "style",
+    "styled", "styles", "styling", "responsive", "navbar", "sidebar", "browser", "dom", "screen", "screens",
+    "widget", "widgets", "theme", "themes", "tab", "tabs", "skeleton", "skeletons", "canvas", "navigation",
+    "card", "cards", "dashboard", "typography", "border", "strikethrough", "accessibility", "wcag", "aria",
+    "a11y", "touch", "tablet", "pwa", "portal", "panel", "panels", "viewer", "drag", "dragover", "tooltip",
+    "flutter", "animation", "animations", "dark", "storybook",
 })
 _BACKEND_WORDS = frozenset({
     "backend", "api", "endpoint", "endpoints", "server", "database", "db", "sql", "migration", "migrations",
     "schema", "model", "models", "service", "services", "cli", "query", "queries", "repository", "worker",
+    "cors", "middleware", "controller", "handler", "docker", "dockerfile", "deploy", "deployment",
+    "kubernetes", "adapter", "adapters", "enum", "parser", "storage", "artifact", "artifacts", "cron", "queue",
+    "monitoring", "alarm", "alarms", "logging", "metrics",
 })
+# A test word right before one of these names a part of a tool, not tests to write: "the coverage
+# adapters", "the test result models", "a testing tool".
+_MADE_THINGS = frozenset({
+    "adapter", "adapters", "enum", "model", "models", "parser", "generator", "generators", "report", "reports",
+    "result", "results", "tool", "tools", "components", "runner", "engine", "data", "metadata",
+})
+_VALIDATE_WORDS = frozenset({"validate", "validation", "verify", "verification"})
 
-_TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec", "specs", "e2e"})
+_TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec", "e2e", "cypress", "testutil", "testutils",
+                        "test-utils", "testdata", "conformance"})
 _FRONTEND_DIRS = frozenset({"components", "frontend", "web", "web-ui", "webapp", "pages", "styles"})
-_FRONTEND_SUFFIXES = frozenset({".tsx", ".jsx", ".vue", ".svelte", ".css", ".scss", ".sass", ".less", ".html"})
-_TEST_NAME = re.compile(r"^(test_.+\.py|.+_test\.(py|go)|conftest\.py|.+\.(test|spec)\.[a-z]+)$")
+# Places that hold UI code in a JS, TS or Dart project; in a Python or Go tree "ui/" or "views/" is not.
+_CLIENT_DIRS = frozenset({"client", "ui", "views", "widgets", "screens", "theme", "hooks", "stores", "store",
+                          "presentation", "layouts"})
+_FRONTEND_SUFFIXES = frozenset({".tsx", ".jsx", ".vue", ".svelte", ".css", ".scss", ".sass", ".less", ".html",
+                                ".postcss", ".pcss", ".dart"})
+_CLIENT_SUFFIXES = frozenset({".ts", ".js", ".mjs", ""})
+_BACKEND_SUFFIXES = frozenset({".py", ".go", ".rs", ".java", ".kt", ".rb", ".php", ".cs", ".sql", ".ex"})
+_BACKEND_DIRS = frozenset({"java", "kotlin", "server", "backend", "api"})
+_DOC_SUFFIXES = frozenset({".md", ".rst", ".txt", ".adoc"})
+_TEST_NAME = re.compile(r"^(test_.+\.py|.+_test\.(py|go|dart)|conftest\.py|.+\.(test|spec|cy)\.[a-z]+|.+\.hurl)$")
+_FRONTEND_CONFIG = re.compile(r"^(vite|vitest|tailwind|postcss|next|nuxt|svelte|astro)\.config\.[a-z]+$")
 
 # Things that look like paths in task text: a/b/c.ext, a/b/, or a bare file name with a known suffix.
 # Quotes and punctuation around a word are stripped, not matched: a lazy group before a greedy tail
@@ -40,22 +69,37 @@ _PATH_CHARS = re.compile(r"[A-Za-z0-9_.@~\-/\[\]]+")
 _SUFFIXES = frozenset({
     "py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "vue", "svelte", "css", "scss", "html", "md", "json", "yaml",
     "yml", "toml", "ini", "cfg", "go", "rs", "java", "kt", "rb", "php", "sql", "sh", "c", "h", "cpp", "hpp", "cs",
-    "swift", "txt", "lock", "env",
+    "swift", "txt", "lock", "env", "dart", "postcss", "pcss", "hurl", "rst",
 })
 
 # On a tie in words, the narrower kind wins: "add API tests" is a test task.
 _TIE_ORDER = (AgentType.TEST, AgentType.FRONTEND, AgentType.BACKEND)
 
 
+def _file_signal(path: str) -> str:
+    """"test", "frontend", "backend" (a server-side language), "doc", or "" for a file that says nothing."""
+    p = PurePosixPath(path.replace("\\", "/").lower())
+    is_dir = path.endswith("/")
+    dirs = set(p.parts) if is_dir else set(p.parts[:-1])
+    suffix = "" if is_dir else p.suffix
+    if dirs & _TEST_DIRS or (not is_dir and _TEST_NAME.match(p.name)):
+        return "test"
+    if suffix in _BACKEND_SUFFIXES:
+        return "backend"
+    if suffix in _DOC_SUFFIXES or "docs" in dirs:
+        return "doc"
+    if suffix in _FRONTEND_SUFFIXES or dirs & _FRONTEND_DIRS or _FRONTEND_CONFIG.match(p.name):
+        return "frontend"
+    # Before the server folders: client/src/shared/api/tokenRefresh.ts is the browser's side of the API.
+    if suffix in _CLIENT_SUFFIXES and (dirs & _CLIENT_DIRS or _HOOK.match(PurePosixPath(path).name)):
+        return "frontend"
+    return "backend" if dirs & _BACKEND_DIRS else ""
+
+
 def file_kind(path: str) -> AgentType:
     """What kind of work a file implies: test and frontend files by place or name, anything else backend."""
-    p = PurePosixPath(path.replace("\\", "/").lower())
-    dirs = set(p.parts) if path.endswith("/") else set(p.parts[:-1])
-    if dirs & _TEST_DIRS or _TEST_NAME.match(p.name):
-        return AgentType.TEST
-    if p.suffix in _FRONTEND_SUFFIXES or dirs & _FRONTEND_DIRS:
-        return AgentType.FRONTEND
-    return AgentType.BACKEND
+    signal = _file_signal(path)
+    return AgentType.TEST if signal == "test" else AgentType.FRONTEND if signal == "frontend" else AgentType.BACKEND
 
 
 def find_paths(text: str) -> tuple[str, ...]:
@@ -80,17 +124,46 @@ def find_paths(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _word_votes(text: str, weight: int, scores: dict[AgentType, int]) -> None:
-    # Paths are judged as files, not as words: "codeframe/ui/routers.py" is not a UI task.
-    prose = " ".join(word for word in text.split() if "/" not in word)
-    words = _WORD.findall(prose.lower())
+def _by_files(paths: Iterable[str]) -> AgentType | None:
+    """Test and frontend files decide: more test files than frontend ones, or a tie, means test."""
+    signals = [_file_signal(p) for p in paths]
+    tests, fronts = signals.count("test"), signals.count("frontend")
+    if tests or fronts:
+        return AgentType.TEST if tests >= fronts else AgentType.FRONTEND
+    return None
+
+
+def _by_words(text: str, words: list[str], not_frontend: bool, docs: bool) -> AgentType | None:
+    """Whole words vote; ties go test, then frontend. Frontend words are not counted when the files
+    are server code ("the CORS policy for the frontend origin in Program.cs") or documents only
+    ("Write frontend/README.md"). A docs task is backend work unless its words say it tests something,
+    and checking documents counts as testing them ("Run the quickstart.md validation")."""
+    scores = dict.fromkeys(AgentType, 0)
+    if _HOOK.search(text) and not not_frontend:
+        scores[AgentType.FRONTEND] += 1
     for i, word in enumerate(words):
-        if word in _TEST_WORDS:
-            scores[AgentType.TEST] += weight
-        elif word in _FRONTEND_WORDS or (word == "front" and i + 1 < len(words) and words[i + 1] == "end"):
-            scores[AgentType.FRONTEND] += weight
+        following = words[i + 1:i + 3]
+        if docs and word in _VALIDATE_WORDS:
+            scores[AgentType.TEST] += 1
+        elif word in _TEST_WORDS:
+            made = _MADE_THINGS.intersection(following) or (i and words[i - 1] in ("generated", "generate"))
+            scores[AgentType.BACKEND if made else AgentType.TEST] += 1
+        elif word == "end" and following == ["to", "end"]:
+            scores[AgentType.TEST] += 1
+        elif word in _FRONTEND_WORDS or (word == "front" and following[:1] == ["end"]):
+            if not not_frontend:
+                scores[AgentType.FRONTEND] += 1
         elif word in _BACKEND_WORDS:
-            scores[AgentType.BACKEND] += weight
+            scores[AgentType.BACKEND] += 1
+    best = max(scores.values())
+    if best:
+        return next(kind for kind in _TIE_ORDER if scores[kind] == best)
+    return AgentType.BACKEND if docs else None
+
+
+def _prose_words(text: str) -> list[str]:
+    # Paths are judged as files, not as words: "codeframe/ui/routers.py" is not a UI task.
+    return _WORD.findall(" ".join(word for word in text.split() if "/" not in word).lower())
 
 
 def classify_agent_type(
@@ -99,21 +172,20 @@ def classify_agent_type(
 ) -> AgentType:
     """Decide backend, frontend or test for a task that did not say.
 
-    Files weigh most: if any named file is a test or frontend file, the files decide (more test files
-    than frontend files means test; a tie means test). A plain source file does not decide on its own,
-    because a test task names the module it tests ("Write tests for src/parser.py"). With no files
-    given, the paths mentioned in the text are used. Otherwise whole words decide (paths excluded),
-    a title word counting twice a description word; ties go test, then frontend. No signal at all
-    gives `default`: backend, or for a subtask its parent's type ("Theme switcher" under a page).
+    The task's own files weigh most: a test or frontend file decides (see `_by_files`). Then the title
+    is read, and only if it says nothing, the description: first the paths it mentions, then its
+    whole words (paths excluded). A title is what the task is; a description often names the
+    neighbours it touches. No signal at all gives `default`: backend, or for a subtask its parent's type.
     """
-    kinds = [file_kind(f) for f in (tuple(files) or find_paths(f"{title}\n{description}"))]
-    tests, fronts = kinds.count(AgentType.TEST), kinds.count(AgentType.FRONTEND)
-    if tests or fronts:
-        return AgentType.TEST if tests >= fronts else AgentType.FRONTEND
-    scores = dict.fromkeys(AgentType, 0)
-    _word_votes(title, 2, scores)
-    _word_votes(description, 1, scores)
-    best = max(scores.values())
-    if best == 0:
-        return default
-    return next(kind for kind in _TIE_ORDER if scores[kind] == best)
+    files = tuple(files)
+    if decided := _by_files(files):
+        return decided
+    for text in (title, description):
+        paths = files or find_paths(text)
+        if decided := _by_files(paths):
+            return decided
+        signals = {_file_signal(p) for p in paths}
+        if decided := _by_words(text, _prose_words(text), "backend" in signals or signals == {"doc"},
+                                signals == {"doc"}):
+            return decided
+    return default

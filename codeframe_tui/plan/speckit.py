@@ -281,7 +281,7 @@ def _new_task(path: Path, phase: _Phase, t: _Task, deps: tuple[str, ...], phase_
         status, reason = TaskStatus.REJECTED, f"marked [SKIP] at {path.name}:{t.line}"
     return NewTask(
         key=read.key, title=read.title, description=description,
-        agent_type=classify_agent_type(read.title, description, files),
+        agent_type=classify_agent_type(read.title, description),
         depends_on=deps, issue_key=phase.key, priority=read.priority or phase_priority, files=files,
         status=status, extra=extra, reason=reason,
     )
