@@ -11,8 +11,13 @@ from codeframe_tui.domain import AgentType
 # Whole words only: the ancestor matched substrings and sent "latest" to the tester and "build" to the
 # frontend. Tokens are runs of letters and digits, so "front-end" is two tokens (handled as a pair).
 _WORD = re.compile(r"[a-z0-9]+")
+# Lower case and not a package name (react-window): the verb.
+_REACT_VERB = re.compile(r"\breact\b(?!-)")
 # A React hook or a hook file: useAuthStore, useCanvas.ts. Case matters, so it is read before lowering.
 _HOOK = re.compile(r"\buse[A-Z][A-Za-z0-9]*")
+# A named component is UI ("the HeroSection component", "a Footer component"), where "the coverage
+# components" of a tool are not.
+_NAMED_COMPONENT = re.compile(r"\b[A-Z][A-Za-z0-9]*\s+component\b")
 
 _TEST_WORDS = frozenset({
     "test", "tests", "testing", "tested", "pytest", "unittest", "jest", "vitest", "mocha", "playwright",
@@ -28,7 +33,7 @@ _FRONTEND_WORDS = frozenset({
     "widget", "widgets", "theme", "themes", "tab", "tabs", "skeleton", "skeletons", "canvas", "navigation",
     "card", "cards", "dashboard", "typography", "border", "strikethrough", "accessibility", "wcag", "aria",
     "a11y", "touch", "tablet", "pwa", "portal", "panel", "panels", "viewer", "drag", "dragover", "tooltip",
-    "flutter", "animation", "animations", "dark", "storybook",
+    "animation", "animations", "dark", "storybook",
 })
 _BACKEND_WORDS = frozenset({
     "backend", "api", "endpoint", "endpoints", "server", "database", "db", "sql", "migration", "migrations",
@@ -52,12 +57,16 @@ _FRONTEND_DIRS = frozenset({"components", "frontend", "web", "web-ui", "webapp",
 _CLIENT_DIRS = frozenset({"client", "ui", "views", "widgets", "screens", "theme", "hooks", "stores", "store",
                           "presentation", "layouts"})
 _FRONTEND_SUFFIXES = frozenset({".tsx", ".jsx", ".vue", ".svelte", ".css", ".scss", ".sass", ".less", ".html",
-                                ".postcss", ".pcss", ".dart"})
-_CLIENT_SUFFIXES = frozenset({".ts", ".js", ".mjs", ""})
+                                ".postcss", ".pcss"})
+# Dart is Flutter's, but its data and domain layers are not UI: a .dart file is UI by place or name only.
+_CLIENT_SUFFIXES = frozenset({".ts", ".js", ".mjs", ".dart", ""})
+_UI_NAME = re.compile(r".+_(screen|page|widget|view|dialog|theme|router)\.dart$")
 _BACKEND_SUFFIXES = frozenset({".py", ".go", ".rs", ".java", ".kt", ".rb", ".php", ".cs", ".sql", ".ex"})
 _BACKEND_DIRS = frozenset({"java", "kotlin", "server", "backend", "api"})
 _DOC_SUFFIXES = frozenset({".md", ".rst", ".txt", ".adoc"})
 _TEST_NAME = re.compile(r"^(test_.+\.py|.+_test\.(py|go|dart)|conftest\.py|.+\.(test|spec|cy)\.[a-z]+|.+\.hurl)$")
+# Android's resources: res/layout, res/values (strings, colours), res/drawable...
+_ANDROID_RES = re.compile(r"(^|/)res/(layout|values|drawable|mipmap|menu|navigation|anim|color|font)[^/]*/")
 _FRONTEND_CONFIG = re.compile(r"^(vite|vitest|tailwind|postcss|next|nuxt|svelte|astro)\.config\.[a-z]+$")
 
 # Things that look like paths in task text: a/b/c.ext, a/b/, or a bare file name with a known suffix.
@@ -69,7 +78,7 @@ _PATH_CHARS = re.compile(r"[A-Za-z0-9_.@~\-/\[\]]+")
 _SUFFIXES = frozenset({
     "py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "vue", "svelte", "css", "scss", "html", "md", "json", "yaml",
     "yml", "toml", "ini", "cfg", "go", "rs", "java", "kt", "rb", "php", "sql", "sh", "c", "h", "cpp", "hpp", "cs",
-    "swift", "txt", "lock", "env", "dart", "postcss", "pcss", "hurl", "rst",
+    "swift", "txt", "lock", "env", "dart", "postcss", "pcss", "hurl", "rst", "xml",
 })
 
 # On a tie in words, the narrower kind wins: "add API tests" is a test task.
@@ -88,10 +97,12 @@ def _file_signal(path: str) -> str:
         return "backend"
     if suffix in _DOC_SUFFIXES or "docs" in dirs:
         return "doc"
-    if suffix in _FRONTEND_SUFFIXES or dirs & _FRONTEND_DIRS or _FRONTEND_CONFIG.match(p.name):
+    if (suffix in _FRONTEND_SUFFIXES or dirs & _FRONTEND_DIRS or _FRONTEND_CONFIG.match(p.name)
+            or _ANDROID_RES.search(p.as_posix() + ("" if is_dir else "/"))):
         return "frontend"
     # Before the server folders: client/src/shared/api/tokenRefresh.ts is the browser's side of the API.
-    if suffix in _CLIENT_SUFFIXES and (dirs & _CLIENT_DIRS or _HOOK.match(PurePosixPath(path).name)):
+    if suffix in _CLIENT_SUFFIXES and (dirs & _CLIENT_DIRS or _HOOK.match(PurePosixPath(path).name)
+                                       or _UI_NAME.match(p.name)):
         return "frontend"
     return "backend" if dirs & _BACKEND_DIRS else ""
 
@@ -139,8 +150,8 @@ def _by_words(text: str, words: list[str], not_frontend: bool, docs: bool) -> Ag
     ("Write frontend/README.md"). A docs task is backend work unless its words say it tests something,
     and checking documents counts as testing them ("Run the quickstart.md validation")."""
     scores = dict.fromkeys(AgentType, 0)
-    if _HOOK.search(text) and not not_frontend:
-        scores[AgentType.FRONTEND] += 1
+    if not not_frontend:
+        scores[AgentType.FRONTEND] += bool(_HOOK.search(text)) + bool(_NAMED_COMPONENT.search(text))
     for i, word in enumerate(words):
         following = words[i + 1:i + 3]
         if docs and word in _VALIDATE_WORDS:
@@ -162,8 +173,10 @@ def _by_words(text: str, words: list[str], not_frontend: bool, docs: bool) -> Ag
 
 
 def _prose_words(text: str) -> list[str]:
-    # Paths are judged as files, not as words: "codeframe/ui/routers.py" is not a UI task.
-    return _WORD.findall(" ".join(word for word in text.split() if "/" not in word).lower())
+    # Paths are judged as files, not as words: "codeframe/ui/routers.py" is not a UI task. "React" is
+    # the library, "react to auth changes" the verb: the one word whose case decides.
+    prose = _REACT_VERB.sub("reacts", " ".join(word for word in text.split() if "/" not in word))
+    return _WORD.findall(prose.lower())
 
 
 def classify_agent_type(
