@@ -155,18 +155,18 @@ class InboxScreen(Screen):
         if item is None:
             return
         if item.kind == "review":
-            self._decide(item, "accept")
+            self._decide(item, "accept", settle=True)
         elif item.yes_no:
-            self._answer(item, "yes")
+            self._answer(item, "yes", settle=True)
 
     def action_no(self) -> None:
         item = self.highlighted()
         if item is None:
             return
         if item.kind == "review":
-            self._decide(item, "reject")
+            self._decide(item, "reject", settle=True)
         elif item.yes_no:
-            self._answer(item, "no")
+            self._answer(item, "no", settle=True)
 
     def action_discard(self) -> None:
         item = self.highlighted()
@@ -189,18 +189,21 @@ class InboxScreen(Screen):
 
     # ---- talking to the engine ----------------------------------------------------------
 
-    def _claim(self, item: InboxItem) -> bool:
-        """True once per item: a second press while the first is on its way does nothing, nor does a
-        press just after another item slid under the cursor."""
-        if item_id(item) in self.sending or time.monotonic() - self._slid_in_at < SETTLE_SECONDS:
+    def _claim(self, item: InboxItem, *, settle: bool = False) -> bool:
+        """True once per item: a second press while the first is on its way does nothing. With `settle`
+        (a key pressed on the list itself), neither does a press just after another item slid under
+        the cursor. A verdict given in a screen that names its task (the diff, the feedback editor,
+        the confirmation) is deliberate, however soon it comes."""
+        slid_in = settle and time.monotonic() - self._slid_in_at < SETTLE_SECONDS
+        if item_id(item) in self.sending or slid_in:
             self.app.bell()
             return False
         self.sending.add(item_id(item))
         self.decided[item_id(item)] = time.monotonic()
         return True
 
-    def _answer(self, item: InboxItem, text: str | None) -> None:
-        if text is not None and item.blocker_id is not None and self._claim(item):
+    def _answer(self, item: InboxItem, text: str | None, *, settle: bool = False) -> None:
+        if text is not None and item.blocker_id is not None and self._claim(item, settle=settle):
             self._send_answer(item, text)
 
     @work(exit_on_error=False)
@@ -214,9 +217,9 @@ class InboxScreen(Screen):
             self.sending.discard(item_id(item))
         self.notify(plain(f"Answered; task {item.task_key} goes on with it."), markup=False)
 
-    def _decide(self, item: InboxItem, choice: str) -> None:
+    def _decide(self, item: InboxItem, choice: str, *, settle: bool = False) -> None:
         if choice == "accept":
-            if self._claim(item):
+            if self._claim(item, settle=settle):
                 self._review(item, "accept", "")
         elif choice == "reject":
             screen = AnswerScreen(f"Reject {item.task_key}: what should change?",
