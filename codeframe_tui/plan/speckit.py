@@ -21,6 +21,9 @@ Other decisions:
     not tasks: they become the feature's acceptance notes, one warning per list.
   - A phase title's priority (`(Priority: P1)`, `(P0 - Critical)`, `Priority: High`...) sets its tasks'
     priority: P0 and P1 high, P2 medium, P3 and later low; a task's own (`[P1]`) wins.
+  - A dependency the text states ("(depends on T005)", "Depends on: T003, T004", "after T012") is
+    an edge too, on top of the order, kept in extra["stated_deps"]: it may reach across phases. One
+    that names no task, or closes a cycle, is left out by the importer, named.
   - The story tag ([US1]), [P], other bracket tags, the phase and the source line go in `extra`;
     paths mentioned in the text go in `files` and feed the agent-type classifier.
   - Lenient: what cannot be read with confidence is skipped (a placeholder id, a corrupt or duplicate
@@ -49,8 +52,8 @@ from codeframe_tui.plan.model import (
     check_count,
     quote,
 )
-from codeframe_tui.plan.order import chain
-from codeframe_tui.plan.speckit_line import TaskLine, priority_of, read_task
+from codeframe_tui.plan.order import chain, merge
+from codeframe_tui.plan.speckit_line import TaskLine, priority_of, read_task, stated_dependencies
 from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
@@ -249,12 +252,13 @@ def parse_speckit(path: Path, text: str, problems: Problems | None = None) -> Im
     acceptance = _acceptance(reader.checklists, problems)
     tasks: list[NewTask] = []
     exits: tuple[str, ...] = ()
+    skipped = {t.key for phase in phases for t in phase.tasks if t.read.skipped}
     for phase in phases:
         # A skipped task is in no one's way: the order runs past it.
         deps, exits = chain([(t.key, t.read.parallel) for t in phase.tasks if not t.read.skipped], exits)
         phase_priority = priority_of(phase.title) or "medium"
         for t in phase.tasks:
-            tasks.append(_new_task(path, phase, t, deps.get(t.key, ()), phase_priority, problems))
+            tasks.append(_new_task(path, phase, t, deps.get(t.key, ()), phase_priority, problems, skipped))
     folder = path.parent
     context = tuple(folder / name for name in CONTEXT_NAMES if (folder / name).is_file())
     log.debug("spec-kit %s: %d phases, %d tasks, context %s", path, len(phases), len(tasks), context)
@@ -263,11 +267,21 @@ def parse_speckit(path: Path, text: str, problems: Problems | None = None) -> Im
 
 
 def _new_task(path: Path, phase: _Phase, t: _Task, deps: tuple[str, ...], phase_priority: str,
-              problems: Problems) -> NewTask:
+              problems: Problems, skipped: set[str]) -> NewTask:
     read = t.read
     description = problems.fit(f"task {read.key}'s description", "\n".join(t.notes), MAX_TEXT_CHARS, line=t.line)
     files = find_paths(f"{read.title}\n{description}")
     extra: dict = {"phase": phase.key, "parallel": read.parallel, "line": t.line}
+    stated = []
+    for key in stated_dependencies(f"{read.title}\n{description}"):
+        if key in skipped and not read.skipped:
+            problems.warn(f"task {read.key} says it depends on {key}, which is marked [SKIP]: that dependency is"
+                          " left out", line=t.line, task=read.key)
+        elif key != read.key:
+            stated.append(key)
+    if stated:
+        extra["stated_deps"] = stated
+        deps = merge(deps, tuple(stated))
     if read.story:
         extra["story"] = read.story
     if read.other_tags:

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 _TASK_ID = re.compile(r"(T\d+)(?=$|[\s:.)\]])[:.]?\s*")
 _PLACEHOLDER = re.compile(r"T(?=[\dX#N?]*[X#N?])[\dX#N?]{2,}(?=$|[\s:.])", re.IGNORECASE)
 _STRAY_ID = re.compile(r"\bT\d{2,}\b")
+# "(depends on T005)", "Depends on: T003, T004", "after T012 and T013", "blocked by T2": the ids
+# that follow, joined by commas, "and" or "&". A bare mention ("like T005 did") is not a dependency.
+_STATED = re.compile(r"\b(?:depends\s+on|depend\s+on|dependencies|requires|after|blocked\s+by)\s*:?\s*"
+                     r"(T\d+(?:\s*(?:,|&|\band\b)\s*T\d+)*)", re.IGNORECASE)
 _TAG = re.compile(r"\[([^\]]*)\]\s*")
 _STORY = re.compile(r"^US\d+$", re.IGNORECASE)
 _PRIORITY_TAG = re.compile(r"^P(\d)$", re.IGNORECASE)  # [P1]; [P] alone is "parallel"
@@ -109,3 +113,12 @@ def read_task(text: str) -> TaskLine | str | None:
         return None
     pos = _front(text, m.end(), tags, marks)
     return TaskLine(m.group(1), text[pos:].strip(), tags, "".join(marks).strip())
+
+
+def stated_dependencies(text: str) -> list[str]:
+    """The task ids a task's text says it depends on, in order, without repeats."""
+    found: dict[str, None] = {}
+    for m in _STATED.finditer(text):
+        for key in re.findall(r"T\d+", m.group(1)):
+            found[key] = None
+    return list(found)

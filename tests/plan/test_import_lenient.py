@@ -237,3 +237,44 @@ def test_several_spec_kit_features_fit_in_one_project(tmp_path, capsys):
     assert [t.key for t in import_plan(tmp_path / "specs" / "005-billing", prefix="b2-").tasks][0] == "b2-T001"
     with pytest.raises(PlanImportError, match="prefix 'a b': use letters"):
         import_plan(tmp_path / "specs" / "005-billing", prefix="a b")
+
+
+STATED = """# Tasks: Webhook replay
+
+## Phase 1: Setup
+
+- [ ] T001 Create the replay package in internal/replay/
+- [ ] T002 [P] Add the DLQ table migration in migrations/004_dlq.sql
+
+## Phase 2: Replay (Priority: P1)
+
+- [ ] T003 Read dead letters in internal/replay/reader.go (depends on T001, T002)
+- [SKIP] T004 Add a replay dashboard
+- [ ] T005 Replay one letter in internal/replay/replay.go. Depends on: T003, T004
+- [ ] T006 [P] Replay in bulk in internal/replay/bulk.go (depends on T009)
+
+## Phase 3: Polish
+
+- [ ] T007 Rate-limit replays in internal/replay/limit.go
+- [ ] T008 Document replay in docs/replay.md after T005 and T007
+- [ ] T009 Wire the replay route in internal/http/routes.go (depends on T006)
+"""
+
+
+def test_dependencies_stated_in_the_text_are_edges_and_the_bad_ones_are_named(tmp_path):
+    path = tmp_path / "specs" / "004-replay" / "tasks.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(STATED)
+    plan = import_plan(path, prefix="")
+    deps = {t.key: set(t.depends_on) for t in plan.tasks}
+    assert {"T001", "T002"} <= deps["T003"]
+    assert deps["T005"] == {"T003"}  # T004 is [SKIP]: no one waits on it
+    assert {"T005", "T007"} <= deps["T008"]
+    assert next(t for t in plan.tasks if t.key == "T005").extra["stated_deps"] == ["T003"]
+    messages = [w.message(path) for w in plan.warnings]
+    assert any(m.startswith(f"{path}:12: task T005 says it depends on T004, which is marked [SKIP]") for m in messages)
+    # T006 and T009 state each other: a cycle, and one of its edges is left out, named.
+    assert any("dependency cycle" in m and "T006" in m and "T009" in m for m in messages), messages
+    assert not ("T009" in deps["T006"] and "T006" in deps["T009"])
+    with pytest.raises(PlanRefused, match="marked \\[SKIP\\]"):
+        import_plan(path, prefix="", strict=True)
