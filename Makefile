@@ -19,8 +19,10 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/codeframe-tui demo --headless --json $(if $(DIR),--dir $(DIR))
 
+# One pytest worker per core: most tests wait on git, pytest or a terminal in a subprocess, so two
+# workers on 2 cores take some 10 minutes where one took 15.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # SIGKILL the headless demo at 20 random moments, resume each run, check nothing was lost (~5 min).
 crash-test: $(STAMP)
