@@ -47,6 +47,7 @@ from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import open_or_follow
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
+from codeframe_tui.ui.textual_private import rows_settled
 from codeframe_tui.ui.widgets.rows import RowTable
 from codeframe_tui.ui.widgets.tasks import TasksTable
 
@@ -124,7 +125,7 @@ class Probe:
 
 def settled(table) -> bool:
     """All rows are in and the table has measured them (DataTable does that on idle)."""
-    return not table._new_rows and not table._require_update_dimensions
+    return rows_settled(table)
 
 
 async def import_plan(workdir: Path, parents: int, subtasks: int) -> tuple[Path, int, float]:

@@ -7,6 +7,7 @@ import os
 from textual.app import App
 
 from codeframe_tui.ui.text import one_line
+from codeframe_tui.ui.textual_private import write_to_terminal
 
 MAX_NOTICE_CHARS = 180
 
@@ -44,7 +45,4 @@ class Attention:
             self.sent.append(("toast", text))
 
     def _write(self, sequence: str) -> None:
-        driver = self.app._driver  # Textual has no public way to write a raw sequence; bell() does this too
-        if driver is not None and not self.app.is_headless:
-            driver.write(sequence)
-            driver.flush()
+        write_to_terminal(self.app, sequence)

@@ -42,7 +42,7 @@ async def test_a_big_plan_shows_its_first_rows_at_once_and_the_rest_soon(tmp_pat
         assert [str(k.value) for k in list(table.rows)[:3]] == ["1.1", "1.2", "1.3"]
         # The Title column is as wide as the widest title, measured from the text.
         widest = max(len(t.title) for t in big)
-        assert table.columns[table._column_locations.get_key(3)].content_width == widest
+        assert table.ordered_columns[3].content_width == widest
 
 
 async def test_status_changes_update_rows_in_place_and_keep_the_counts(tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
 from codeframe_tui.ui.text import REDACTED, hide_secret, one_line, plain
+from codeframe_tui.ui.textual_private import screen_rows as rendered_rows
 
 # (what it is, the text, what must show where it is shown). Each has a marker, H01..., to find it by.
 HOSTILE = [
@@ -87,8 +88,7 @@ FORBIDDEN_SVG = re.compile(rf"[\x00-\x09\x0b-\x1f{_ODD}]")
 def screen_rows(app, *, svg: bool = False) -> str:
     """The screen's rows as the terminal gets them (the compositor's strips, which export_screenshot
     renders too; Textual's own cursor moves are control segments, left out), checked clean."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    rows = ["".join(s.text for strip in line for s in strip if not s.control) for line in update.strips]
+    rows = rendered_rows(app)
     dirty = [(y, row) for y, row in enumerate(rows) if FORBIDDEN.search(row)]
     assert not dirty, f"control characters reach the terminal: {dirty[:3]!r}"
     if svg:  # the public export, whole: every character drawn, in every layer

@@ -9,8 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, Static
-from textual.widgets._header import HeaderTitle  # not exported; Textual is pinned to 8.2
+from textual.widgets import Footer, Log, Static
 
 from codeframe_tui.domain import Task
 from codeframe_tui.engine.events import (
@@ -31,6 +30,7 @@ from codeframe_tui.engine.events import (
 )
 from codeframe_tui.headless import describe
 from codeframe_tui.ui.text import literal, one_line, plain
+from codeframe_tui.ui.textual_private import QuietHeader
 from codeframe_tui.ui.widgets.agents import AgentsTable
 from codeframe_tui.ui.widgets.tasks import TasksTable
 from codeframe_tui.ui.widgets.test_output import PaneLog, TestOutputLog
@@ -60,14 +60,6 @@ def settle_heap() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
-class _QuietTitle(HeaderTitle):
-    """The header's title: one line across the full width, never wrapped, so a new title moves
-    nothing; Static.update would lay the whole screen out again regardless."""
-
-    def update(self, content="", *, layout: bool = False) -> None:
-        super().update(content, layout=False)
-
-
 HEADER_CHROME = 18  # the header's icon (8 cells) and clock space (10) around its title
 
 
@@ -85,16 +77,6 @@ def sandbox_title(sandbox: str, sub_title: str, width: int) -> str:
                     sandbox.replace(" · no network", " · no net"), sandbox.split(" · ")[0]]
     room = width - HEADER_CHROME - (len(sub_title) + 3 if sub_title else 0)
     return next((t for t in tellings if len(t) <= room), tellings[-1])
-
-
-class QuietHeader(Header):
-    """Textual's Header with a title that repaints without a layout. The sub-title counts tasks by
-    status, so it changes with every status change, and under load a layout made those frames
-    the heaviest (11-12 ms of CPU against 7)."""
-
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            yield _QuietTitle() if type(widget) is HeaderTitle else widget
 
 
 class MainScreen(Screen):

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from pathlib import Path
 
-from rich.cells import cell_len
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Size
-from textual.reactive import Reactive
-from textual.widgets import Log
 
 from codeframe_tui.runner.logpage import LogPager
 from codeframe_tui.ui.screens.log_view import latest_log, open_log, project_of
 from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.textual_private import QuietLog
 
 LINES_PER_TASK = 2_000
 SCREEN_LINES = 2_000
@@ -23,25 +20,9 @@ TAIL_BYTES = 1024 * 1024  # at most this much of a log is read back for a tail
 LINE_CHARS = 1_000  # longer lines are cut in the pane (the runner passes lines of up to 64 KB)
 
 
-class PaneLog(Log):
-    """A Log in a pane of fixed size: a write repaints the log and its scrollbar, not the screen.
-
-    Textual's Log changes its virtual size on every write that grows it, and a virtual size change
-    lays the whole screen out again (and repaints every scrollbar): under streaming test output that
-    was most frames. A pane whose height is set by the layout (never `auto`) only needs its own
-    scrollbar told; showing or hiding a scrollbar still lays the screen out, by Textual's own rule.
-    Log also measured each write's width in a thread worker (a worker and three messages per write);
-    the lines here are short, so they are measured at once.
-    """
-
-    virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
-
-    def watch_virtual_size(self, size: Size) -> None:
-        self._scroll_update(size)
-
-    def _update_size(self, updates: int, lines: list[str]) -> None:
-        if lines:
-            self._update_maximum_width(updates, max(cell_len(self._process_line(line)) for line in lines))
+class PaneLog(QuietLog):
+    """A Log in a pane of fixed size: a write repaints the log and its scrollbar, not the screen
+    (textual_private.QuietLog)."""
 
 
 def clean(lines: list[str] | tuple[str, ...]) -> list[str]:
@@ -121,13 +102,6 @@ class TestOutputLog(PaneLog):
     def set_follow(self) -> None:
         self.follow = True
         self.border_title = self._title()
-
-    def _update_size(self, updates: int, lines: list[str]) -> None:
-        # Cleaned ASCII lines are as wide as they are long: no need to measure them one by one.
-        if lines and all(line.isascii() for line in lines):
-            self._update_maximum_width(updates, max(map(len, lines)))
-        else:
-            super()._update_size(updates, lines)
 
     def _tail_on_disk(self, task_id: str) -> list[str]:
         path = self.log_path(task_id)
