@@ -289,7 +289,7 @@ class ReadOnlyEngine(Engine):
 
 # Every command that changes something, refused on the read-only engine (a test walks them all).
 # (`undo_plan` is not among them: it prepares the repository, which writes.)
-_READS = {"inbox", "rejection_impact", "task_diff", "workspace_problem", "worktree_bytes", "close",
+_READS = {"inbox", "imports", "rejection_impact", "task_diff", "workspace_problem", "worktree_bytes", "close",
           "open", "open_read_only", "set_sink", "refusal"}
 
 

@@ -91,6 +91,7 @@ async def test_a_read_only_engine_refuses_every_command_and_sqlite_refuses_write
                 with pytest.raises(CommandRefused, match=f"read-only: pid {os.getpid()} runs this project"):
                     await getattr(reader, name)()
             assert [t.key for t in await reader.store.list_tasks()] == ["1", "2"]  # reads work
+            assert await reader.imports() == [] and await reader.inbox() == []  # the engine's queries too
             with pytest.raises(sqlite3.OperationalError):
                 await reader.store.db.conn.execute("DELETE FROM tasks")
         finally:
