@@ -144,13 +144,13 @@ def _by_files(paths: Iterable[str]) -> AgentType | None:
     return None
 
 
-def _by_words(text: str, words: list[str], not_frontend: bool, docs: bool) -> AgentType | None:
+def _by_words(text: str, words: list[str], ui_ruled_out: bool, docs: bool) -> AgentType | None:
     """Whole words vote; ties go test, then frontend. Frontend words are not counted when the files
     are server code ("the CORS policy for the frontend origin in Program.cs") or documents only
     ("Write frontend/README.md"). A docs task is backend work unless its words say it tests something,
     and checking documents counts as testing them ("Run the quickstart.md validation")."""
     scores = dict.fromkeys(AgentType, 0)
-    if not not_frontend:
+    if not ui_ruled_out:
         scores[AgentType.FRONTEND] += bool(_HOOK.search(text)) + bool(_NAMED_COMPONENT.search(text))
     for i, word in enumerate(words):
         following = words[i + 1:i + 3]
@@ -162,7 +162,7 @@ def _by_words(text: str, words: list[str], not_frontend: bool, docs: bool) -> Ag
         elif word == "end" and following == ["to", "end"]:
             scores[AgentType.TEST] += 1
         elif word in _FRONTEND_WORDS or (word == "front" and following[:1] == ["end"]):
-            if not not_frontend:
+            if not ui_ruled_out:
                 scores[AgentType.FRONTEND] += 1
         elif word in _BACKEND_WORDS:
             scores[AgentType.BACKEND] += 1
