@@ -123,8 +123,8 @@ async def test_a_command_cut_off_by_a_stop_still_lands_what_it_changed(bwrap, tm
     run = asyncio.ensure_future(engine.run())
     try:
         worktree_file = project / ".codeframe" / "worktrees"
-        for _ in range(400):
-            if list(worktree_file.glob("*/made.txt")):
+        for _ in range(400):  # both writes done, and the command still in its sleep
+            if [p for p in worktree_file.glob("*/calc.py") if "b + a" in p.read_text()]:
                 break
             await asyncio.sleep(0.05)
         run.cancel()

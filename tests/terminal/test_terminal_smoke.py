@@ -38,9 +38,11 @@ def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("term", "extra"), TERMINALS)
 def test_pane_gets_exactly_the_asked_environment(tmp_path, term, extra):
-    probe = 'echo "TERM=$TERM NO_COLOR=${NO_COLOR-unset} TMUX=${TMUX-unset} HOME=$HOME"; exit 3'
+    # The probe lives a moment after it prints: a program that exits at once can leave tmux, on a
+    # loaded machine, with its status but not yet its output.
+    probe = 'echo "TERM=$TERM NO_COLOR=${NO_COLOR-unset} TMUX=${TMUX-unset} HOME=$HOME"; sleep 0.3; exit 3'
     with TmuxSession(["sh", "-c", probe], env=app_env(tmp_path, **extra), term=term, cwd=tmp_path) as t:
-        # A program that ends at once still leaves its pane, its output and its status to read.
+        # A program that has ended still leaves its pane, its output and its status to read.
         assert t.wait_exit(timeout=5) == 3
         screen = t.screen(history=True, join=True)
     no_color = extra.get("NO_COLOR", "unset")
