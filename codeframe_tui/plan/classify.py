@@ -135,9 +135,8 @@ def find_paths(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _by_files(paths: Iterable[str]) -> AgentType | None:
+def _by_files(signals: list[str]) -> AgentType | None:
     """Test and frontend files decide: more test files than frontend ones, or a tie, means test."""
-    signals = [_file_signal(p) for p in paths]
     tests, fronts = signals.count("test"), signals.count("frontend")
     if tests or fronts:
         return AgentType.TEST if tests >= fronts else AgentType.FRONTEND
@@ -190,15 +189,14 @@ def classify_agent_type(
     whole words (paths excluded). A title is what the task is; a description often names the
     neighbours it touches. No signal at all gives `default`: backend, or for a subtask its parent's type.
     """
-    files = tuple(files)
-    if decided := _by_files(files):
+    given = [_file_signal(f) for f in files]
+    if decided := _by_files(given):
         return decided
     for text in (title, description):
-        paths = files or find_paths(text)
-        if decided := _by_files(paths):
+        signals = given or [_file_signal(p) for p in find_paths(text)]
+        if not given and (decided := _by_files(signals)):
             return decided
-        signals = {_file_signal(p) for p in paths}
-        if decided := _by_words(text, _prose_words(text), "backend" in signals or signals == {"doc"},
-                                signals == {"doc"}):
+        kinds = set(signals)
+        if decided := _by_words(text, _prose_words(text), "backend" in kinds or kinds == {"doc"}, kinds == {"doc"}):
             return decided
     return default
