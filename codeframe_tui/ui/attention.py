@@ -38,11 +38,8 @@ class Attention:
             self.app.bell()
             self.sent.append(("bell", text))
         if self.desktop:
-            self._write(osc9(text, in_tmux=bool(os.environ.get("TMUX"))))
+            write_to_terminal(self.app, osc9(text, in_tmux=bool(os.environ.get("TMUX"))))
             self.sent.append(("osc9", text))
         if self.toast:
             self.app.notify(one_line(text, 300), severity=severity, timeout=timeout, markup=False)
             self.sent.append(("toast", text))
-
-    def _write(self, sequence: str) -> None:
-        write_to_terminal(self.app, sequence)
