@@ -100,11 +100,17 @@ def _file_signal(path: str) -> str:
     if (suffix in _FRONTEND_SUFFIXES or dirs & _FRONTEND_DIRS or _FRONTEND_CONFIG.match(p.name)
             or _ANDROID_RES.search(p.as_posix() + ("" if is_dir else "/"))):
         return "frontend"
-    # Before the server folders: client/src/shared/api/tokenRefresh.ts is the browser's side of the API.
-    if suffix in _CLIENT_SUFFIXES and (dirs & _CLIENT_DIRS or _HOOK.match(PurePosixPath(path).name)
-                                       or _UI_NAME.match(p.name)):
+    if suffix in _CLIENT_SUFFIXES and (_HOOK.match(PurePosixPath(path).name) or _UI_NAME.match(p.name)):
         return "frontend"
-    return "backend" if dirs & _BACKEND_DIRS else ""
+    # The outer folder wins: client/src/shared/api/refresh.ts is the browser's side of the API, and
+    # backend/internal/store/ is not a client's store.
+    folders = p.parts if is_dir else p.parts[:-1]
+    for folder in folders:
+        if folder in _BACKEND_DIRS:
+            return "backend"
+        if folder in _CLIENT_DIRS and suffix in _CLIENT_SUFFIXES:
+            return "frontend"
+    return ""
 
 
 def file_kind(path: str) -> AgentType:
@@ -136,9 +142,11 @@ def find_paths(text: str) -> tuple[str, ...]:
 
 
 def _by_files(signals: list[str]) -> AgentType | None:
-    """Test and frontend files decide: more test files than frontend ones, or a tie, means test."""
+    """Test and frontend files decide: more test files than frontend ones, or a tie, means test. Not
+    when server code outnumbers them: "Create backend/internal/auth/, backend/internal/store/ and
+    backend/tests/contract/" lays out a backend."""
     tests, fronts = signals.count("test"), signals.count("frontend")
-    if tests or fronts:
+    if (tests or fronts) and signals.count("backend") <= tests + fronts:
         return AgentType.TEST if tests >= fronts else AgentType.FRONTEND
     return None
 

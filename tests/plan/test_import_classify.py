@@ -110,6 +110,9 @@ def test_default_applies_only_without_any_signal():
     ("Put the reminder strings into app/src/main/res/values/strings.xml", "", F),
     ("Sign in with the auth SDK and react to session changes", "", B),
     ("Render the rows with react-window", "", F),
+    # A test folder among more server folders lays out a backend; alone with one it is a test task.
+    ("Create backend/internal/auth/, backend/internal/store/ and backend/tests/contract/", "", B),
+    ("Add tests/test_store.py for src/store.py", "", T),
     # Infrastructure words are backend work, even beside a UI word.
     ("Build the frontend and backend Docker images", "", B),
     ("Add monitoring: a metrics dashboard and alarms", "", B),
