@@ -19,7 +19,7 @@ that work too (and throws the bytes away), as a real terminal would have it done
    adds the engine's coalescing). Against a dashboard polling every 2 s (a mean latency of 1 s),
    the speed-up is 1 s over the larger of the two mean latencies; target ≥ 40×.
 
-Everything is measured from outside: the benchmark wraps the sink, the main screen's apply_event,
+Everything is measured from outside: the benchmark wraps the sink, the screen's event router (ui/routing.py),
 the workers' Batcher, the screen's frame and the app's _display; the package has no probes of its own.
 """
 
@@ -49,7 +49,8 @@ from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.store.repos import NewTask
-from codeframe_tui.ui.screens.main import MainScreen
+from codeframe_tui.ui import routing
+from codeframe_tui.ui.app import CodeframeApp
 
 SLOTS = 10
 TOTAL_RATE = 5_000  # test-output lines per second, the ten streams together
@@ -134,11 +135,11 @@ class StampedBatcher(Batcher):
 
 def instrument() -> None:
     worker_base.Batcher = StampedBatcher
-    apply_event = MainScreen.apply_event
+    route = routing.route
     frame = Screen._on_timer_update
 
-    def measured(self: MainScreen, event: Event) -> None:
-        apply_event(self, event)
+    def measured(app: CodeframeApp, event: Event) -> None:
+        route(app, event)
         PROBE.applied_event(event)
 
     def timed_frame(self: Screen) -> None:
@@ -149,7 +150,7 @@ def instrument() -> None:
             if PROBE.in_run:
                 PROBE.frame_cpu.append(time.thread_time() - started)
 
-    MainScreen.apply_event = measured
+    routing.route = measured
     Screen._on_timer_update = timed_frame
 
 

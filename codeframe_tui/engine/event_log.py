@@ -8,28 +8,16 @@ import typing
 from datetime import datetime
 from typing import Any
 
-from codeframe_tui.engine import events as events_module
-from codeframe_tui.engine.events import Event, TaskInfo
+from codeframe_tui.engine.events import EVENTS_BY_TYPE, Event, TaskInfo
 from codeframe_tui.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def _event_classes() -> dict[str, type[Event]]:
-    found: dict[str, type[Event]] = {}
-    for value in vars(events_module).values():
-        if isinstance(value, type) and issubclass(value, Event) and value is not Event:
-            found[value.type] = value
-    return found
-
-
-_CLASSES = _event_classes()
-
-
 def decode(payload: dict[str, Any]) -> Event | None:
     """An event from its logged JSON form; None for a type or shape this version does not know
     (the log may have been written by an older or newer version of the tool)."""
-    cls = _CLASSES.get(str(payload.get("type")))
+    cls = EVENTS_BY_TYPE.get(str(payload.get("type")))
     if cls is None:
         return None
     try:

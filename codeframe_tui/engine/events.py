@@ -375,32 +375,21 @@ class RunFinished(Event):
 EventSink = Callable[[Event], None]
 """Where the engine sends events. It must not block: the UI posts a message, headless prints."""
 
-ALL_EVENTS: tuple[type[Event], ...] = (
-    RunStarted,
-    TaskStatusChanged,
-    TaskHeld,
-    TaskReleased,
-    AgentStatusChanged,
-    ModelCalled,
-    ModelTextStreamed,
-    ChangesApplied,
-    ChangesRejected,
-    ToolUsed,
-    TestStarted,
-    TestOutput,
-    TestResult,
-    CorrectionAttempted,
-    BlockerCreated,
-    BlockerResolved,
-    BlockerExpired,
-    AgentResumed,
-    ReviewRequested,
-    ReviewDecided,
-    LandingBatchStarted,
-    LandingBatchFinished,
-    TaskLanded,
-    TaskUndone,
-    WorkspaceChecked,
-    WorkPaused,
-    RunFinished,
-)
+
+
+def _all_events() -> dict[str, type[Event]]:
+    """Every concrete event class by its `type`, found from the classes themselves, so a new event
+    is known to the log reader, the words and the screen's router the moment it is defined."""
+    found: dict[str, type[Event]] = {}
+    pending = list(Event.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.type in found and found[cls.type] is not cls:
+            raise TypeError(f"two events named {cls.type!r}: {found[cls.type].__name__} and {cls.__name__}")
+        found[cls.type] = cls
+    return dict(sorted(found.items()))
+
+
+EVENTS_BY_TYPE: dict[str, type[Event]] = _all_events()
+ALL_EVENTS: tuple[type[Event], ...] = tuple(EVENTS_BY_TYPE.values())

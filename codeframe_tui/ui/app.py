@@ -17,23 +17,11 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from codeframe_tui.domain import TaskStatus
-from codeframe_tui.engine.events import (
-    BlockerCreated,
-    BlockerExpired,
-    BlockerResolved,
-    EventSink,
-    ReviewDecided,
-    ReviewRequested,
-    RunFinished,
-    TaskLanded,
-    TaskStatusChanged,
-    TaskUndone,
-    WorkPaused,
-    WorkspaceChecked,
-)
+from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.lead import RunSummary
 from codeframe_tui.engine.session import CommandRefused, Engine
 from codeframe_tui.engine.waiting import InboxItem
+from codeframe_tui.ui import routing
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
 from codeframe_tui.ui.follow import follow_run
@@ -226,34 +214,15 @@ class CodeframeApp(App[int]):
             yield SystemCommand("Show the PRD", "Read or edit the PRD this plan came from (p)", screen.action_prd)
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
-        self.main.apply_event(event)
-        match event:
-            case BlockerCreated():
-                self.attention.alert(f"Task {event.task_id} asks: {event.question}", severity="warning")
-                self._inbox_changed()
-            case ReviewRequested():
-                self.attention.alert(f"Task {event.task_id} is ready for your review (b)")
-                self._inbox_changed()
-            case BlockerResolved() | BlockerExpired() | ReviewDecided():
-                self._inbox_changed()
-            case WorkspaceChecked() | TaskLanded() | TaskUndone() | WorkPaused():
-                self._show_disk()
-            case TaskStatusChanged() if event.status in ("running", "done", "rejected"):
-                self._show_disk()
-            case RunFinished():
-                self.attention.alert(
-                    f"Run finished: {event.done} done, {event.failed} failed of {event.total}",
-                    severity="information" if event.done == event.total else "warning",
-                )
+        routing.route(self, message.event)
 
-    def _show_disk(self) -> None:
+    def show_disk(self) -> None:
         """Disk used by the worktrees, under the Agents pane (a walk of the worktrees: on events only)."""
         used = self.engine.worktree_bytes() if self.engine is not None else None
         if used is not None:
             self.main.agents_table.border_subtitle = f"worktrees {format_bytes(used)}"
 
-    def _inbox_changed(self) -> None:
+    def inbox_changed(self) -> None:
         # exclusive: a burst of events costs one query, the last one.
         # The method, not a coroutine: a worker cancelled before it starts would leave one never awaited.
         self.run_worker(self.refresh_inbox, group="inbox", exclusive=True, exit_on_error=False)

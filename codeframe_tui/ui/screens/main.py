@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import datetime
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -12,23 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
 from codeframe_tui.domain import Task
-from codeframe_tui.engine.events import (
-    AgentStatusChanged,
-    Event,
-    LandingBatchFinished,
-    LandingBatchStarted,
-    ModelCalled,
-    ModelTextStreamed,
-    RunFinished,
-    RunStarted,
-    TaskHeld,
-    TaskReleased,
-    TaskStatusChanged,
-    TestOutput,
-    TestResult,
-    TestStarted,
-)
-from codeframe_tui.headless import describe
+from codeframe_tui.engine.events import LandingBatchFinished, LandingBatchStarted, RunFinished, RunStarted
 from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.textual_private import QuietHeader
 from codeframe_tui.ui.widgets.agents import AgentsTable
@@ -147,57 +132,35 @@ class MainScreen(Screen):
 
     def load_tasks(self, tasks: list[Task]) -> None:
         self.tasks_table.load(tasks)
-        self._update_summary()
+        self.update_summary()
         settle_heap()  # the engine is open and the plan shown: what lives now lives for the run
 
-    def apply_event(self, event: Event) -> None:
-        """Route one engine event to the panes that show it."""
-        match event:
-            case TaskStatusChanged():
-                self.tasks_table.set_status(event.task_id, event.status, event.agent_id)
-                self._update_summary()
-            case TaskHeld():
-                self.tasks_table.set_status(event.task_id, "held", None)
-                self._update_summary()
-            case TaskReleased():
-                self.tasks_table.set_status(event.task_id, "approved", None)
-                self._update_summary()
-            case AgentStatusChanged():
-                self.agents_table.set_agent(event.agent_id, event.status, event.task_id, event.step)
-            case ModelTextStreamed():
-                self.agents_table.add_streamed(event.agent_id, event.text)
-            case ModelCalled():
-                self.agents_table.add_cost(event.agent_id, event.cost_usd)
-                self.query_one(UsageBar).record(event)
-            case TestStarted():
-                self.test_log.run_started(event.task_id, " ".join(event.command), event.log)
-            case TestOutput():
-                self.test_log.add_lines(event.task_id, event.lines)
-            case TestResult():
-                self.test_log.add_lines(event.task_id, (f"→ {describe(event)}",))
-            case RunStarted():
-                self.finished = None
-                self.query_one(UsageBar).start(event.ts)
-                self.sandbox = event.sandbox
-                self._update_title()
-                if event.sandbox.startswith("sandbox off"):  # auto found no bubblewrap: the tests run unconfined
-                    self.app.notify(plain(event.sandbox), title="Tests run unconfined", severity="warning",
-                                    timeout=15, markup=False)
-            case LandingBatchStarted() | LandingBatchFinished():
-                self._show_landing(event)
-            case RunFinished():
-                self.finished = event
-                self._update_summary()
-        line = describe(event)
-        if line is not None:
-            self.activity.write_line(f"{event.ts:%H:%M:%S} {one_line(line, 300)}")
+    @property
+    def usage_bar(self) -> UsageBar:
+        return self.query_one(UsageBar)
+
+    def add_activity(self, ts: datetime, line: str) -> None:
+        self.activity.write_line(f"{ts:%H:%M:%S} {one_line(line, 300)}")
+
+    def show_run_started(self, event: RunStarted) -> None:
+        self.finished = None
+        self.usage_bar.start(event.ts)
+        self.sandbox = event.sandbox
+        self._update_title()
+        if event.sandbox.startswith("sandbox off"):  # auto found no bubblewrap: the tests run unconfined
+            self.app.notify(plain(event.sandbox), title="Tests run unconfined", severity="warning",
+                            timeout=15, markup=False)
+
+    def show_finished(self, event: RunFinished) -> None:
+        self.finished = event
+        self.update_summary()
 
     def set_waiting(self, count: int) -> None:
         if count != self.waiting:
             self.waiting = count
-            self._update_summary()
+            self.update_summary()
 
-    def _update_summary(self) -> None:
+    def update_summary(self) -> None:
         counts = self.tasks_table.status_counts  # kept by the table: counting 5,000 rows per event is not free
         shown = ("running", "review", "landing", "done", "held", "blocked", "failed")
         parts = [f"{counts[s]} {s}" for s in shown if counts.get(s)]
@@ -212,7 +175,7 @@ class MainScreen(Screen):
             self.app.sub_title = f"{len(self.tasks_table.display_status)} tasks · {summary}"
         self._update_title()
 
-    def _show_landing(self, event: LandingBatchStarted | LandingBatchFinished) -> None:
+    def show_landing(self, event: LandingBatchStarted | LandingBatchFinished) -> None:
         """The merge queue on the Agents pane's border: `Agents · landing: 3 queued · testing 1.4+2.1`."""
         # Speculation tests a second candidate on top of the first: both are shown, in their order.
         if isinstance(event, LandingBatchStarted):
