@@ -33,11 +33,11 @@ from harness import Bench
 from load import make_streaming_project
 
 from codeframe_tui.config import load_settings
+from codeframe_tui.domain import NewTask
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
-from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui.screens.log_view import LogViewerScreen
 from codeframe_tui.ui.widgets.test_output import LINES_PER_TASK, SCREEN_LINES, TASKS_IN_MEMORY
 

@@ -40,7 +40,7 @@ from load import LagProbe, bare_loop_lag, make_streaming_project, ms, percentile
 from textual.screen import Screen
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.domain import AgentType
+from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.engine.batching import FLUSH_INTERVAL, Batcher
 from codeframe_tui.engine.events import Event, RunFinished, RunStarted, TaskStatusChanged, TestOutput
 from codeframe_tui.engine.session import Engine
@@ -48,7 +48,6 @@ from codeframe_tui.engine.workers import base as worker_base
 from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
-from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui import routing
 from codeframe_tui.ui.app import CodeframeApp
 

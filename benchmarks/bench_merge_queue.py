@@ -34,9 +34,9 @@ from pathlib import Path
 import bench_parallel as bp
 from harness import Bench
 
+from codeframe_tui.domain import NewTask
 from codeframe_tui.engine import merge_queue
 from codeframe_tui.llm.scripted.agent import change_set_agent
-from codeframe_tui.store.repos import NewTask
 from codeframe_tui.vcs import Git
 
 SUITE_SECONDS = 2.0

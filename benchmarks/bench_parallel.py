@@ -41,14 +41,13 @@ import load
 from harness import Bench
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.domain import AgentType, Task, TaskStatus
+from codeframe_tui.domain import AgentType, NewTask, Task, TaskStatus
 from codeframe_tui.engine.events import Event, TaskStatusChanged
 from codeframe_tui.engine.scheduler import plan_schedule
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
-from codeframe_tui.store.repos import NewTask
 
 LATENCY = 0.2  # seconds per scripted model call
 SLOTS = 8

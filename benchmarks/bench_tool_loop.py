@@ -27,14 +27,13 @@ from harness import Bench
 from load import LagProbe, idle_lag, make_project, ms, percentile
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.domain import AgentType
+from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.engine.events import Event, ToolUsed
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.scripted import ScriptedModel, ScriptedServer
 from codeframe_tui.llm.scripted.agent import finish, list_files, place, play, replace, search, view
 from codeframe_tui.llm.tools import worker_tools
-from codeframe_tui.store.repos import NewTask
 
 TARGET_MS = 16.0
 FUNCTIONS = 3000  # ~150 KB per module

@@ -51,10 +51,10 @@ async def tests(args: argparse.Namespace) -> int:
 
 
 async def import_plan(args: argparse.Namespace) -> int:
+    from codeframe_tui.domain import ImportRecord
     from codeframe_tui.domain.graph import PlanError
     from codeframe_tui.plan import PlanImportError, import_plan, plan_to_json
     from codeframe_tui.store import Store, StoreError
-    from codeframe_tui.store.repos import ImportRecord
 
     same_file = args.same_file
     project_dir = args.project.expanduser().resolve()

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support import make_project, module_answer, task_key_of, unconfined_runs  # noqa: E402
 
 from codeframe_tui.config import load_settings  # noqa: E402
-from codeframe_tui.domain import AgentType, TaskStatus  # noqa: E402
+from codeframe_tui.domain import AgentType, NewTask, TaskStatus  # noqa: E402
 from codeframe_tui.engine.events import ModelRetried, TaskStatusChanged  # noqa: E402
 from codeframe_tui.engine.session import Engine  # noqa: E402
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client  # noqa: E402
@@ -53,7 +53,6 @@ from codeframe_tui.llm.scripted import (  # noqa: E402
 )
 from codeframe_tui.llm.scripted.agent import ask, change_set_agent  # noqa: E402
 from codeframe_tui.llm.tools import EDITOR, FINISH  # noqa: E402
-from codeframe_tui.store.repos import NewTask  # noqa: E402
 from codeframe_tui.ui.app import CodeframeApp  # noqa: E402
 
 # A test command that is real but tiny: it imports every tests/test_*.py and runs its test_ functions,

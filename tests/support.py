@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.domain import AgentType
+from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.engine.events import Event, TaskStatusChanged
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
-from codeframe_tui.store.repos import NewTask
 
 PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
 

@@ -62,3 +62,30 @@ def test_no_threads_or_executors_in_the_package():
             if banned == "asyncio.run(" and path.name in COMMAND_LINE:
                 continue  # the command line starts the one loop
             assert banned not in text, f"{path} uses {banned}"
+
+
+ENGINE_INSIDES = {"store", "ctx", "model", "lead"}  # what the Engine holds; the UI asks the Engine instead
+
+
+def test_the_ui_talks_to_the_engine_only_through_its_commands_and_queries():
+    """No module under ui/ imports the store, or reaches into the engine for its store, context,
+    model or lead agent: every read is an engine query, every change an engine command."""
+    offenders = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}:{node.lineno} imports {n}" for n in names
+                          if n == "codeframe_tui.store" or n.startswith("codeframe_tui.store.")]
+            if isinstance(node, ast.Attribute) and node.attr in ENGINE_INSIDES and _names_the_engine(node.value):
+                offenders.append(f"{path.name}:{node.lineno} reaches for engine.{node.attr}")
+    assert offenders == []
+
+
+def _names_the_engine(node: ast.expr) -> bool:
+    # `engine.store`, `self.engine.ctx`, `app.engine.model`: whatever holds the engine calls it so.
+    return (isinstance(node, ast.Name) and node.id == "engine") or (
+        isinstance(node, ast.Attribute) and node.attr == "engine")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeframe_tui.domain import AgentType
-from codeframe_tui.store.repos import NewTask
+from codeframe_tui.domain import AgentType, NewTask
 
 B, F, T = AgentType.BACKEND, AgentType.FRONTEND, AgentType.TEST
 

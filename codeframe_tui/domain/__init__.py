@@ -1,5 +1,6 @@
 """Plain domain types shared by the engine, the store, the runner and the UI."""
 
+from codeframe_tui.domain.plan import ImportRecord, NewTask
 from codeframe_tui.domain.results import (
     MAX_ANSWER_CHARS,
     MAX_QUESTION_CHARS,
@@ -23,6 +24,8 @@ __all__ = [
     "BlockerKind",
     "CorrectionStatus",
     "IllegalTransition",
+    "ImportRecord",
+    "NewTask",
     "Task",
     "TaskStatus",
     "TestRun",

@@ -15,6 +15,7 @@ from codeframe_tui.engine.events import (
     LandingBatchFinished,
     LandingBatchStarted,
     ModelRetried,
+    PlanAdded,
     ReviewDecided,
     ReviewRequested,
     RunFinished,
@@ -47,6 +48,8 @@ def describe(event: Event) -> str | None:
     """The event's one line for a person: the Activity pane and the headless text output both show it.
     None for the events in `SILENT`."""
     match event:
+        case PlanAdded():
+            return f"plan made from the {event.source.upper()}: {event.tasks} tasks in {event.issues} issues (proposed)"
         case RunStarted():
             confined = f"; tests run {'in the sandbox' if event.sandbox.startswith('bwrap') else 'unconfined'}" \
                 if event.sandbox else ""

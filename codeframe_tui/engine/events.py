@@ -58,6 +58,16 @@ class TaskInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlanAdded(Event):
+    """A plan was stored through the engine (from the PRD's decomposition), every task proposed."""
+
+    type: ClassVar[str] = "plan_added"
+    source: str  # "prd"
+    tasks: int
+    issues: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunStarted(Event):
     type: ClassVar[str] = "run_started"
     project: str

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from codeframe_tui.config import Settings
-from codeframe_tui.domain import AgentType, Blocker, IllegalTransition, Task, TaskStatus
+from codeframe_tui.domain import AgentType, Blocker, IllegalTransition, ImportRecord, NewTask, Task, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.domain.graph import PlanError
 from codeframe_tui.engine import landing, reviewing
@@ -18,7 +18,10 @@ from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.inbox import Answerer, Inbox
 from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
+from codeframe_tui.engine.prd import PrdCommands
+from codeframe_tui.engine.queries import EngineQueries
 from codeframe_tui.engine.recovery import Interrupted, recover
+from codeframe_tui.engine.refused import CommandRefused
 from codeframe_tui.engine.runlock import ProjectBusy, RunLock
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.usage import record_lead_call
@@ -28,18 +31,13 @@ from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store, StoreError
-from codeframe_tui.store.repos import ImportRecord, NewTask
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class CommandRefused(ValueError):
-    """A command the person gave cannot be carried out; the message says why, for the screen."""
-
-
-class Engine:
+class Engine(EngineQueries, PrdCommands):
     """Commands are async methods; what happens comes back through the sink as events."""
 
     def __init__(self, settings: Settings, store: Store, model: ModelClient, sink: EventSink, *,
@@ -290,7 +288,7 @@ class ReadOnlyEngine(Engine):
 # Every command that changes something, refused on the read-only engine (a test walks them all).
 # (`undo_plan` is not among them: it prepares the repository, which writes.)
 _READS = {"inbox", "imports", "rejection_impact", "task_diff", "workspace_problem", "worktree_bytes", "close",
-          "open", "open_read_only", "set_sink", "refusal"}
+          "open", "open_read_only", "set_sink", "refusal"} | {n for n in vars(EngineQueries) if not n.startswith("_")}
 
 
 def _refuse(name: str):
@@ -301,6 +299,6 @@ def _refuse(name: str):
     return refused
 
 
-for _name, _member in list(vars(Engine).items()):
+for _name, _member in [*vars(Engine).items(), *vars(PrdCommands).items()]:
     if not _name.startswith("_") and _name not in _READS and asyncio.iscoroutinefunction(_member):
         setattr(ReadOnlyEngine, _name, _refuse(_name))

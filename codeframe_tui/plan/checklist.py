@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeframe_tui.domain import AgentType, TaskStatus
+from codeframe_tui.domain import AgentType, NewTask, TaskStatus
 from codeframe_tui.plan.classify import classify_agent_type, find_paths
 from codeframe_tui.plan.markdown import scan
 from codeframe_tui.plan.model import (
@@ -43,7 +43,6 @@ from codeframe_tui.plan.model import (
     check_count,
 )
 from codeframe_tui.plan.order import Deps, chain, merge
-from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
 

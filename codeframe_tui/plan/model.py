@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeframe_tui.store.repos import NewTask
+from codeframe_tui.domain import NewTask
 
 # Limits every format shares. A real plan has tens or hundreds of tasks, short titles and a few levels
 # of nesting; far past these it is generated junk, and would make the store and the TUI crawl.

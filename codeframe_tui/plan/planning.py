@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeframe_tui.domain import AgentType
+from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.domain.graph import PlanError, validate_dependencies
 from codeframe_tui.llm.client import ModelClient, ModelReplyError
 from codeframe_tui.plan.model import (
@@ -20,7 +20,6 @@ from codeframe_tui.plan.model import (
     scrub,
 )
 from codeframe_tui.plan.tools import ASK_QUESTION_TOOL, SUBMIT_PLAN_TOOL, TOPICS, WRITE_PRD_TOOL
-from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +110,12 @@ async def write_prd(model: ModelClient | None, goal: str, answers: list[QA]) -> 
     return "\n".join(parts)
 
 
+PRD_FILE = Path(".codeframe") / "prd.md"  # under the project
+
+
 def save_prd(project: Path, markdown: str) -> Path:
     """Write `.codeframe/prd.md` atomically: a crash leaves the old PRD or the new one, never half."""
-    target = project / ".codeframe" / "prd.md"
+    target = project / PRD_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".prd-", suffix=".tmp")
     try:

@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeframe_tui.domain import TaskStatus
+from codeframe_tui.domain import NewTask, TaskStatus
 from codeframe_tui.plan.classify import classify_agent_type, find_paths
 from codeframe_tui.plan.markdown import scan
 from codeframe_tui.plan.model import (
@@ -54,7 +54,6 @@ from codeframe_tui.plan.model import (
 )
 from codeframe_tui.plan.order import chain, merge
 from codeframe_tui.plan.speckit_line import TaskLine, priority_of, read_task, stated_dependencies
-from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from codeframe_tui.domain import AgentType, TaskStatus
+from codeframe_tui.domain import AgentType, NewTask, TaskStatus
 from codeframe_tui.plan.classify import classify_agent_type
 from codeframe_tui.plan.model import (
     MAX_NAME_CHARS,
@@ -61,7 +61,6 @@ from codeframe_tui.plan.model import (
 )
 from codeframe_tui.plan.order import merge
 from codeframe_tui.plan.taskmaster_file import issue_title, load_json, select
-from codeframe_tui.store.repos import NewTask
 
 log = logging.getLogger(__name__)
 

@@ -110,7 +110,7 @@ class CodeframeApp(App[int]):
         await self.refresh_inbox()  # questions and reviews left from an earlier session
         if self.inbox_items:
             self.attention.alert(f"{len(self.inbox_items)} item(s) wait for you in the inbox (b)")
-        tasks = await self.engine.store.list_tasks()
+        tasks = await self.engine.tasks()
         if self.engine.interrupted is not None and self.auto_run:
             self.main.load_tasks(tasks)
             answer = await self.push_screen_wait(confirm(
@@ -125,13 +125,13 @@ class CodeframeApp(App[int]):
 
             await self.push_screen(DiscoveryScreen(self.engine))
             await self._plan_ready.wait()
-            tasks = await self.engine.store.list_tasks()
+            tasks = await self.engine.tasks()
         self.main.load_tasks(tasks)
         if self.review and any(t.status == TaskStatus.PROPOSED for t in tasks):
             # Nothing runs without approval: plan review first, then `s` starts the run.
             await self.push_screen(PlanReviewScreen(self.engine, self.banner))
             await self._start_requested.wait()
-            self.main.load_tasks(await self.engine.store.list_tasks())
+            self.main.load_tasks(await self.engine.tasks())
         if not self.auto_run:
             return
         init_git = False
@@ -283,7 +283,7 @@ class CodeframeApp(App[int]):
 
     def open_task_detail(self, key: str) -> None:
         if self.engine is not None:
-            self.push_screen(TaskDetailScreen(self.engine.store, key, self.engine.ctx.prices))
+            self.push_screen(TaskDetailScreen(self.engine, key))
 
     async def action_quit(self) -> None:
         """With agents at work, ask first (q or ctrl+c again, or y, quits); otherwise quit now."""

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from codeframe_tui.engine.event_log import read_new
 from codeframe_tui.engine.runlock import RunLock
 from codeframe_tui.engine.session import ReadOnlyEngine
 from codeframe_tui.ui.bridge import EngineEvent
@@ -26,13 +25,13 @@ async def follow_run(app: CodeframeApp, engine: ReadOnlyEngine) -> None:
     app.main.set_banner(f"READ-ONLY · {who} runs this project; this window follows it and changes nothing",
                         read_only=True)
     app.notify(f"{who} is running this project: opened read-only.", severity="warning", timeout=10)
-    after = await engine.store.last_event_id()  # the tables loaded next already show all before it
-    app.main.load_tasks(await engine.store.list_tasks())
+    after = await engine.last_event_id()  # the tables loaded next already show all before it
+    app.main.load_tasks(await engine.tasks())
     await app.refresh_inbox()
     lock = RunLock(engine.settings.state_dir)
     while True:
         try:
-            found, after = await read_new(engine.store, after)
+            found, after = await engine.events_after(after)
         except Exception:  # a busy or briefly unreadable store: try again next time, keep following
             log.exception("could not read the event log")
             found = []

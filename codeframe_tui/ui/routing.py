@@ -28,6 +28,7 @@ from codeframe_tui.engine.events import (
     ModelCalled,
     ModelRetried,
     ModelTextStreamed,
+    PlanAdded,
     ReviewDecided,
     ReviewRequested,
     RunFinished,
@@ -103,7 +104,7 @@ def route(app: CodeframeApp, event: Event) -> None:
         case WorkspaceChecked() | TaskLanded() | TaskUndone() | WorkPaused():
             app.show_disk()  # worktrees found, removed or left: the disk they use changed
         case (ChangesApplied() | ChangesRejected() | ToolUsed() | CorrectionAttempted() | AgentResumed()
-              | ModelRetried() | InterruptedRunRecovered()):
+              | ModelRetried() | InterruptedRunRecovered() | PlanAdded()):
             pass  # their Activity line (below) is all they show; a task's detail reads them from the store
     line = describe(event)
     if line is not None:

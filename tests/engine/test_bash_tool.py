@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from support import alive_with, git_init, make_project, open_engine
 
-from codeframe_tui.domain import AgentType
+from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.engine.events import ChangesApplied, TestOutput, ToolUsed
 from codeframe_tui.llm.scripted.agent import bash, finish, place, play
 from codeframe_tui.runner.blocked import PREFIX
 from codeframe_tui.runner.sandbox import probe_bwrap
-from codeframe_tui.store.repos import NewTask
 
 TASK = NewTask("1", "look around", AgentType.BACKEND, description="Look at the project.", files=("calc.py",))
 

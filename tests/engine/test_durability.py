@@ -84,14 +84,20 @@ async def test_a_read_only_engine_refuses_every_command_and_sqlite_refuses_write
         reader = await Engine.open_read_only(live.settings, lambda e: None)
         try:
             assert reader.read_only and reader.holder == os.getpid()
-            commands = [name for name, member in vars(Engine).items()
-                        if not name.startswith("_") and name not in _READS and asyncio.iscoroutinefunction(member)]
-            assert {"run", "approve", "answer_blocker", "accept_review", "undo", "add_task"} <= set(commands)
+            commands = [name for name in dir(Engine)  # its own and its mixins' (queries, the PRD's commands)
+                        if not name.startswith("_") and name not in _READS
+                        and asyncio.iscoroutinefunction(getattr(Engine, name))]
+            assert {"run", "approve", "answer_blocker", "accept_review", "undo", "add_task", "make_plan",
+                    "write_prd", "save_prd"} <= set(commands)
             for name in commands:
                 with pytest.raises(CommandRefused, match=f"read-only: pid {os.getpid()} runs this project"):
                     await getattr(reader, name)()
             assert [t.key for t in await reader.store.list_tasks()] == ["1", "2"]  # reads work
             assert await reader.imports() == [] and await reader.inbox() == []  # the engine's queries too
+            assert [t.key for t in await reader.tasks()] == ["1", "2"] and await reader.prd() is None
+            detail = await reader.task_detail("2")
+            assert detail is not None and detail.task.depends_on == ("1",) and detail.runs == []
+            assert await reader.task_detail("nope") is None
             with pytest.raises(sqlite3.OperationalError):
                 await reader.store.db.conn.execute("DELETE FROM tasks")
         finally:

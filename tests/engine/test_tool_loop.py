@@ -12,7 +12,7 @@ import pytest
 from support import PYTEST, Recorder, git_init, open_engine
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.domain import AgentType, TaskStatus
+from codeframe_tui.domain import AgentType, NewTask, TaskStatus
 from codeframe_tui.engine.events import ChangesRejected, ModelCalled, ToolUsed
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
@@ -29,7 +29,6 @@ from codeframe_tui.llm.scripted.agent import (
     search,
     view,
 )
-from codeframe_tui.store.repos import NewTask
 
 FUNCTIONS = 3000  # ~150 KB of module
 

@@ -6,11 +6,10 @@ import sqlite3
 
 import pytest
 
-from codeframe_tui.domain import AgentType, IllegalTransition, TaskStatus, TestRun, TestStatus
+from codeframe_tui.domain import AgentType, IllegalTransition, NewTask, TaskStatus, TestRun, TestStatus
 from codeframe_tui.domain.graph import PlanError
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.store.db import _migrations, open_database
-from codeframe_tui.store.repos import NewTask
 
 EXPECTED_TABLES = {
     "projects", "issues", "tasks", "task_dependencies", "agents", "test_runs",
@@ -229,7 +228,7 @@ async def test_a_transition_and_its_log_line_commit_together_and_the_task_return
 
 
 async def test_an_import_is_recorded_with_its_plan_in_one_transaction(tmp_path):
-    from codeframe_tui.store.repos import ImportRecord
+    from codeframe_tui.domain import ImportRecord
 
     store = await Store.open(tmp_path / "s.db", tmp_path)
     try:

@@ -47,7 +47,7 @@ from pathlib import Path
 from support import module_answer, open_engine, task_key_of
 from codeframe_tui.domain import AgentType
 from codeframe_tui.llm.scripted.agent import ask, place, play, search, writes
-from codeframe_tui.store.repos import NewTask
+from codeframe_tui.domain import NewTask
 from codeframe_tui.ui.app import CodeframeApp
 
 # Task 2 asks first; task 1 first searches for a hostile pattern (the Agents pane's step and the

@@ -10,7 +10,7 @@ import time
 from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks, wait_for
 
 from codeframe_tui.config import load_settings
-from codeframe_tui.domain import AgentType
+from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.engine import events as ev
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
@@ -18,7 +18,6 @@ from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer, ToolUseReply
 from codeframe_tui.llm.scripted.agent import ask, change_set_agent, list_files, place, play, search, writes
 from codeframe_tui.llm.tools import FINISH
-from codeframe_tui.store.repos import NewTask
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.attention import osc9
 from codeframe_tui.ui.bridge import EngineEvent

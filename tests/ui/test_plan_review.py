@@ -129,8 +129,7 @@ async def test_edit_add_and_dependencies_by_keys(tmp_path):
 async def test_import_warnings_are_read_in_plan_review_and_a_skipped_line_becomes_a_task(tmp_path):
     from textual.widgets import OptionList
 
-    from codeframe_tui.domain import AgentType
-    from codeframe_tui.store.repos import ImportRecord, NewTask
+    from codeframe_tui.domain import AgentType, ImportRecord, NewTask
     from codeframe_tui.ui.screens.forms import TaskFormScreen
     from codeframe_tui.ui.screens.import_warnings import ImportWarningsScreen
 
@@ -166,8 +165,7 @@ async def test_import_warnings_are_read_in_plan_review_and_a_skipped_line_become
 
 
 async def test_a_dependency_the_import_added_is_marked_in_the_detail(tmp_path):
-    from codeframe_tui.domain import AgentType
-    from codeframe_tui.store.repos import NewTask
+    from codeframe_tui.domain import AgentType, NewTask
 
     app = demo_app(tmp_path / "demo", latency=0.05)
     async with app.run_test(size=(80, 24)) as pilot:

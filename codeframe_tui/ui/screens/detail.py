@@ -11,9 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from codeframe_tui.engine.usage import totals
-from codeframe_tui.llm.pricing import PriceTable
-from codeframe_tui.store import Store
+from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.screens.log_view import latest_log, open_log
 from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.widgets.usage import tokens
@@ -29,11 +27,10 @@ class TaskDetailScreen(ModalScreen[None]):
         Binding("o", "open_log", "Full test log"),
     ]
 
-    def __init__(self, store: Store, task_key: str, prices: PriceTable | None = None) -> None:
+    def __init__(self, engine: Engine, task_key: str) -> None:
         super().__init__()
-        self.store = store
+        self.engine = engine
         self.task_key = task_key
-        self.prices = prices or PriceTable()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail") as scroll:
@@ -47,7 +44,7 @@ class TaskDetailScreen(ModalScreen[None]):
         self.query_one("#detail-body", Static).update(await self.render_detail())
 
     def action_open_log(self) -> None:
-        open_log(self.app, self.task_key, latest_log(self.store.project_root, self.task_key))
+        open_log(self.app, self.task_key, latest_log(self.engine.settings.project, self.task_key))
 
     def action_scroll_down(self) -> None:
         self.query_one("#detail").scroll_down()
@@ -57,9 +54,12 @@ class TaskDetailScreen(ModalScreen[None]):
 
     async def render_detail(self) -> Text:
         """The body as styled Text built from plain strings: no untrusted text is parsed as markup."""
-        s = self.store
-        task = await s.get_task(self.task_key)
+        project = self.engine.settings.project
+        detail = await self.engine.task_detail(self.task_key)
         out = Text()
+        if detail is None:
+            return Text(plain(f"There is no task {self.task_key}."))
+        task = detail.task
 
         def line(text: str = "", style: str = "") -> None:
             out.append(plain(text) + "\n", style=style)
@@ -69,13 +69,12 @@ class TaskDetailScreen(ModalScreen[None]):
         if task.reason:
             line(f"Why: {task.reason}")
         line(f"Depends on: {', '.join(task.depends_on) or 'nothing'}")
-        for label, text in isolation_lines(task, self.store.project_root):
+        for label, text in isolation_lines(task, project):
             line(f"{label}: {text}")
         if task.description:
             line("Description", "bold")
             line(task.description)
-        calls = await s.model_calls(task.key)
-        used = await totals(s, self.prices, task_key=task.key)
+        calls, used = detail.calls, detail.usage
         hit = f" (cache {used.cache_hit:.0%})" if used.cache_hit is not None else ""
         line(f"Model calls ({len(calls)}) · in {tokens(used.input_total)}{hit} · out {tokens(used.output_tokens)}"
              f" · {used.cost_text()}", "bold")
@@ -85,7 +84,7 @@ class TaskDetailScreen(ModalScreen[None]):
                  f"{call.latency:.1f}s · {call.stop_reason}")
             line(f"   asked: {one_line(call.prompt_summary, 160)}", "dim")
             line(f"   answer: {one_line(call.answer_summary, 160)}", "dim")
-        used_tools = await s.events_of(task.key, "tool_used")
+        used_tools = detail.tools
         if used_tools:
             refused = sum(1 for t in used_tools if not t.get("ok", True))
             line(f"Tool calls ({len(used_tools)}{f', {refused} refused' if refused else ''})", "bold")
@@ -93,11 +92,10 @@ class TaskDetailScreen(ModalScreen[None]):
                 why = "" if t.get("ok", True) else f" (refused: {one_line(str(t.get('note', '')), 100)})"
                 line(f"{t.get('agent_id', '')}: {one_line(str(t.get('label', '')), 100)}{why}",
                      "" if t.get("ok", True) else "red")
-        runs = await s.test_runs(task.key)
+        runs = detail.runs
         line(f"Test runs ({len(runs)})", "bold")
-        log = latest_log(s.project_root, task.key)
-        if log is not None and s.project_root is not None:
-            line(f"The latest run's whole output: {log.relative_to(s.project_root)} (o opens it)", "dim")
+        if detail.latest_log is not None:
+            line(f"The latest run's whole output: {detail.latest_log.relative_to(project)} (o opens it)", "dim")
         for attempt, run in runs:
             # landing.py records its own runs as attempts -1 (full-suite check) and -2 (after the merge).
             label = {0: "first try", -1: "full-suite check", -2: "after landing"}.get(attempt, f"correction {attempt}")
@@ -105,11 +103,11 @@ class TaskDetailScreen(ModalScreen[None]):
             style = "green" if run.status == "passed" else "red" if run.status in ("failed", "error", "timeout") else ""
             line(f"{label}: {run.status} · {run.passed} passed, {run.failed} failed, {run.errors} errors, "
                  f"{run.skipped} skipped · {run.duration:.2f}s{names}", style)
-        corrections = await s.corrections(task.key)
+        corrections = detail.corrections
         line(f"Correction attempts ({len(corrections)})", "bold")
         for c in corrections:
             line(f"{c.attempt_number}/{c.max_attempts}: {c.status}")
-        blockers = await s.blockers(task.key)
+        blockers = detail.blockers
         if blockers:
             line(f"Questions ({len(blockers)})", "bold")
             for b in blockers:
@@ -123,7 +121,7 @@ class TaskDetailScreen(ModalScreen[None]):
                     line("   waiting for your answer (b opens the inbox)", "bold magenta")
                 if b.assumption:
                     line(f"   assumed meanwhile: {b.assumption}", "dim")
-        reviews = await s.reviews(task.key)
+        reviews = detail.reviews
         if reviews:
             line(f"Reviews ({len(reviews)})", "bold")
             for r in reviews:

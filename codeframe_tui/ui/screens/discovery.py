@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 
+from codeframe_tui.engine.refused import CommandRefused
 from codeframe_tui.engine.session import Engine
-from codeframe_tui.llm.client import ModelReplyError
-from codeframe_tui.plan.planning import QA, DecompositionError, Question, decompose, next_question, save_prd, write_prd
+from codeframe_tui.plan.planning import QA, Question
 from codeframe_tui.ui.text import literal, plain
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class DiscoveryScreen(Screen):
         self.busy = True
         self.query_one("#answer", Input).placeholder = "The lead agent is thinking…"
         try:
-            self.current = await next_question(self.engine.model, self.goal, self.answers)
+            self.current = await self.engine.next_question(self.goal, self.answers)
         finally:
             self.busy = False
             self.query_one("#answer", Input).placeholder = "Your answer; enter sends"
@@ -89,8 +89,7 @@ class DiscoveryScreen(Screen):
             return
         self.busy = True
         self._say("Writing the PRD…", "question")
-        prd = await write_prd(self.engine.model, self.goal, self.answers)
-        save_prd(self.engine.settings.project, prd)
+        prd = await self.engine.write_prd(self.goal, self.answers)
         self.busy = False
         self.app.switch_screen(PrdScreen(self.engine, prd))
 
@@ -143,7 +142,7 @@ class PrdScreen(Screen):
             return
         editor = self.query_one("#prd-editor", TextArea)
         self.prd = editor.text
-        save_prd(self.engine.settings.project, self.prd)
+        await self.engine.save_prd(self.prd)
         await editor.remove()
         view = self.query_one("#prd-view", Markdown)
         await view.update(plain(self.prd))
@@ -163,9 +162,8 @@ class PrdScreen(Screen):
 
     async def _decompose(self) -> None:
         try:
-            issues, tasks = await decompose(self.engine.model, self.prd)
-            await self.engine.store.add_plan(issues, tasks)
-        except (ModelReplyError, DecompositionError) as exc:
+            await self.engine.make_plan(self.prd)
+        except CommandRefused as exc:
             log.warning("decomposition failed: %s", exc)
             self.notify(plain(f"Could not make the plan: {exc}"), severity="error", timeout=15, markup=False)
             return

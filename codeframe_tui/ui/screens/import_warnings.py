@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from codeframe_tui.store.repos import ImportRecord
+from codeframe_tui.domain import ImportRecord
 from codeframe_tui.ui.text import literal, plain
 
 

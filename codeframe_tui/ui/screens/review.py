@@ -11,9 +11,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from codeframe_tui.domain import Task, TaskStatus, natural_key
+from codeframe_tui.domain import ImportRecord, Task, TaskStatus, natural_key
 from codeframe_tui.engine.session import CommandRefused, Engine
-from codeframe_tui.store.repos import ImportRecord
 from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.text import literal, one_line, plain
@@ -80,8 +79,8 @@ class PlanReviewScreen(Screen):
 
     async def reload(self) -> None:
         """Read the tasks back from the store and update the rows in place."""
-        tasks = await self.engine.store.list_tasks()
-        self.issues = dict(await self.engine.store.issues())
+        tasks = await self.engine.tasks()
+        self.issues = dict(await self.engine.issues())
         order = {key: n for n, key in enumerate(self.issues)}
         self.tasks = {t.key: t for t in tasks}
         table = self.table
@@ -232,15 +231,15 @@ class PlanReviewScreen(Screen):
 
         self.app.push_screen(ImportWarningsScreen(self.imports), chosen)
 
-    def action_prd(self) -> None:
+    async def action_prd(self) -> None:
         """Read (and edit) the PRD that this plan came from, when there is one."""
         from codeframe_tui.ui.screens.discovery import PrdScreen
 
-        path = self.engine.settings.project / ".codeframe" / "prd.md"
-        if not path.is_file():
+        prd = await self.engine.prd()
+        if prd is None:
             self.notify("This plan has no PRD (it was imported or made by hand)", severity="warning")
             return
-        self.app.push_screen(PrdScreen(self.engine, path.read_text(encoding="utf-8"), can_decompose=False))
+        self.app.push_screen(PrdScreen(self.engine, prd, can_decompose=False))
 
     def action_details(self) -> None:
         key = self.highlighted()
