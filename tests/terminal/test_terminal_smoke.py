@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 
 from .sshd import LocalSshd, remote_command
 from .tmux import TmuxSession, pid_alive
@@ -33,7 +34,7 @@ def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """A minimal environment: the caller's PATH, an empty HOME, and `extra` (TERM is TmuxSession's)."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **extra}
+    return {**config_home_env(), "PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **extra}
 
 
 @pytest.mark.parametrize(("term", "extra"), TERMINALS)
