@@ -150,7 +150,7 @@ async def run(workdir: Path, parents: int, subtasks: int, changes: int) -> dict[
         # As `codeframe-tui PATH` opens a project (ui.launch.project_app): the SDK is made at the first model
         # call, and none is made here. The key is a dummy and the base URL a closed local port regardless.
         settings = load_settings(project, env={"ANTHROPIC_API_KEY": "sk-ant-bench-dummy-key-never-sent-0000",
-                                               "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"})
+                                               "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}, user_file=False)
         return await open_or_follow(settings, ModelClient(settings, SdkOnFirstUse(settings)), sink)
 
     probe = Probe()

@@ -96,7 +96,7 @@ async def run(workdir: Path, lines: int) -> dict[str, float]:
         return {"summary": "a module", "files": [{"path": "pkg/m.py", "action": "write", "content": "VALUE = 1\n"}]}
 
     async def opener(sink):
-        settings = load_settings(project, env={}, offline=True)
+        settings = load_settings(project, env={}, user_file=False, offline=True)
         engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(answer)), sink)
         await engine.store.add_plan([], [NewTask("1", "Flood the pane", "backend", description="print a lot")])
         await engine.approve_all()

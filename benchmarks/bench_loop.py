@@ -173,7 +173,7 @@ async def run(workdir: Path, tasks: int, test_seconds: float) -> LagProbe:
             PROBE.emitted(event)
             sink(event)
 
-        settings = load_settings(project, env={}, offline=True)
+        settings = load_settings(project, env={}, user_file=False, offline=True)
         model = ScriptedModel(answer, latency=MODEL_LATENCY)
         engine = await Engine.open(settings, scripted_model_client(settings, model), measured)
         await engine.store.add_plan([], plan)

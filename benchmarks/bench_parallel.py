@@ -133,7 +133,7 @@ async def run_plan(setup: Setup, plan: list[NewTask], workdir: Path) -> Timeline
 
 async def run_on(root: Path, plan: list[NewTask], agent, label: str) -> Timeline:
     """`plan` run to the end on the project at `root`, the scripted model answering with `agent`."""
-    settings = load_settings(root, env={}, offline=True)
+    settings = load_settings(root, env={}, user_file=False, offline=True)
     timeline = Timeline()
     engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(agent, latency=LATENCY)),
                                timeline)

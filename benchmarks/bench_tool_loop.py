@@ -68,7 +68,8 @@ async def run(workdir: Path, tasks: int) -> tuple[list[float], list[float], int,
         await (await asyncio.create_subprocess_exec("git", *args, cwd=project)).wait()
     server = await asyncio.create_subprocess_exec(sys.executable, __file__, "--serve", stdout=subprocess.PIPE)
     base_url = (await server.stdout.readline()).decode().strip()
-    settings = load_settings(project, env={"ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": base_url})
+    settings = load_settings(project, env={"ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": base_url},
+                             user_file=False)
     calls = 0
 
     def sink(event: Event) -> None:

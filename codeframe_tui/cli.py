@@ -1,4 +1,4 @@
-"""Command line: `codeframe-tui [PATH]`, `demo`, `run`, `tests`. Heavy imports wait until needed."""
+"""Command line: `codeframe-tui [PATH]` and its commands (demo, run, tests, config...). Heavy imports wait."""
 # Even asyncio waits: `--help` and a usage error need none of it (it was a third of their time).
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from codeframe_tui.serve import add_serve_parser, serve
 
-COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo", "status", "serve")
+COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo", "status", "serve", "config")
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE, EXIT_NEEDS_PERSON = 0, 1, 2, 3
 
@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_tests.add_argument("path", nargs="?", default=".", type=Path)
     p_tests.add_argument("--part", choices=("backend", "frontend", "test"), default="test")
     p_tests.add_argument("--json", action="store_true")
+    p_config = sub.add_parser("config", help="print every setting, its value, and where it came from")
+    p_config.add_argument("--dir", type=Path, default=Path("."), help="the project (default: .)")
+    p_config.add_argument("--json", action="store_true")
     add_serve_parser(sub)
     return parser
 
@@ -106,11 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args)
         if args.command == "demo":
             return _demo(args)
-        if args.command in ("tests", "import", "undo", "status"):
+        if args.command in ("tests", "import", "undo", "status", "config"):
             from codeframe_tui import cli_tools
 
             if args.command == "undo":
                 return cli_tools.undo(args)
+            if args.command == "config":
+                return cli_tools.show_config(args)
             tool = {"tests": cli_tools.tests, "import": cli_tools.import_plan, "status": cli_tools.status}
             import asyncio
 

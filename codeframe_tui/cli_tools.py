@@ -1,4 +1,5 @@
-"""The command line's project tools: `tests`, `import` and `undo` (the TUI and runs are in cli.py)."""
+"""The command line's project tools: `tests`, `import`, `undo`, `status` and `config` (the TUI and runs
+are in cli.py)."""
 
 from __future__ import annotations
 
@@ -116,6 +117,20 @@ async def import_plan(args: argparse.Namespace) -> int:
         waiting = sum(1 for t in plan.tasks if t.status == "proposed")
         then = " (approve them, or run with --approve-all)" if waiting else ""
         print(f"imported into {project}: {_status_counts(plan.tasks)}{then}")
+    return EXIT_OK
+
+
+def show_config(args: argparse.Namespace) -> int:
+    """Every setting, its value and its origin (config_report builds them); a bad file is refused
+    with its path and key, as a run would refuse it."""
+    from codeframe_tui import config_report
+    from codeframe_tui.config import ConfigError, load_layered
+
+    try:
+        layered = load_layered(_project_dir(args.dir))
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+    print(config_report.as_json(layered) if args.json else "\n".join(config_report.as_text(layered)))
     return EXIT_OK
 
 

@@ -1,4 +1,5 @@
-"""Settings, read once from `<project>/.codeframe/config.toml` and the environment, then passed down."""
+"""Settings, read once from the person's user config, `<project>/.codeframe/config.toml` and the
+environment (layered per key: config_layers.py), then passed down."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from codeframe_tui.config_costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
+from codeframe_tui.config_layers import Layer, OriginKey, env_origin, merge, user_config_file
 from codeframe_tui.config_sandbox import SandboxConfigError, parse_sandbox
 from codeframe_tui.runner.limits import Limits
 from codeframe_tui.safe_text import hide_secret
@@ -124,22 +126,45 @@ _LANDING_LEAST = {"batch": 1, "parallel": 0}
 _COST_TABLES = {"models": parse_models, "budget": parse_budget, "pricing": parse_pricing}
 
 
-def load_settings(project: Path, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build Settings from defaults, then config.toml, then the environment, then overrides."""
+@dataclass(frozen=True)
+class Layered:
+    """Settings with where each key came from (see config_layers), and the two files looked at."""
+
+    settings: Settings
+    origins: Mapping[OriginKey, str]
+    user_file: Path | None
+    project_file: Path
+
+
+def load_settings(project: Path, env: Mapping[str, str] | None = None, *, user_file: Path | bool = True,
+                  **overrides: Any) -> Settings:
+    """Build Settings from defaults, the user file, the project's config.toml, the environment, then
+    overrides. user_file: True finds the person's file (config_layers), False leaves it out."""
+    return load_layered(project, env, user_file=user_file, **overrides).settings
+
+
+def load_layered(project: Path, env: Mapping[str, str] | None = None, *, user_file: Path | bool = True,
+                 **overrides: Any) -> Layered:
     env = os.environ if env is None else env
     project = project.resolve()
-    values: dict[str, Any] = {}
     path = project / CONFIG_DIR / CONFIG_FILE
+    # The user file's place comes from the process environment, not `env`: callers pass env={} to
+    # leave out CODEFRAME_MODEL and the like, not to forget the person's own defaults.
+    user = user_config_file() if user_file is True else user_file or None
+    layers: list[Layer] = []
+    if user is not None and user.is_file() and user.resolve() != path:
+        layers.append((str(user), _parse_file(user)))
     if path.is_file():
-        values.update(_parse_file(path))
-    if env.get("ANTHROPIC_BASE_URL"):
-        values["base_url"] = env["ANTHROPIC_BASE_URL"]
-    if env.get("CODEFRAME_MODEL"):
-        values["model"] = env["CODEFRAME_MODEL"]
+        layers.append((str(path), _parse_file(path)))
+    for var, key in (("ANTHROPIC_BASE_URL", "base_url"), ("CODEFRAME_MODEL", "model")):
+        if env.get(var):
+            layers.append((env_origin(var), {key: env[var]}))
+    values, origins = merge(layers, {k: v for k, v in overrides.items() if v is not None})
     api_key = env.get("ANTHROPIC_API_KEY") or None
     hide_secret(api_key)  # masked in every error, log line, test output and screen from here on
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(project=project, api_key=api_key, **values)
+    if api_key:
+        origins["api_key"] = env_origin("ANTHROPIC_API_KEY")
+    return Layered(Settings(project=project, api_key=api_key, **values), origins, user, path)
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; anything this big is a mistake

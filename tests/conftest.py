@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
+
+from codeframe_tui.config_layers import USER_DIR_ENV
+
+# Set on import, before any fixture of any scope: a session fixture, or a test's subprocess (tmux,
+# sshd's client, `codeframe-tui ...`) inherits it, so nothing under test reads or writes the person's
+# own user config. Each test then gets a fresh, empty folder of its own (below).
+os.environ[USER_DIR_ENV] = _SESSION_DIR = tempfile.mkdtemp(prefix="codeframe-user-config-")
+atexit.register(shutil.rmtree, _SESSION_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +23,10 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     # The SDK and tools may read config from $HOME; give every test an empty one.
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    # platformdirs reads XDG_CONFIG_HOME before HOME: a test that drops USER_DIR_ENV must still land
+    # in the empty home, not the person's.
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv(USER_DIR_ENV, str(tmp_path_factory.mktemp("user-config")))
     for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "CODEFRAME_MODEL"):
         monkeypatch.delenv(var, raising=False)
     yield

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from isolation import config_home_env
 from support import unconfined_runs
 
 LATENCY = "0.05"  # scripted model seconds per call: the demo takes some 8-15 s on 2 busy cores
@@ -37,7 +38,7 @@ class Round:
 
 
 def _env(home: Path) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
+    return {**config_home_env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
 
 
 def _cli(*args: str, home: Path, timeout: float = 300) -> subprocess.CompletedProcess:

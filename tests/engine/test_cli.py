@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from isolation import config_home_env
 from support import make_project
 
 from codeframe_tui.runner.sandbox import probe_bwrap
@@ -17,7 +18,7 @@ from codeframe_tui.runner.sandbox import probe_bwrap
 def cli(*args: str, cwd: Path | None = None, env_home: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "codeframe_tui", *args], capture_output=True, text=True, timeout=120,
-        cwd=cwd, env={"PATH": "/usr/bin:/bin", "HOME": str(env_home)},
+        cwd=cwd, env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(env_home)},
     )
 
 
@@ -190,7 +191,7 @@ def test_run_on_a_folder_that_is_not_a_repository_says_to_init(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless"], capture_output=True,
         text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test",
+        env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test",
              "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
     )
     assert proc.returncode == 2
@@ -216,7 +217,7 @@ def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
     assert (project / "pkg" / "m_1.py").exists()
     no = subprocess.run([sys.executable, "-m", "codeframe_tui", "undo", "1", "--project", str(project)],
                         input="n\n", capture_output=True, text=True, timeout=120,
-                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                        env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert no.returncode == 1 and "nothing changed" in no.stdout
     assert "changed pkg/m_1.py, tests/test_m_1.py" in no.stdout and (project / "pkg" / "m_1.py").exists()
     yes = cli("undo", "1", "--project", str(project), "--yes", "--to", "rejected", env_home=tmp_path)
@@ -234,7 +235,7 @@ def test_sigterm_stops_a_headless_run_cleanly(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "codeframe_tui", "demo", "--headless", "--dir", str(root), "--latency", "0.5"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     deadline = time.monotonic() + 60
     for line in proc.stdout:

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 
 import pytest
+from isolation import config_home_env
 
 REQUIRED = {
     "run_started": {"project", "tasks"},
@@ -29,7 +30,8 @@ def demo_run(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, "-m", "codeframe_tui", "demo", "--headless", "--json", "--dir", str(root),
          "--latency", "0.15"],
-        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(home)},
+        capture_output=True, text=True, timeout=120, env={**config_home_env(),
+                                                          "PATH": "/usr/bin:/bin", "HOME": str(home)},
     )
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     return proc, events, root

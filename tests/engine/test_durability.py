@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 from support import make_project, module_answer, open_engine, passing_responder, tasks
 
 from codeframe_tui.config import load_settings
@@ -31,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "codeframe_tui", *args], capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+                          timeout=120, env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(home)})
 
 
 # ---- one run per project ------------------------------------------------------------------
@@ -463,7 +464,8 @@ def test_status_tells_a_live_run_by_its_pid(tmp_path):
         assert f"pid {holder.pid}" in json.loads(status.stdout)["run"]["text"]
         busy = subprocess.run([sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless"],
                               capture_output=True, text=True, timeout=60,  # a key, so the lock is what refuses
-                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"})
+                              env={**config_home_env(),
+                                   "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"})
         assert busy.returncode == 2 and f"(pid {holder.pid}) is running" in busy.stderr, busy.stderr
     finally:
         holder.kill()

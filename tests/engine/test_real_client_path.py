@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from isolation import config_home_env
 from support import Recorder, make_project, module_answer, passing_responder, task_key_of, tasks
 
 from codeframe_tui.config import load_settings
@@ -95,7 +96,8 @@ async def test_headless_run_command_uses_the_key_and_base_url_from_the_environme
     await store.close()
     model = ScriptedModel(passing_responder)
     async with ScriptedServer(model) as server:
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-planted-key",
+        env = {**config_home_env(),
+               "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-planted-key",
                "ANTHROPIC_BASE_URL": server.base_url}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "codeframe_tui", "run", str(project), "--headless", "--json", "--approve-all",

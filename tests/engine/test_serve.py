@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 
 from codeframe_tui.serve import main, serve, serve_command
 
@@ -103,7 +104,7 @@ def start_server(tmp_path: Path) -> tuple[subprocess.Popen, int, str, Path]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "codeframe_tui.serve", str(project), "--port", str(port)],
             stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+            env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         )
     deadline = time.monotonic() + 20
     try:

@@ -17,6 +17,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 
 from codeframe_tui.cli import main as cli_main
 from codeframe_tui.plan import PlanImportError, import_plan
@@ -284,7 +285,8 @@ def test_the_command_exits_2_and_names_the_file(tmp_path, project, case):
     proc = subprocess.run(
         [sys.executable, "-m", "codeframe_tui", "import", str(source), "--project", str(project),
          *(["--strict"] if case in WARNED else [])],
-        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True, text=True, timeout=120, env={**config_home_env(),
+                                                          "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"codeframe-tui: {source}") and words in proc.stderr, proc.stderr

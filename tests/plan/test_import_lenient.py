@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from isolation import config_home_env
 
 from codeframe_tui.cli import main as cli_main
 from codeframe_tui.domain import TaskStatus
@@ -131,7 +132,7 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
     assert cli_main(["import", str(source), "--project", str(project)]) == 0
     proc = subprocess.Popen([sys.executable, "-m", "codeframe_tui", "status", str(project)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                            env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert proc.stdout.readline().startswith(b"3000 tasks")
     proc.stdout.close()  # as `head -1` does once it has its line
     _, err = proc.communicate(timeout=60)

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 from support import alive_with
 
 from codeframe_tui.runner import run_command
@@ -158,7 +159,8 @@ def test_a_run_with_sandbox_bwrap_and_no_bwrap_exits_2_naming_the_package(tmp_pa
 
     (tmp_path / ".codeframe").mkdir()
     (tmp_path / ".codeframe" / "config.toml").write_text('sandbox = "bwrap"\n')
-    env = {"PATH": str(tmp_path / "nothing"), "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"}
+    env = {**config_home_env(),
+           "PATH": str(tmp_path / "nothing"), "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"}
     proc = subprocess.run([sys.executable, "-m", "codeframe_tui", "run", str(tmp_path), "--headless"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2, proc.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from crash_harness import processes_under
+from isolation import config_home_env
 
 from .sshd import LocalSshd, remote_command
 from .test_terminal_flow import status
@@ -28,7 +29,7 @@ def test_killing_the_ssh_client_mid_run_loses_nothing_and_the_run_resumes(sshd: 
     env = app_env(tmp_path)
     home = Path(env["HOME"])
     remote = remote_command([str(APP), "demo", "--dir", str(demo), "--approve-all", "--latency", "0.6"],
-                            env={"PATH": env["PATH"], "HOME": env["HOME"]}, cwd=tmp_path)
+                            env={**config_home_env(), "PATH": env["PATH"], "HOME": env["HOME"]}, cwd=tmp_path)
     with TmuxSession(sshd.ssh_argv(remote), env=env, term="xterm-256color", cwd=tmp_path) as t:
         t.wait_for("OFFLINE DEMO", timeout=30)
         deadline = time.monotonic() + 60
@@ -58,7 +59,8 @@ def test_killing_the_ssh_client_mid_run_loses_nothing_and_the_run_resumes(sshd: 
     resumed = subprocess.run(
         [sys.executable, "-m", "codeframe_tui", "demo", "--dir", str(demo), "--headless", "--resume",
          "--latency", "0"],
-        capture_output=True, text=True, timeout=180, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+        capture_output=True, text=True, timeout=180, env={**config_home_env(),
+                                                          "PATH": "/usr/bin:/bin", "HOME": str(home)})
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     final = status(demo, home)
     assert final["counts"] == {"done": 8} and final["run"]["state"] == "finished"

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 
 from codeframe_tui.runner.sandbox import probe_bwrap
 
@@ -27,7 +28,8 @@ LATENCY = "0.15"  # the scripted model's seconds per call: quick, yet slow enoug
 def status(demo: Path, home: Path) -> dict:
     """The project's state as `codeframe-tui status --json` reads it (read-only, beside the live run)."""
     proc = subprocess.run([sys.executable, "-m", "codeframe_tui", "status", str(demo), "--json"],
-                          capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+                          capture_output=True, text=True, timeout=30, env={**config_home_env(),
+                                                                           "PATH": "/usr/bin:/bin", "HOME": str(home)})
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from isolation import config_home_env
 
 from .sshd import LocalSshd, remote_command
 from .tmux import TmuxSession, pid_alive
@@ -33,20 +34,22 @@ def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """A minimal environment: the caller's PATH, an empty HOME, and `extra` (TERM is TmuxSession's)."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **extra}
+    return {**config_home_env(), "PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **extra}
 
 
 @pytest.mark.parametrize(("term", "extra"), TERMINALS)
 def test_pane_gets_exactly_the_asked_environment(tmp_path, term, extra):
     # The probe lives a moment after it prints: a program that exits at once can leave tmux, on a
     # loaded machine, with its status but not yet its output.
-    probe = 'echo "TERM=$TERM NO_COLOR=${NO_COLOR-unset} TMUX=${TMUX-unset} HOME=$HOME"; sleep 0.3; exit 3'
+    probe = ('echo "TERM=$TERM NO_COLOR=${NO_COLOR-unset} TMUX=${TMUX-unset} HOME=$HOME"; '
+             'echo "CFG=${CODEFRAME_CONFIG_HOME-unset}"; sleep 0.3; exit 3')
     with TmuxSession(["sh", "-c", probe], env=app_env(tmp_path, **extra), term=term, cwd=tmp_path) as t:
         # A program that has ended still leaves its pane, its output and its status to read.
         assert t.wait_exit(timeout=5) == 3
         screen = t.screen(history=True, join=True)
     no_color = extra.get("NO_COLOR", "unset")
     assert f"TERM={term} NO_COLOR={no_color} TMUX=unset HOME={tmp_path / 'home'}" in screen
+    assert f"CFG={os.environ['CODEFRAME_CONFIG_HOME']}" in screen  # the test's own user config, not the person's
 
 
 @pytest.mark.parametrize(("term", "extra"), TERMINALS)
