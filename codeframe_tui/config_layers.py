@@ -23,8 +23,12 @@ DEFAULT = "default"
 FLAG = "flag"
 
 # Fields whose value is a table of named entries: merged entry by entry, so a project that prices one
-# more model keeps the user's other prices. Lists are not merged: a later list replaces an earlier one.
+# more model keeps the user's other prices. Other lists are not merged: a later list replaces an earlier one.
 MERGED_TABLES = ("test_commands", "models", "pricing", "sandbox_env")
+# Lists a later layer adds to, never narrows: a project's own secret patterns must not drop the ones the
+# person set for every project. Their origin names every layer that added, as `<user> + <project>`.
+UNIONED_LISTS = ("secret_patterns",)
+JOINED = " + "
 
 # An origin per field, or per (field, entry) for the merged tables.
 OriginKey = str | tuple[str, str]
@@ -59,6 +63,9 @@ def merge(layers: Iterable[Layer], flags: Mapping[str, Any]) -> tuple[dict[str, 
             if key in MERGED_TABLES:
                 values[key] = {**values.get(key, {}), **value}
                 origins.update({(key, entry): origin for entry in value})
+            elif key in UNIONED_LISTS and key in values:
+                values[key] = tuple(dict.fromkeys([*values[key], *value]))
+                origins[key] = f"{origins[key]}{JOINED}{origin}"
             else:
                 values[key] = value
                 origins[key] = origin

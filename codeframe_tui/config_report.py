@@ -13,7 +13,7 @@ from typing import Any
 
 from codeframe_tui.config import _LANDING_KEYS, _NOTIFY_KEYS, Layered, Settings
 from codeframe_tui.config_costs import BUDGET_KEYS, PRICE_FIELDS
-from codeframe_tui.config_layers import DEFAULT, MERGED_TABLES
+from codeframe_tui.config_layers import DEFAULT, JOINED, MERGED_TABLES
 from codeframe_tui.safe_text import one_line
 
 WIDTH = 80  # the text fits a plain terminal; --json has everything uncut
@@ -72,7 +72,7 @@ def as_text(layered: Layered) -> list[str]:
     lines = [f"user file:    {_file_text(layered.user_file)}",
              f"project file: {_file_text(layered.project_file)}", ""]
     table = [(r["key"], _toml(r["value"]) if r["key"] != "api_key" else r["value"] or "(not set)",
-              labels.get(r["origin"], r["origin"])) for r in rows(layered)]
+              JOINED.join(labels.get(o, o) for o in r["origin"].split(JOINED))) for r in rows(layered)]
     key_w = min(max(len(k) for k, _, _ in table), 26)
     from_w = min(max(len(o) for _, _, o in table), 24)
     value_w = WIDTH - key_w - from_w - 4

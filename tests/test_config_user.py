@@ -106,6 +106,14 @@ def test_tables_of_named_entries_merge_per_entry(user_file, project):
     assert layered.origins[("models", "backend")].endswith(".codeframe/config.toml")
 
 
+def test_secret_patterns_add_up_a_project_cannot_drop_the_users(user_file, project):
+    write(user_file, 'secret_patterns = ["*.pem", "vault/*"]\n')
+    project_file(project, 'secret_patterns = ["deploy/*.key", "*.pem"]\n')
+    layered = load_layered(project, env={})
+    assert layered.settings.secret_patterns == ("*.pem", "vault/*", "deploy/*.key")
+    assert layered.origins["secret_patterns"] == f"{user_file} + {project / '.codeframe' / 'config.toml'}"
+
+
 def test_a_flag_replaces_a_table_whole(user_file, project):
     write(user_file, '[models]\nlead = "u-lead"\n')
     layered = load_layered(project, env={}, models={"test": "flagged"})
