@@ -7,13 +7,12 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from codeframe_tui.domain import TaskStatus
@@ -25,6 +24,7 @@ from codeframe_tui.ui import routing
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
 from codeframe_tui.ui.follow import follow_run
+from codeframe_tui.ui.palette import BindingsProvider
 from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
@@ -47,6 +47,8 @@ class CodeframeApp(App[int]):
     # The sub-title counts tasks by status, so it changes with every status change. App's own
     # reactive repainted the whole screen each time; the Header watches it and repaints itself.
     sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
+    # ctrl+p: Textual's own commands, and every key of the screen in use (ui/palette.py).
+    COMMANDS = App.COMMANDS | {BindingsProvider}
 
     def __init__(self, opener: EngineOpener, *, banner: str, offline: bool, auto_run: bool = True,
                  review: bool = False, discover: bool = False) -> None:
@@ -171,47 +173,13 @@ class CodeframeApp(App[int]):
         self.refresh_bindings()
 
     def action_start(self) -> None:
+        """Start the run that waits for you."""
         self._start_requested.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
             return self._awaiting_start
         return True
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every action of the main screen is in the command palette too (ctrl+p)."""
-        yield from super().get_system_commands(screen)
-        if isinstance(screen, MainScreen):
-            yield SystemCommand("Open task details", "Details of the highlighted task (enter)",
-                                screen.action_open_task)
-            yield SystemCommand("Show the task's tests", "Pin Test output to the highlighted task (t)",
-                                screen.action_show_tests)
-            yield SystemCommand("Follow the latest tests", "Test output follows the latest run (f)",
-                                screen.action_follow_tests)
-            yield SystemCommand("Open the full test log", "The highlighted task's latest test run, all of it (o)",
-                                screen.tasks_table.action_open_log)
-            yield SystemCommand("Open the inbox", "Questions and reviews waiting for you (b)", self.action_open_inbox)
-            yield SystemCommand("Undo the task", "Revert the highlighted done task's merge (u)", self.action_undo)
-        if isinstance(screen, InboxScreen):
-            yield SystemCommand("Answer or open", "Answer the question, or show the diff (enter)", screen.action_open)
-            yield SystemCommand("Yes / accept", "Answer yes, or accept the reviewed work (y)", screen.action_yes)
-            yield SystemCommand("No / reject with feedback", "Answer no, or send the work back (n)", screen.action_no)
-            yield SystemCommand("Reject for good", "Reject the reviewed work and undo it (x)", screen.action_discard)
-            yield SystemCommand("Show the diff", "The reviewed task's changes (d)", screen.action_diff)
-        if isinstance(screen, PlanReviewScreen):
-            yield SystemCommand("Select task", "Select or unselect the highlighted task (space)",
-                                screen.action_toggle_select)
-            yield SystemCommand("Approve", "Approve the selection or the highlighted task (a)", screen.action_approve)
-            yield SystemCommand("Approve all", "Approve every proposed task that can run (A)",
-                                screen.action_approve_all)
-            yield SystemCommand("Reject", "Reject the selection or the highlighted task (r)", screen.action_reject)
-            yield SystemCommand("Edit task", "Edit the title, agent type or description (e)", screen.action_edit)
-            yield SystemCommand("New task", "Add a proposed task (n)", screen.action_new_task)
-            yield SystemCommand("Edit dependencies", "What the highlighted task waits for (D)",
-                                screen.action_dependencies)
-            yield SystemCommand("Task details", "Details of the highlighted task (enter)", screen.action_details)
-            yield SystemCommand("Start the run", "Run the approved tasks (s)", screen.action_start)
-            yield SystemCommand("Show the PRD", "Read or edit the PRD this plan came from (p)", screen.action_prd)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         routing.route(self, message.event)
@@ -238,7 +206,9 @@ class CodeframeApp(App[int]):
 
     @work(exit_on_error=False)
     async def action_undo(self) -> None:
-        """`u` on a done task: show what its undo reverts and what later work touched, then ask."""
+        """Revert the highlighted done task's merge.
+
+        `u` on a done task: show what its undo reverts and what later work touched, then ask."""
         key = self.main.tasks_table.highlighted_key()
         if self.engine is None or key is None:
             return
@@ -263,6 +233,7 @@ class CodeframeApp(App[int]):
         self.notify(plain(f"Task {key} undone by {commit[:10]}; it is {choice}."), markup=False)
 
     def action_open_inbox(self) -> None:
+        """Questions and reviews waiting for you."""
         if self.engine is None:
             self.notify("The engine has not started yet.", severity="warning")
             return

@@ -13,6 +13,7 @@ from codeframe_tui.store import Store
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import demo_app
+from codeframe_tui.ui.palette import palette_commands
 from codeframe_tui.ui.screens.confirm import ChoiceScreen
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
@@ -165,8 +166,12 @@ async def test_actions_are_in_the_command_palette(tmp_path):
     app = CodeframeApp(opener, banner="x", offline=True, auto_run=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.main.tasks_table.row_count == 2)
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"Open task details", "Show the task's tests", "Follow the latest tests"} <= set(titles)
+        commands = {c.title: c.help for c in palette_commands(app.screen)}
+        assert {"Open task details", "Show the task's tests", "Follow the latest tests", "Open the inbox",
+                "Undo the task", "Open the full test log"} <= set(commands)
+        assert commands["Open the inbox"] == "Questions and reviews waiting for you. (b)"
+        assert "Start the run" not in commands  # `s` is off until a run waits to be started
+        assert len(commands) == len(set(commands))
         await pilot.press("ctrl+p")
         await pilot.press(*"task details")
         await pilot.press("enter")

@@ -7,6 +7,7 @@ from support import wait_for
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.store import Store
 from codeframe_tui.ui.launch import demo_app
+from codeframe_tui.ui.palette import palette_commands
 from codeframe_tui.ui.screens.answer import AnswerScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
@@ -82,7 +83,7 @@ async def test_review_actions_are_in_the_command_palette(tmp_path):
     app = demo_app(tmp_path / "demo", latency=0.05)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, PlanReviewScreen) and app.screen.tasks)
-        titles = {c.title for c in app.get_system_commands(app.screen)}
+        titles = {c.title for c in palette_commands(app.screen)}
         assert {"Select task", "Approve", "Approve all", "Reject", "Edit task", "New task", "Edit dependencies",
                 "Task details", "Start the run"} <= titles
         await pilot.press("ctrl+p", *"approve all")

@@ -45,11 +45,11 @@ class InboxScreen(Screen):
     CSS_PATH = Path(__file__).with_name("inbox.tcss")
     AUTO_FOCUS = "#inbox-items"
     BINDINGS = [
-        Binding("enter", "open", "Answer/Diff", priority=True),
-        Binding("y", "yes", "Yes/Accept"),
-        Binding("n", "no", "No/Reject"),
-        Binding("x", "discard", "Reject for good"),
-        Binding("d", "diff", "Diff"),
+        Binding("enter", "open", "Answer/Diff", priority=True, tooltip="Answer or open"),
+        Binding("y", "yes", "Yes/Accept", tooltip="Yes / accept"),
+        Binding("n", "no", "No/Reject", tooltip="No / reject with feedback"),
+        Binding("x", "discard", "Reject for good", tooltip="Reject for good"),
+        Binding("d", "diff", "Diff", tooltip="Show the diff"),
         Binding("escape,q,b", "close", "Back"),
     ]
 
@@ -138,6 +138,7 @@ class InboxScreen(Screen):
     # ---- actions ------------------------------------------------------------------------
 
     def action_open(self) -> None:
+        """Answer the question, or show the diff."""
         item = self.highlighted()
         if item is None:
             return
@@ -151,6 +152,7 @@ class InboxScreen(Screen):
         self.app.push_screen(screen, lambda text: self._answer(item, text))
 
     def action_yes(self) -> None:
+        """Answer yes, or accept the reviewed work."""
         item = self.highlighted()
         if item is None:
             return
@@ -160,6 +162,7 @@ class InboxScreen(Screen):
             self._answer(item, "yes", settle=True)
 
     def action_no(self) -> None:
+        """Answer no, or send the work back."""
         item = self.highlighted()
         if item is None:
             return
@@ -169,12 +172,14 @@ class InboxScreen(Screen):
             self._answer(item, "no", settle=True)
 
     def action_discard(self) -> None:
+        """Reject the reviewed work and undo it."""
         item = self.highlighted()
         if item is not None and item.kind == "review":
             self._decide(item, "discard")
 
     @work(exit_on_error=False)
     async def action_diff(self) -> None:
+        """The reviewed task's changes."""
         item = self.highlighted()
         if item is None or item.kind != "review":
             return

@@ -69,12 +69,13 @@ class MainScreen(Screen):
     AUTO_FOCUS = "#tasks"
 
     BINDINGS = [
-        Binding("enter", "open_task", "Details"),
-        Binding("t", "show_tests", "Task's tests"),
-        Binding("f", "follow_tests", "Follow tests"),
-        Binding("b", "app.open_inbox", "Inbox"),
-        Binding("s", "app.start", "Start"),  # shown only while a run waits to be started
-        Binding("u", "app.undo", "Undo", show=False),
+        Binding("enter", "open_task", "Details", tooltip="Open task details"),
+        Binding("t", "show_tests", "Task's tests", tooltip="Show the task's tests"),
+        Binding("f", "follow_tests", "Follow tests", tooltip="Follow the latest tests"),
+        Binding("b", "app.open_inbox", "Inbox", tooltip="Open the inbox"),
+        # Shown only while a run waits to be started.
+        Binding("s", "app.start", "Start", tooltip="Start the run"),
+        Binding("u", "app.undo", "Undo", show=False, tooltip="Undo the task"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Prev pane", show=False),
     ]
@@ -199,16 +200,19 @@ class MainScreen(Screen):
         self._update_title()
 
     def action_open_task(self) -> None:
+        """Details of the highlighted task."""
         key = self.tasks_table.highlighted_key()
         if key is not None:
             self.app.open_task_detail(key)
 
     def action_show_tests(self) -> None:
+        """Pin Test output to the highlighted task."""
         key = self.tasks_table.highlighted_key()
         if key is not None:
             self.test_log.show(key, follow=False)
 
     def action_follow_tests(self) -> None:
+        """Test output follows the latest run."""
         self.test_log.set_follow()
         self.notify("Test output follows the latest run")
 

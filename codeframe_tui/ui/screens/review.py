@@ -35,17 +35,17 @@ class PlanReviewScreen(Screen):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     AUTO_FOCUS = "#review-tasks"
     BINDINGS = [
-        Binding("space", "toggle_select", "Mark"),
-        Binding("a", "approve", "Approve"),
-        Binding("A", "approve_all", "All"),
-        Binding("r", "reject", "Reject"),
-        Binding("e", "edit", "Edit"),
-        Binding("n", "new_task", "New"),
-        Binding("D", "dependencies", "Deps"),
-        Binding("enter", "details", "Open", priority=True),
-        Binding("s", "start", "Start"),
-        Binding("p", "prd", "PRD", show=False),
-        Binding("w", "warnings", "Warnings", show=False),
+        Binding("space", "toggle_select", "Mark", tooltip="Select task"),
+        Binding("a", "approve", "Approve", tooltip="Approve"),
+        Binding("A", "approve_all", "All", tooltip="Approve all"),
+        Binding("r", "reject", "Reject", tooltip="Reject"),
+        Binding("e", "edit", "Edit", tooltip="Edit task"),
+        Binding("n", "new_task", "New", tooltip="New task"),
+        Binding("D", "dependencies", "Deps", tooltip="Edit dependencies"),
+        Binding("enter", "details", "Open", priority=True, tooltip="Task details"),
+        Binding("s", "start", "Start", tooltip="Start the run"),
+        Binding("p", "prd", "PRD", show=False, tooltip="Show the PRD"),
+        Binding("w", "warnings", "Warnings", show=False, tooltip="Show the import warnings"),
     ]
 
     def __init__(self, engine: Engine, banner: str) -> None:
@@ -146,6 +146,7 @@ class PlanReviewScreen(Screen):
         return [key] if key else []
 
     async def action_toggle_select(self) -> None:
+        """Select or unselect the highlighted task."""
         key = self.highlighted()
         if key is not None:
             self.selected ^= {key}
@@ -162,17 +163,20 @@ class PlanReviewScreen(Screen):
         self.notify(plain(done), markup=False)  # it names task keys, which come from the plan
 
     async def action_approve(self) -> None:
+        """Approve the selection or the highlighted task."""
         keys = self._targets()
         if keys:
             await self._command(self.engine.approve(keys), f"Approved {', '.join(keys)}")
 
     async def action_approve_all(self) -> None:
+        """Approve every proposed task that can run."""
         count = await self.engine.approve_all()
         self.selected.clear()
         await self.reload()
         self.notify(f"Approved {count} task(s)")
 
     async def action_reject(self) -> None:
+        """Reject the selection or the highlighted task."""
         keys = self._targets()
         if not keys:
             return
@@ -185,6 +189,7 @@ class PlanReviewScreen(Screen):
         self.app.push_screen(RejectScreen(keys, stranded), confirmed)
 
     async def action_edit(self) -> None:
+        """Edit the title, agent type or description."""
         key = self.highlighted()
         if key is None:
             return
@@ -199,6 +204,7 @@ class PlanReviewScreen(Screen):
         )
 
     async def action_new_task(self, title: str = "") -> None:
+        """Add a proposed task."""
         async def saved(values: dict | None) -> None:
             if values is not None:
                 await self._command(self.engine.add_task(**values), "Added a proposed task")
@@ -206,6 +212,7 @@ class PlanReviewScreen(Screen):
         self.app.push_screen(TaskFormScreen("New task", title), saved)
 
     async def action_dependencies(self) -> None:
+        """What the highlighted task waits for."""
         key = self.highlighted()
         if key is None:
             return
@@ -232,7 +239,9 @@ class PlanReviewScreen(Screen):
         self.app.push_screen(ImportWarningsScreen(self.imports), chosen)
 
     async def action_prd(self) -> None:
-        """Read (and edit) the PRD that this plan came from, when there is one."""
+        """Read or edit the PRD this plan came from.
+
+        Read (and edit) the PRD that this plan came from, when there is one."""
         from codeframe_tui.ui.screens.discovery import PrdScreen
 
         prd = await self.engine.prd()
@@ -242,11 +251,13 @@ class PlanReviewScreen(Screen):
         self.app.push_screen(PrdScreen(self.engine, prd, can_decompose=False))
 
     def action_details(self) -> None:
+        """Details of the highlighted task."""
         key = self.highlighted()
         if key is not None:
             self.app.open_task_detail(key)
 
     def action_start(self) -> None:
+        """Run the approved tasks."""
         if not any(t.status == TaskStatus.APPROVED for t in self.tasks.values()):
             self.notify("Approve at least one task first (a, or A for all)", severity="warning")
             return

@@ -45,7 +45,8 @@ class TasksTable(RowTable):
     """Rows are keyed by task key, so a status change updates one row: no rebuild."""
 
     # `o` is not in the footer here: at 80 columns it would push Quit out of it.
-    BINDINGS = [Binding("enter", "select_cursor", "Details"), Binding("o", "open_log", "Full log", show=False)]
+    BINDINGS = [Binding("enter", "select_cursor", "Details"),
+                Binding("o", "open_log", "Full log", show=False, tooltip="Open the full test log")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -120,7 +121,9 @@ class TasksTable(RowTable):
         update_row(self, key, cells)  # a row not added yet is made from display_status when it is
 
     def action_open_log(self) -> None:
-        """The whole output of the highlighted task's latest test run, from its log on disk."""
+        """The highlighted task's latest test run, all of it.
+
+        The whole output of the highlighted task's latest test run, from its log on disk."""
         key = self.highlighted_key()
         if key is not None:
             open_log(self.app, key, latest_log(project_of(self.app), key))

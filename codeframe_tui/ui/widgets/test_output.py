@@ -48,7 +48,7 @@ class TestOutputLog(PaneLog):
     """
 
     __test__ = False
-    BINDINGS = [Binding("o", "open_log", "Full log")]
+    BINDINGS = [Binding("o", "open_log", "Full log", tooltip="Open the full test log")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(max_lines=SCREEN_LINES, highlight=False, **kwargs)
@@ -119,6 +119,7 @@ class TestOutputLog(PaneLog):
         return latest_log(project, task_id)
 
     def action_open_log(self) -> None:
+        """The shown test run's whole output, from its log on disk."""
         if self.shown is None:
             self.notify("No test has run yet: nothing to open", severity="warning")
             return
