@@ -1,7 +1,7 @@
 """Big plans: a 5,000-task plan imported for real, on screen within a second, each status change one row.
 
 1. A Task Master tasks.json of 1,000 tasks with 4 subtasks each (5,000 tasks, chained dependencies,
-   titles of every length) is imported through `codeframe-tui import` (cli_tools.import_plan, in
+   titles of every length) is imported through `codeframe-tui import` (cli/tools.py import_plan, in
    this process: the parse, the graph check and the store's one transaction).
 2. The real CodeframeApp opens the project headless (App.run_test, 120x40) the way `codeframe-tui
    PATH` does (ui.launch.open_or_follow; the model client is made at the first call, and the
@@ -37,8 +37,8 @@ from frames import BenchApp
 from harness import Bench
 from load import ms, percentile
 
-from codeframe_tui import cli_tools
-from codeframe_tui.cli import build_parser
+from codeframe_tui.cli import tools as cli_tools
+from codeframe_tui.cli.main import build_parser
 from codeframe_tui.config import load_settings
 from codeframe_tui.engine.events import TaskStatusChanged
 from codeframe_tui.llm.client import ModelClient

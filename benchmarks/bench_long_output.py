@@ -39,7 +39,7 @@ from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
 from codeframe_tui.ui.screens.log_view import LogViewerScreen
-from codeframe_tui.ui.widgets.test_output import LINES_PER_TASK, SCREEN_LINES, TASKS_IN_MEMORY
+from codeframe_tui.ui.widgets.output_log import LINES_PER_TASK, SCREEN_LINES, TASKS_IN_MEMORY
 
 RSS_TARGET_MB = 150.0
 OPEN_TARGET_S = 0.25

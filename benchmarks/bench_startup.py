@@ -34,8 +34,8 @@ from pathlib import Path
 
 from harness import Bench
 
-from codeframe_tui import cli_tools
-from codeframe_tui.cli import build_parser
+from codeframe_tui.cli import tools as cli_tools
+from codeframe_tui.cli.main import build_parser
 
 FRAME_TARGET_S = 0.8
 HELP_TARGET_S = 0.3

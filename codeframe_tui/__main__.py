@@ -1,5 +1,5 @@
 """Allow `python -m codeframe_tui`."""
 
-from codeframe_tui.cli import main
+from codeframe_tui.cli.main import main
 
 raise SystemExit(main())

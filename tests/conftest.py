@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from codeframe_tui.config_layers import USER_DIR_ENV
+from codeframe_tui.config.layers import USER_DIR_ENV
 
 # Set on import, before any fixture of any scope: a session fixture, or a test's subprocess (tmux,
 # sshd's client, `codeframe-tui ...`) inherits it, so nothing under test reads or writes the person's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from codeframe_tui.config_layers import USER_DIR_ENV
+from codeframe_tui.config.layers import USER_DIR_ENV
 
 
 def config_home_env() -> dict[str, str]:

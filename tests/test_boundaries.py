@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "codeframe_tui"
-CORE = ["domain", "engine", "llm", "store", "runner", "plan", "vcs"]
+CORE = ["domain", "engine", "llm", "store", "runner", "plan", "vcs", "config"]
 
 
 def test_importing_the_core_loads_no_textual_or_rich():
     modules = sorted(
         "codeframe_tui." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
         for top in CORE for p in (PACKAGE / top).rglob("*.py")
-    ) + ["codeframe_tui.headless", "codeframe_tui.config", "codeframe_tui.demo.setup", "codeframe_tui.cli"]
+    ) + ["codeframe_tui.cli.headless", "codeframe_tui.config", "codeframe_tui.demo.setup", "codeframe_tui.cli.main"]
     code = (
         "import importlib, json, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -43,25 +43,41 @@ def test_the_core_does_not_even_mention_the_ui():
                     assert not name.startswith("codeframe_tui.ui"), f"{path}: imports {name}"
 
 
-COMMAND_LINE = ("cli.py", "cli_tools.py")  # the only modules that print and start the loop
+COMMAND_LINE = ("cli/main.py", "cli/tools.py")  # the only modules that print and start the loop
 
 
 def test_no_print_in_the_package_outside_the_command_line():
     for path in PACKAGE.rglob("*.py"):
-        if path.name in COMMAND_LINE:
+        if path.relative_to(PACKAGE).as_posix() in COMMAND_LINE:
             continue
         tree = ast.parse(path.read_text())
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
         assert not calls, f"{path} calls print() at line {calls[0].lineno}"
 
 
-def test_no_threads_or_executors_in_the_package():
+# The one loop runs everything; a thread is allowed only for blocking work named here, each for a reason.
+THREADS_FOR = {
+    "engine/atomic.py": "fsync'd file writes, one at a time, off the loop",
+    "engine/repomap/__init__.py": "walking and parsing the repository for its map (CPU and disk)",
+    "engine/repomap/listing.py": "hashing the listed files' status",
+    "engine/repomap/symbols_other.py": "reading ctags' output file",
+    "llm/sdk.py": "importing the SDK (0.5 s) while the plan is already on screen",
+    "ui/launch.py": "the same import, started at launch",
+}
+
+
+def test_threads_only_where_named_and_no_executors_or_second_loops():
+    used = set()
     for path in PACKAGE.rglob("*.py"):
-        text = path.read_text()
+        text, name = path.read_text(), path.relative_to(PACKAGE).as_posix()
         for banned in ("run_in_executor", "threading.Thread", "asyncio.run(", "subprocess.run("):
-            if banned == "asyncio.run(" and path.name in COMMAND_LINE:
+            if banned == "asyncio.run(" and name in COMMAND_LINE:
                 continue  # the command line starts the one loop
             assert banned not in text, f"{path} uses {banned}"
+        if "to_thread(" in text:
+            assert name in THREADS_FOR, f"{name} uses asyncio.to_thread: name it, and why, in THREADS_FOR"
+            used.add(name)
+    assert used == set(THREADS_FOR), f"named but no longer using a thread: {sorted(set(THREADS_FOR) - used)}"
 
 
 ENGINE_INSIDES = {"store", "ctx", "model", "lead"}  # what the Engine holds; the UI asks the Engine instead

@@ -13,8 +13,8 @@ import pytest
 from isolation import config_home_env
 
 from codeframe_tui.config import Settings, load_layered
-from codeframe_tui.config_layers import user_config_file
-from codeframe_tui.config_report import as_text, rows
+from codeframe_tui.config.layers import user_config_file
+from codeframe_tui.config.report import as_text, rows
 
 
 def config(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from codeframe_tui.config import ConfigError, load_layered, load_settings
-from codeframe_tui.config_layers import USER_DIR_ENV, user_config_dir, user_config_file
+from codeframe_tui.config.layers import USER_DIR_ENV, user_config_dir, user_config_file
 
 
 def write(path: Path, text: str) -> Path:
@@ -48,7 +48,7 @@ def test_the_user_config_dir_under_test_is_a_tmp_dir_not_the_real_home(tmp_path_
 
 
 def test_a_child_process_inherits_the_tests_user_config_dir():
-    out = subprocess.run([sys.executable, "-c", "from codeframe_tui.config_layers import user_config_dir as d; "
+    out = subprocess.run([sys.executable, "-c", "from codeframe_tui.config.layers import user_config_dir as d; "
                           "print(d())"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(user_config_dir())
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from codeframe_tui.config import ConfigError, Settings, load_settings
-from codeframe_tui.config_sandbox import confinement
+from codeframe_tui.config.sandbox import confinement
 from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
-from codeframe_tui.engine.inbox import Inbox
+from codeframe_tui.engine.in_flight import Inbox
 from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable

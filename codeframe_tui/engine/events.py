@@ -9,19 +9,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from codeframe_tui.domain.clock import now
 
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
     type: ClassVar[str] = "event"
     high_rate: ClassVar[bool] = False
-    ts: datetime = field(default_factory=_now)
+    ts: datetime = field(default_factory=now)
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "ts": self.ts.isoformat()}

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Task, TaskStatus
-from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
+from codeframe_tui.engine.blockers import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import TaskUndone
 from codeframe_tui.engine.landing_git import Landing, trailer_message

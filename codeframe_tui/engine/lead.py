@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from codeframe_tui.domain import MAX_QUESTION_CHARS, AgentType, Task, TaskStatus, WorkerOutcome, WorkerResult
-from codeframe_tui.engine.asking import (
+from codeframe_tui.engine.blockers import (
     MAX_ENGINE_QUESTIONS,
     answer_pending_from_book,
     ask_person,

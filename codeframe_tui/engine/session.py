@@ -12,10 +12,11 @@ from codeframe_tui.domain import AgentType, Blocker, IllegalTransition, ImportRe
 from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.domain.graph import PlanError
 from codeframe_tui.engine import landing, reviewing
-from codeframe_tui.engine.asking import AnswerRefused, answer_blocker
+from codeframe_tui.engine.blockers import AnswerRefused, answer_blocker
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import EventSink
-from codeframe_tui.engine.inbox import Answerer, Inbox
+from codeframe_tui.engine.in_flight import Answerer, Inbox
+from codeframe_tui.engine.inbox_items import InboxItem, inbox_items
 from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
 from codeframe_tui.engine.prd import PrdCommands
@@ -25,7 +26,6 @@ from codeframe_tui.engine.refused import CommandRefused
 from codeframe_tui.engine.runlock import ProjectBusy, RunLock
 from codeframe_tui.engine.scheduler import blocked_forever_by
 from codeframe_tui.engine.usage import record_lead_call
-from codeframe_tui.engine.waiting import InboxItem, inbox_items
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm.client import ModelClient
 from codeframe_tui.llm.pricing import PriceTable

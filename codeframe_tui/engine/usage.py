@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Usage
+from codeframe_tui.domain.clock import now_text
 from codeframe_tui.engine.events import ModelCalled
 from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.store import Store
@@ -102,7 +102,7 @@ async def record_lead_call(ctx: EngineContext, call: ToolCall) -> None:
     await ctx.store.record_model_call(None, ModelCallRecord(
         model=call.model, agent_id="lead", input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
         latency=call.latency, stop_reason=call.stop_reason, prompt_summary="(planning)", answer_summary=call.name,
-        created_at=datetime.now(UTC).isoformat(), cache_creation_tokens=usage.cache_creation_input_tokens,
+        created_at=now_text(), cache_creation_tokens=usage.cache_creation_input_tokens,
         cache_read_tokens=usage.cache_read_input_tokens, run_id=ctx.run_id,
     ))
     await ctx.publish(ModelCalled(

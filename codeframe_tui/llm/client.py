@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.config import Settings
 from codeframe_tui.domain import Usage
+from codeframe_tui.domain.safe_text import redact
 from codeframe_tui.llm.messages import CACHE, cached_prefix, clean_block, usage_of, whole
 from codeframe_tui.llm.models import output_tokens
 from codeframe_tui.llm.retries import (
@@ -22,7 +23,6 @@ from codeframe_tui.llm.retries import (
     with_retries,
 )
 from codeframe_tui.llm.streaming import MessageAccumulator, StreamedMessage, StreamProblem, answer_cap
-from codeframe_tui.safe_text import redact
 
 if TYPE_CHECKING:  # the SDK and its HTTP client take 1.5-2 s to import: only when a call is made
     import anthropic

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codeframe_tui.domain import Usage
-from codeframe_tui.safe_text import whole_text
+from codeframe_tui.domain.safe_text import whole_text
 
 CACHE = {"type": "ephemeral"}
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from codeframe_tui.domain.safe_text import redact_lines
 from codeframe_tui.runner.sandbox import Sandboxed
 from codeframe_tui.runner.strays import ProcessLog, group_members
 from codeframe_tui.runner.stream import LineSplitter, OutputTail
-from codeframe_tui.safe_text import redact_lines
 
 logger = logging.getLogger(__name__)
 

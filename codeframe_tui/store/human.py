@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Blocker
+from codeframe_tui.domain.clock import now_text
 
 if TYPE_CHECKING:
     from codeframe_tui.store.db import Database
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class HumanMixin:
     async def create_blocker(self, key: str, question: str, kind: str = "sync", *, agent_id: str | None = None,
                              source: str = "engine", yes_no: bool = False, assumption: str = "") -> Blocker:
         task_id = await self._task_id(key)
-        now = _now()
+        now = now_text()
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO blockers (task_id, kind, question, created_at, agent_id, source, yes_no, assumption)"
@@ -98,7 +95,7 @@ class HumanMixin:
             cur = await conn.execute(
                 "UPDATE blockers SET status = ?, answer = ?, resolved_at = ? WHERE id = ? AND status = 'pending'"
                 " AND task_id IN (SELECT id FROM tasks WHERE project_id = ?)",
-                (status, answer, _now(), blocker_id, self.project_id),
+                (status, answer, now_text(), blocker_id, self.project_id),
             )
             changed = cur.rowcount == 1
         return await self.get_blocker(blocker_id) if changed else None
@@ -109,7 +106,7 @@ class HumanMixin:
                              contents: dict[str, tuple[bytes | None, bytes | None, int | None]]) -> None:
         """Keep the first `before` (and its mode) of each file and the latest `after`."""
         task_id = await self._task_id(key)
-        now = _now()
+        now = now_text()
         async with self.db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO task_changes (task_id, path, before, after, before_mode, updated_at)"
@@ -140,7 +137,7 @@ class HumanMixin:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO reviews (task_id, decision, feedback, created_at) VALUES (?, ?, ?, ?)",
-                (task_id, decision, feedback, _now()),
+                (task_id, decision, feedback, now_text()),
             )
 
     async def drop_last_review(self, key: str, decision: str) -> None:

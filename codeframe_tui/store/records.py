@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import TestRun, TestStatus
+from codeframe_tui.domain.clock import now_text
 from codeframe_tui.store.db import StoreError
 
 if TYPE_CHECKING:
@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
 MAX_STORED_OUTPUT = 200_000
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 class RecordsMixin:
@@ -46,7 +43,7 @@ class RecordsMixin:
                 (
                     task_id, attempt, str(run.status), run.total, run.passed, run.failed, run.errors,
                     run.skipped, run.duration, run.exit_code, json.dumps(list(run.command)),
-                    run.output[-MAX_STORED_OUTPUT:], json.dumps(list(run.failing_tests)), _now(),
+                    run.output[-MAX_STORED_OUTPUT:], json.dumps(list(run.failing_tests)), now_text(),
                 ),
             )
             return int(cur.lastrowid)
@@ -77,7 +74,7 @@ class RecordsMixin:
             cur = await conn.execute(
                 "INSERT INTO correction_attempts (task_id, attempt_number, max_attempts, status, failure,"
                 " created_at) VALUES (?, ?, ?, 'started', ?, ?)",
-                (task_id, number, max_attempts, failure[-20_000:], _now()),
+                (task_id, number, max_attempts, failure[-20_000:], now_text()),
             )
             return int(cur.lastrowid)
 
@@ -85,7 +82,7 @@ class RecordsMixin:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE correction_attempts SET status = ?, finished_at = ? WHERE id = ?",
-                ("success" if success else "failed", _now(), attempt_id),
+                ("success" if success else "failed", now_text(), attempt_id),
             )
 
     async def corrections(self, key: str) -> list[CorrectionRecord]:
@@ -161,7 +158,7 @@ class RecordsMixin:
                 "INSERT INTO agents (id, project_id, agent_type, status, task_id, step, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
                 " task_id = excluded.task_id, step = excluded.step, updated_at = excluded.updated_at",
-                (agent_id, self.project_id, agent_type, status, task_id, step, _now()),
+                (agent_id, self.project_id, agent_type, status, task_id, step, now_text()),
             )
 
     async def log_event(self, event_type: str, key: str | None, payload: dict) -> None:
@@ -172,7 +169,7 @@ class RecordsMixin:
     async def _insert_event(conn, event_type: str, key: str | None, payload: dict) -> None:
         await conn.execute(
             "INSERT INTO events (type, task_key, payload, created_at) VALUES (?, ?, ?, ?)",
-            (event_type, key, json.dumps(payload, default=str), _now()),
+            (event_type, key, json.dumps(payload, default=str), now_text()),
         )
 
     async def events(self, limit: int = 1000) -> list[dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from codeframe_tui.domain import (
@@ -17,15 +16,12 @@ from codeframe_tui.domain import (
     check_transition,
     natural_key,
 )
+from codeframe_tui.domain.clock import now_text
 from codeframe_tui.domain.graph import validate_dependencies
 from codeframe_tui.store.db import Database, StoreError, open_database
 from codeframe_tui.store.human import HumanMixin
 from codeframe_tui.store.records import RecordsMixin
 from codeframe_tui.store.runs import RunsMixin
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                 async with db.transaction() as conn:
                     cur = await conn.execute(
                         "INSERT INTO projects (name, root, created_at) VALUES (?, ?, ?)",
-                        (project_root.name, str(project_root), _now()),
+                        (project_root.name, str(project_root), now_text()),
                     )
                     project_id = int(cur.lastrowid)
             else:
@@ -104,7 +100,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                 raise StoreError(f"task {task.key} already exists")
             edges[task.key] = task.depends_on
         validate_dependencies(edges)
-        now = _now()
+        now = now_text()
         async with self.db.transaction() as conn:
             issue_ids: dict[str, int] = {}
             for key, title in issues:
@@ -243,7 +239,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
             cur = await conn.execute(
                 "UPDATE tasks SET status = ?, reason = ?, agent_id = ?, retries = retries + ?,"
                 " updated_at = ? WHERE id = ? AND status = ?",
-                (str(target), reason, agent_id, 1 if count_retry else 0, _now(), task.id, str(task.status)),
+                (str(target), reason, agent_id, 1 if count_retry else 0, now_text(), task.id, str(task.status)),
             )
             if cur.rowcount != 1:
                 raise StoreError(f"task {key} changed under us while moving to {target}")
@@ -261,7 +257,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         extra = {**task.extra, **values}
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE tasks SET extra = ?, updated_at = ? WHERE id = ?",
-                               (json.dumps(extra), _now(), task.id))
+                               (json.dumps(extra), now_text(), task.id))
         return replace(task, extra=extra)
 
     async def update_task(self, key: str, *, title: str, description: str, agent_type: AgentType) -> Task:
@@ -270,7 +266,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE tasks SET title = ?, description = ?, agent_type = ?, updated_at = ? WHERE id = ?",
-                (title, description, str(agent_type), _now(), task.id),
+                (title, description, str(agent_type), now_text(), task.id),
             )
         return replace(task, title=title, description=description, agent_type=agent_type)
 
@@ -297,5 +293,5 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE tasks SET reason = ?, updated_at = ? WHERE project_id = ? AND key = ?",
-                (reason, _now(), self.project_id, key),
+                (reason, now_text(), self.project_id, key),
             )

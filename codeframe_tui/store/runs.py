@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from codeframe_tui.domain.clock import now_text
 
 if TYPE_CHECKING:
     from codeframe_tui.store.db import Database
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -30,14 +28,14 @@ class RunsMixin:
     async def begin_run(self, pid: int) -> int:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO runs (project_id, pid, started_at) VALUES (?, ?, ?)", (self.project_id, pid, _now())
+                "INSERT INTO runs (project_id, pid, started_at) VALUES (?, ?, ?)", (self.project_id, pid, now_text())
             )
             return int(cur.lastrowid)
 
     async def end_run(self, run_id: int, outcome: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE runs SET ended_at = ?, outcome = ? WHERE id = ? AND ended_at IS NULL",
-                               (_now(), outcome, run_id))
+                               (now_text(), outcome, run_id))
 
     async def mark_killed_runs(self) -> list[RunRecord]:
         """Runs with no end: their process died without a word. Only called under the run lock."""
@@ -47,7 +45,7 @@ class RunsMixin:
                 await conn.execute("UPDATE runs SET outcome = 'killed' WHERE project_id = ? AND ended_at IS NULL",
                                    (self.project_id,))
                 await conn.execute("UPDATE runs SET ended_at = ? WHERE project_id = ? AND ended_at IS NULL",
-                                   (_now(), self.project_id))
+                                   (now_text(), self.project_id))
         return dead
 
     async def runs(self) -> list[RunRecord]:

@@ -17,12 +17,13 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.engine.events import EventSink
+from codeframe_tui.engine.inbox_items import InboxItem
 from codeframe_tui.engine.lead import RunSummary
 from codeframe_tui.engine.session import CommandRefused, Engine
-from codeframe_tui.engine.waiting import InboxItem
 from codeframe_tui.ui import routing
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
+from codeframe_tui.ui.content import format_bytes, hide_secret, plain
 from codeframe_tui.ui.follow import follow_run
 from codeframe_tui.ui.palette import BindingsProvider
 from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
@@ -30,7 +31,6 @@ from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
-from codeframe_tui.ui.text import format_bytes, hide_secret, plain
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import os
 
 from textual.app import App
 
-from codeframe_tui.ui.text import one_line
+from codeframe_tui.ui.content import one_line
 from codeframe_tui.ui.textual_private import write_to_terminal
 
 MAX_NOTICE_CHARS = 180

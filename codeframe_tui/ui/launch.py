@@ -35,9 +35,9 @@ def demo_app(root: Path, latency: float, *, approve_all: bool = False, review: s
     """The demo opens on plan review; with `approve_all` it skips review and runs at once. A folder
     holding a demo made before is reopened as it was left (an interrupted run is offered to resume)."""
     async def opener(sink: EventSink) -> Engine:
+        from codeframe_tui.cli.logs import configure_logging
         from codeframe_tui.demo.setup import prepare_demo
         from codeframe_tui.llm.offline import scripted_model_client
-        from codeframe_tui.logs import configure_logging
 
         setup = await prepare_demo(root, latency=latency, review=review)
         configure_logging(setup.settings.log_path)
@@ -80,7 +80,7 @@ def run_demo_tui(root: Path, latency: float, *, approve_all: bool = False, revie
 
 
 def run_project_tui(settings: Settings, *, discover: bool = False) -> int:
-    from codeframe_tui.logs import configure_logging
+    from codeframe_tui.cli.logs import configure_logging
 
     configure_logging(settings.log_path)
     return _run(project_app(settings, discover=discover))

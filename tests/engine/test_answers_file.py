@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from codeframe_tui.answers_file import AnswersFileError, load_answers
+from codeframe_tui.cli.answers_file import AnswersFileError, load_answers
 from codeframe_tui.domain import Blocker
 
 

@@ -73,7 +73,7 @@ def test_bad_config_is_a_usage_error_naming_the_key(tmp_path):
 
 def test_help_loads_neither_textual_nor_the_engine(tmp_path):
     code = (
-        "import sys\nfrom codeframe_tui.cli import main\n"
+        "import sys\nfrom codeframe_tui.cli.main import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print([m for m in sys.modules if m.startswith(('textual', 'anthropic', 'aiosqlite'))])"
     )

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from codeframe_tui.answers_file import AnswersFileError, load_answers
+from codeframe_tui.cli.answers_file import AnswersFileError, load_answers
 from codeframe_tui.config import ConfigError, load_settings
 
 CONFIGS = {
@@ -77,9 +77,9 @@ def test_a_hostile_answers_file_is_a_clear_error(tmp_path, case):
 def test_headless_lines_carry_no_terminal_escape_and_no_key():
     import io
 
+    from codeframe_tui.cli.headless import TextSink
+    from codeframe_tui.domain.safe_text import hide_secret
     from codeframe_tui.engine.events import BlockerCreated, TaskStatusChanged
-    from codeframe_tui.headless import TextSink
-    from codeframe_tui.safe_text import hide_secret
 
     key = "sk-ant-api03-HEADLESS-0123456789abcdef"
     hide_secret(key)

@@ -25,7 +25,7 @@ def test_the_tui_and_the_command_line_load_no_sdk_at_start():
     tui = loaded_after("import codeframe_tui.ui.launch")
     assert "textual" in tui and not {"anthropic", "httpx2", "aiohttp", "pydantic"} & tui
     # `codeframe-tui --help` and a usage error: no loop, no screen, no database, no SDK.
-    cli = loaded_after("import codeframe_tui.cli")
+    cli = loaded_after("import codeframe_tui.cli.main")
     assert not {"asyncio", "textual", "rich", "anthropic", "aiosqlite", "socket"} & cli
 
 

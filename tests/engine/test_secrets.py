@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from support import PYTEST, Recorder, make_project, passing_responder, task_key_of, tasks
 
+from codeframe_tui.cli.logs import configure_logging
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.engine.session import Engine
@@ -16,7 +17,6 @@ from codeframe_tui.llm.client import ModelClient, build_anthropic_client
 from codeframe_tui.llm.scripted import ErrorReply, ScriptedModel, ScriptedServer
 from codeframe_tui.llm.scripted.agent import list_files, place, play, search, view
 from codeframe_tui.llm.scripted.agent import replace as str_replace
-from codeframe_tui.logs import configure_logging
 
 KEY = "sk-ant-api03-PLANTED-0123456789abcdefXYZ"
 

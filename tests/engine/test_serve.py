@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from isolation import config_home_env
 
-from codeframe_tui.serve import main, serve, serve_command
+from codeframe_tui.cli.serve import main, serve, serve_command
 
 
 def free_port() -> int:
@@ -93,7 +93,7 @@ def listeners(port: int) -> set[str]:
 
 
 def start_server(tmp_path: Path) -> tuple[subprocess.Popen, int, str, Path]:
-    """`python -m codeframe_tui.serve` on tmp_path/proj in its own process group, once it answers:
+    """`python -m codeframe_tui.cli.serve` on tmp_path/proj in its own process group, once it answers:
     (process, port, the page's HTML, its stderr file). The caller must `stop` it."""
     project = tmp_path / "proj"
     project.mkdir()
@@ -102,7 +102,7 @@ def start_server(tmp_path: Path) -> tuple[subprocess.Popen, int, str, Path]:
     with open(tmp_path / "out.txt", "wb") as out, open(err_path, "wb") as err:
         # Output to files, not pipes: a pipe no one reads could fill and stall the server.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "codeframe_tui.serve", str(project), "--port", str(port)],
+            [sys.executable, "-m", "codeframe_tui.cli.serve", str(project), "--port", str(port)],
             stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
             env={**config_home_env(), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from isolation import config_home_env
 
-from codeframe_tui.cli import main as cli_main
+from codeframe_tui.cli.main import main as cli_main
 from codeframe_tui.plan import PlanImportError, import_plan
 from codeframe_tui.plan.importer import MAX_BYTES
 from codeframe_tui.plan.model import MAX_NESTING, MAX_TASKS, MAX_TEXT_CHARS, MAX_TITLE_CHARS

@@ -10,7 +10,7 @@ import json
 import pytest
 from isolation import config_home_env
 
-from codeframe_tui.cli import main as cli_main
+from codeframe_tui.cli.main import main as cli_main
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.plan import PlanImportError, import_plan
 from codeframe_tui.plan.model import PlanRefused

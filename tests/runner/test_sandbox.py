@@ -185,7 +185,7 @@ async def test_in_place_the_project_is_writable_but_its_venv_and_node_modules_ar
     """With worktrees = false the command works in the project itself: it writes there, but the
     project's own environment stays as the person installed it."""
     from codeframe_tui.config import load_settings
-    from codeframe_tui.config_sandbox import confinement
+    from codeframe_tui.config.sandbox import confinement
 
     home, project, _, _ = place
     (project / "node_modules").mkdir()

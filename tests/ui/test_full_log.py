@@ -13,7 +13,7 @@ from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.log_view import LogViewerScreen
 from codeframe_tui.ui.widgets import test_output
-from codeframe_tui.ui.widgets.test_output import SCREEN_LINES, TestOutputLog
+from codeframe_tui.ui.widgets.output_log import SCREEN_LINES, TestOutputLog
 
 FLOOD = "import sys\nfor i in range(int(sys.argv[1])):\n    print(f'flood line {i:05d}')\nprint('1 passed in 0.01s')\n"
 LINES = 5000

@@ -21,6 +21,7 @@ from codeframe_tui.llm.tools import FINISH
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.attention import osc9
 from codeframe_tui.ui.bridge import EngineEvent
+from codeframe_tui.ui.content import REDACTED, hide_secret, one_line, plain
 from codeframe_tui.ui.screens.answer import AnswerScreen
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.diff import DiffScreen
@@ -29,7 +30,6 @@ from codeframe_tui.ui.screens.forms import TaskFormScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
-from codeframe_tui.ui.text import REDACTED, hide_secret, one_line, plain
 from codeframe_tui.ui.textual_private import screen_rows as rendered_rows
 
 # (what it is, the text, what must show where it is shown). Each has a marker, H01..., to find it by.

@@ -10,8 +10,8 @@ from codeframe_tui.ui.palette import _bindings_of
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
+from codeframe_tui.ui.widgets.output_log import TestOutputLog
 from codeframe_tui.ui.widgets.tasks import TasksTable
-from codeframe_tui.ui.widgets.test_output import TestOutputLog
 
 OFFERED = [MainScreen, InboxScreen, PlanReviewScreen, TasksTable, TestOutputLog, CodeframeApp]
 

@@ -18,8 +18,8 @@ from codeframe_tui.ui import textual_private as door
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
 from codeframe_tui.ui.textual_private import PRIVATE_NAMES, QuietHeader, screen_rows
+from codeframe_tui.ui.widgets.output_log import PaneLog
 from codeframe_tui.ui.widgets.rows import RowTable, update_row
-from codeframe_tui.ui.widgets.test_output import PaneLog
 
 OWNERS = {"App": App(), "Screen": Screen(), "DataTable": DataTable(), "Log": Log()}
 PACKAGE = Path(codeframe_tui.__file__).parent

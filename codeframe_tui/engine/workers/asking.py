@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Blocker, BlockerKind, Task, TestRun
-from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
+from codeframe_tui.engine.blockers import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
 from codeframe_tui.llm import prompts
 
 log = logging.getLogger(__name__)

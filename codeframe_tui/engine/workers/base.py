@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,6 +24,7 @@ from codeframe_tui.domain import (
     WorkerOutcome,
     WorkerResult,
 )
+from codeframe_tui.domain.clock import now_text
 from codeframe_tui.engine import budget
 from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.context import EngineContext
@@ -37,7 +37,7 @@ from codeframe_tui.engine.events import (
     TestResult,
     TestStarted,
 )
-from codeframe_tui.engine.inbox import BlockerExpiredError
+from codeframe_tui.engine.in_flight import BlockerExpiredError
 from codeframe_tui.engine.repomap import repository_map
 from codeframe_tui.engine.toolbox.editor import Editor
 from codeframe_tui.engine.workers.asking import AskingMixin
@@ -263,7 +263,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
             model=model, agent_id=self.agent_id, input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens, latency=latency, stop_reason=stop_reason,
             prompt_summary=prompt[:2000], answer_summary=answer[:2000],
-            created_at=datetime.now(UTC).isoformat(), cache_creation_tokens=usage.cache_creation_input_tokens,
+            created_at=now_text(), cache_creation_tokens=usage.cache_creation_input_tokens,
             cache_read_tokens=usage.cache_read_input_tokens, run_id=self.ctx.run_id,
         ))
 

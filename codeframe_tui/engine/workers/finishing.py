@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Task, TestRun, TestStatus, WorkerOutcome, WorkerResult
-from codeframe_tui.engine.asking import MAX_ENGINE_QUESTIONS, engine_questions
+from codeframe_tui.engine.blockers import MAX_ENGINE_QUESTIONS, engine_questions
 from codeframe_tui.engine.events import CorrectionAttempted
 from codeframe_tui.engine.suite import run_suite
 from codeframe_tui.engine.workers.attempt import Attempt

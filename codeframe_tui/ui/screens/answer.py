@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
 from codeframe_tui.domain import MAX_ANSWER_CHARS
-from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.content import literal, plain
 
 
 class AnswerScreen(ModalScreen[str | None]):

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.content import literal, plain
 
 
 class ChoiceScreen(ModalScreen[str | None]):

@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from codeframe_tui.engine.session import Engine
+from codeframe_tui.ui.content import literal, one_line, plain
 from codeframe_tui.ui.screens.log_view import latest_log, open_log
-from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.widgets.usage import tokens
 
 

@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widgets import Footer, Header, Static
 
 from codeframe_tui.domain.diffs import BINARY_NOTICE, FileDiff, summarize
-from codeframe_tui.ui.text import plain
+from codeframe_tui.ui.content import plain
 
 # A minified file can be one line of megabytes; wrapping all of it would make thousands of rows.
 MAX_LINE_CHARS = 1000

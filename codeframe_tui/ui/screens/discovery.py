@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 from codeframe_tui.engine.refused import CommandRefused
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.plan.planning import QA, Question
-from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.content import literal, plain
 
 log = logging.getLogger(__name__)
 GOAL_QUESTION = "What do you want to build? One or two sentences are enough."

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, TextArea
 
-from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.content import literal, plain
 
 AGENT_TYPES = [("backend", "backend"), ("frontend", "frontend"), ("test", "test")]
 

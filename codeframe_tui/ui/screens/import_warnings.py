@@ -16,7 +16,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from codeframe_tui.domain import ImportRecord
-from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.content import literal, plain
 
 
 class ImportWarningsScreen(ModalScreen[str | None]):

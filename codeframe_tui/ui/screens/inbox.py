@@ -16,12 +16,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from codeframe_tui.engine.inbox_items import InboxItem, format_wait
 from codeframe_tui.engine.session import CommandRefused, Engine
-from codeframe_tui.engine.waiting import InboxItem, format_wait
+from codeframe_tui.ui.content import one_line, plain
 from codeframe_tui.ui.screens.answer import AnswerScreen
 from codeframe_tui.ui.screens.diff import DiffScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
-from codeframe_tui.ui.text import one_line, plain
 from codeframe_tui.ui.widgets.rows import RowTable
 
 SETTLE_SECONDS = 0.6  # after an item slides under the cursor, before y/n/x act on it

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 
 from codeframe_tui.runner.logfile import LOGS_DIR, task_logs
 from codeframe_tui.runner.logpage import Line, LogPager
-from codeframe_tui.ui.text import format_bytes, literal, plain
+from codeframe_tui.ui.content import format_bytes, literal, plain
 
 
 def latest_log(project: Path | None, task_key: str) -> Path | None:

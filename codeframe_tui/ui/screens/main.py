@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime
 from pathlib import Path
 
@@ -14,35 +13,15 @@ from textual.widgets import Footer, Log, Static
 
 from codeframe_tui.domain import Task
 from codeframe_tui.engine.events import LandingBatchFinished, LandingBatchStarted, RunFinished, RunStarted
-from codeframe_tui.ui.text import literal, one_line, plain
+from codeframe_tui.ui.content import literal, one_line, plain
+from codeframe_tui.ui.heap import settle_heap
 from codeframe_tui.ui.textual_private import QuietHeader
 from codeframe_tui.ui.widgets.agents import AgentsTable
+from codeframe_tui.ui.widgets.output_log import PaneLog, TestOutputLog
 from codeframe_tui.ui.widgets.tasks import TasksTable
-from codeframe_tui.ui.widgets.test_output import PaneLog, TestOutputLog
 from codeframe_tui.ui.widgets.usage import UsageBar
 
 ACTIVITY_LINES = 1_000
-GC_THRESHOLDS = (2_000, 10, 100)  # set once the heap is settled; Python's are (700, 10, 10)
-_heap_settled = False
-
-
-def settle_heap() -> None:
-    """Once per process, when the plan is first shown: a full collection, then every object alive
-    (the libraries, the SDK, the widgets) frozen out of the garbage collector's sight.
-
-    Textual, Rich and the SDK leave ~220,000 tracked objects; a full collection walked them all every
-    few seconds under load, 190-260 ms each on a busy 2-core machine: the screen froze and test lines
-    arrived late. Frozen, a full collection takes 10-20 ms; what was alive then and dies later is
-    freed by reference counting as usual (only cycles among those few leak, once). The thresholds
-    then make collections rarer: the render caches' churn pushed a full one every 4 s under load;
-    now the longest pause measured is a 5 ms young collection, and all of them take half the time.
-    """
-    global _heap_settled
-    if not _heap_settled:
-        _heap_settled = True
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
 
 
 HEADER_CHROME = 18  # the header's icon (8 cells) and clock space (10) around its title

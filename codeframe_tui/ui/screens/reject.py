@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from codeframe_tui.ui.text import literal, plain
+from codeframe_tui.ui.content import literal, plain
 
 
 class RejectScreen(ModalScreen[str | None]):

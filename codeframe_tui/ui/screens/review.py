@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from codeframe_tui.domain import ImportRecord, Task, TaskStatus, natural_key
 from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.ui.content import literal, one_line, plain
 from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
-from codeframe_tui.ui.text import literal, one_line, plain
 from codeframe_tui.ui.widgets.rows import RowTable
 from codeframe_tui.ui.widgets.tasks import status_cell
 

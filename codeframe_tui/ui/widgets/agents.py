@@ -7,7 +7,7 @@ import re
 from rich.text import Text
 from textual.widgets import DataTable
 
-from codeframe_tui.ui.text import one_line
+from codeframe_tui.ui.content import one_line
 from codeframe_tui.ui.widgets.rows import update_row
 
 TAIL_CHARS = 2000

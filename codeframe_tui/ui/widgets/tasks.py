@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from codeframe_tui.domain import Task, natural_key
+from codeframe_tui.ui.content import literal, one_line
 from codeframe_tui.ui.screens.log_view import latest_log, open_log, project_of
-from codeframe_tui.ui.text import literal, one_line
 from codeframe_tui.ui.widgets.rows import RowTable, update_row
 
 FIRST_ROWS = 200  # rows added at once: a few screenfuls, and every plan the tests make

@@ -1,5 +1,5 @@
 """The command line's project tools: `tests`, `import`, `undo`, `status` and `config` (the TUI and runs
-are in cli.py)."""
+are in cli/main.py)."""
 
 from __future__ import annotations
 
@@ -9,33 +9,33 @@ import json
 import sys
 from pathlib import Path
 
-from codeframe_tui.cli import EXIT_NOT_ALL_DONE, EXIT_OK, EXIT_USAGE, _project_dir, _UsageError  # noqa: F401
-from codeframe_tui.safe_text import one_line
+from codeframe_tui.cli.common import EXIT_NOT_ALL_DONE, EXIT_OK, UsageError, project_dir
+from codeframe_tui.domain.safe_text import one_line
 
 
 async def tests(args: argparse.Namespace) -> int:
     from codeframe_tui.config import ConfigError, load_settings
-    from codeframe_tui.config_sandbox import confinement
+    from codeframe_tui.config.sandbox import confinement
     from codeframe_tui.runner import command_from_config, detect_test_command, run_tests
     from codeframe_tui.runner.sandbox import Sandboxed, SandboxUnavailable
     from codeframe_tui.runner.sandbox import choose as choose_executor
 
-    project = _project_dir(args.path)
+    project = project_dir(args.path)
     try:
         settings = load_settings(project)
     except ConfigError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     configured = settings.test_commands.get(args.part)
     command = (
         command_from_config(list(configured), project) if configured else detect_test_command(project, args.part)
     )
     if command is None:
-        raise _UsageError(f"no test command found for {project} (set [tests] in .codeframe/config.toml)")
+        raise UsageError(f"no test command found for {project} (set [tests] in .codeframe/config.toml)")
     # Confined as the agents' runs are, so that a person sees what they see.
     try:
         choice = await choose_executor(settings.sandbox)
     except SandboxUnavailable as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     if choice.warning and not args.json:
         print(choice.warning, file=sys.stderr)
     lines: list[str] = []
@@ -58,19 +58,19 @@ async def import_plan(args: argparse.Namespace) -> int:
     from codeframe_tui.store import Store, StoreError
 
     same_file = args.same_file
-    project_dir = args.project.expanduser().resolve()
-    if same_file is None and project_dir.is_dir():  # a dry run may name no project yet
+    target = args.project.expanduser().resolve()
+    if same_file is None and target.is_dir():  # a dry run may name no project yet
         from codeframe_tui.config import ConfigError, load_settings
 
         try:
-            same_file = load_settings(project_dir, env={}).import_same_file
+            same_file = load_settings(target, env={}).import_same_file
         except ConfigError as exc:
-            raise _UsageError(str(exc)) from exc
+            raise UsageError(str(exc)) from exc
     try:
         plan = import_plan(args.source.expanduser().resolve(), tag=args.tag, strict=args.strict,
                            same_file=same_file or "serialize", prefix=args.prefix)
     except PlanImportError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     if args.json:
         print(json.dumps(plan_to_json(plan), ensure_ascii=False, indent=None if args.dry_run else 2))
     else:
@@ -85,7 +85,7 @@ async def import_plan(args: argparse.Namespace) -> int:
             print(f"{len(plan.warnings)} warning(s); --strict would refuse the file", file=sys.stderr)
     if args.dry_run:
         return EXIT_OK
-    project = _project_dir(args.project)
+    project = project_dir(args.project)
     from codeframe_tui.config import CONFIG_DIR
 
     tasks = plan.tasks
@@ -101,14 +101,14 @@ async def import_plan(args: argparse.Namespace) -> int:
     try:
         lock.acquire()
     except ProjectBusy as exc:
-        raise _UsageError(f"{exc}; import when it has finished") from exc
+        raise UsageError(f"{exc}; import when it has finished") from exc
     try:
         store = await Store.open(project / CONFIG_DIR / "state.db", project)
         try:
             record = ImportRecord(str(plan.source), plan.format, tuple(plan.warnings_json()), plan.acceptance)
             await store.add_plan(plan.issues, tasks, imported=record)  # one transaction: all or nothing
         except (PlanError, StoreError) as exc:
-            raise _UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
+            raise UsageError(f"{plan.source}: not imported into {project}: {exc}") from exc
         finally:
             await store.close()
     finally:
@@ -121,15 +121,15 @@ async def import_plan(args: argparse.Namespace) -> int:
 
 
 def show_config(args: argparse.Namespace) -> int:
-    """Every setting, its value and its origin (config_report builds them); a bad file is refused
+    """Every setting, its value and its origin (config/report.py builds them); a bad file is refused
     with its path and key, as a run would refuse it."""
-    from codeframe_tui import config_report
     from codeframe_tui.config import ConfigError, load_layered
+    from codeframe_tui.config import report as config_report
 
     try:
-        layered = load_layered(_project_dir(args.dir))
+        layered = load_layered(project_dir(args.dir))
     except ConfigError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     print(config_report.as_json(layered) if args.json else "\n".join(config_report.as_text(layered)))
     return EXIT_OK
 
@@ -167,13 +167,13 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
     from codeframe_tui.engine.workspace import WorkspaceError
     from codeframe_tui.store import StoreError
 
-    project = _project_dir(path)
+    project = project_dir(path)
     try:
         settings = load_settings(project)
     except ConfigError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     if not workspace and not settings.db_path.exists():
-        raise _UsageError(f"{project} has no plan yet (no {settings.db_path.relative_to(project)}); "
+        raise UsageError(f"{project} has no plan yet (no {settings.db_path.relative_to(project)}); "
                           "start with `codeframe-tui new` or `codeframe-tui import`")
     try:
         if read_only:
@@ -181,13 +181,13 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
         else:
             engine = await Engine.open(settings, NoModel(), lambda event: None)
     except (ProjectBusy, StoreError) as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     try:
         if workspace:
             await engine.lead.open_workspace()
         return await command(engine)
     except (CommandRefused, WorkspaceError) as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     finally:
         await engine.close()
 
@@ -206,7 +206,7 @@ async def status(args: argparse.Namespace) -> int:
     tasks, waiting, usage, per_task, last, holder = await _with_engine(args.path, read, workspace=False,
                                                                        read_only=True)
     run = _run_state(last, holder)
-    sandbox = await _sandbox_state(_project_dir(args.path))
+    sandbox = await _sandbox_state(project_dir(args.path))
     counts: dict[str, int] = {}
     for task in tasks:
         counts[str(task.status)] = counts.get(str(task.status), 0) + 1
@@ -245,7 +245,7 @@ async def status(args: argparse.Namespace) -> int:
 async def _sandbox_state(project: Path) -> str:
     """Where the next run's commands will run, tested now as a run tests it: `bwrap · no network`."""
     from codeframe_tui.config import load_settings
-    from codeframe_tui.config_sandbox import confinement
+    from codeframe_tui.config.sandbox import confinement
     from codeframe_tui.runner.sandbox import SandboxUnavailable
     from codeframe_tui.runner.sandbox import choose as choose_executor
 

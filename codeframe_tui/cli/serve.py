@@ -91,7 +91,7 @@ def _server(command: str, port: int, title: str):
 
 
 def _say(out: TextIO, line: str) -> None:
-    # A write, not the print builtin: the boundary test keeps that to cli.py and cli_tools.py. Flushed,
+    # A write, not the print builtin: the boundary test keeps that to cli/main.py and cli/tools.py. Flushed,
     # since the server then runs for long and whoever reads the line should have it at once.
     out.write(line + "\n")
     out.flush()
@@ -138,7 +138,7 @@ def serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m codeframe_tui.serve PATH [--port N]`: the serve command alone, until cli.py has it."""
+    """`python -m codeframe_tui.cli.serve PATH [--port N]`: the serve command alone, until cli/main.py has it."""
     parser = argparse.ArgumentParser(prog="codeframe-tui")
     add_serve_parser(parser.add_subparsers(dest="command", required=True))
     return serve(parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from codeframe_tui.safe_text import REDACTED, hide_secret, one_line, plain, redact
+from codeframe_tui.domain.safe_text import REDACTED, hide_secret, one_line, plain, redact
 
 __all__ = ["REDACTED", "format_bytes", "hide_secret", "literal", "one_line", "plain", "redact"]
 

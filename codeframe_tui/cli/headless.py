@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from codeframe_tui.domain.safe_text import one_line
 from codeframe_tui.engine.event_words import describe
 from codeframe_tui.engine.events import Event
-from codeframe_tui.safe_text import one_line
 
 
 class JsonLinesSink:

@@ -1,6 +1,6 @@
 """Untrusted text made safe for a terminal (escapes and controls stripped) and secrets masked.
 
-The TUI shows text through here (ui/text.py adds only Textual's Content), and so do the headless
+The TUI shows text through here (ui/content.py adds only Textual's Content), and so do the headless
 lines, `status`, errors and the log: it has no Textual import, so the core may use it too.
 """
 

@@ -1,5 +1,5 @@
 """Settings, read once from the person's user config, `<project>/.codeframe/config.toml` and the
-environment (layered per key: config_layers.py), then passed down."""
+environment (layered per key: config/layers.py), then passed down."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from codeframe_tui.config_costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
-from codeframe_tui.config_layers import Layer, OriginKey, env_origin, merge, user_config_file
-from codeframe_tui.config_sandbox import SandboxConfigError, parse_sandbox
+from codeframe_tui.config.costs import BUDGET_KEYS, CostConfigError, parse_budget, parse_models, parse_pricing
+from codeframe_tui.config.layers import Layer, OriginKey, env_origin, merge, user_config_file
+from codeframe_tui.config.sandbox import SandboxConfigError, parse_sandbox
+from codeframe_tui.domain.safe_text import hide_secret
 from codeframe_tui.runner.limits import Limits
-from codeframe_tui.safe_text import hide_secret
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CONFIG_DIR = ".codeframe"
@@ -77,7 +77,7 @@ class Settings:
     # Model calls in one attempt at a task, a guard against loops: a tool loop makes one per turn.
     max_calls_per_attempt: int = 200
     # Where test commands run: "auto" (bubblewrap when it works here, else unconfined with a warning),
-    # "bwrap" (refuse to run without it) or "none". The rest widens the sandbox (config_sandbox.py).
+    # "bwrap" (refuse to run without it) or "none". The rest widens the sandbox (config/sandbox.py).
     sandbox: str = "auto"
     sandbox_network: bool = False
     sandbox_read: tuple[str, ...] = ()
@@ -128,7 +128,7 @@ _COST_TABLES = {"models": parse_models, "budget": parse_budget, "pricing": parse
 
 @dataclass(frozen=True)
 class Layered:
-    """Settings with where each key came from (see config_layers), and the two files looked at."""
+    """Settings with where each key came from (see config/layers.py), and the two files looked at."""
 
     settings: Settings
     origins: Mapping[OriginKey, str]
@@ -139,7 +139,7 @@ class Layered:
 def load_settings(project: Path, env: Mapping[str, str] | None = None, *, user_file: Path | bool = True,
                   **overrides: Any) -> Settings:
     """Build Settings from defaults, the user file, the project's config.toml, the environment, then
-    overrides. user_file: True finds the person's file (config_layers), False leaves it out."""
+    overrides. user_file: True finds the person's file (config/layers.py), False leaves it out."""
     return load_layered(project, env, user_file=user_file, **overrides).settings
 
 

@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.content import Content
 
 from codeframe_tui.runner.logpage import LogPager
+from codeframe_tui.ui.content import literal, plain
 from codeframe_tui.ui.screens.log_view import latest_log, open_log, project_of
-from codeframe_tui.ui.text import literal, plain
 from codeframe_tui.ui.textual_private import QuietLog
 
 LINES_PER_TASK = 2_000

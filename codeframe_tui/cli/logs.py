@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from codeframe_tui.safe_text import redact
+from codeframe_tui.domain.safe_text import redact
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _HANDLER_NAME = "codeframe-file"

@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from codeframe_tui.serve import add_serve_parser, serve
+from codeframe_tui.cli.common import EXIT_NEEDS_PERSON, EXIT_NOT_ALL_DONE, EXIT_OK, EXIT_USAGE, UsageError, project_dir
+from codeframe_tui.cli.serve import add_serve_parser, serve
 
 COMMANDS = ("demo", "run", "tests", "open", "import", "new", "undo", "status", "serve", "config")
 
-EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_USAGE, EXIT_NEEDS_PERSON = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args)
         if args.command in ("tests", "import", "undo", "status", "config"):
-            from codeframe_tui import cli_tools
+            from codeframe_tui.cli import tools as cli_tools
 
             if args.command == "undo":
                 return cli_tools.undo(args)
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args.path, headless=False, as_json=False, approve_all=False, discover=True)
     except (KeyboardInterrupt, _Signalled):
         return 130
-    except _UsageError as exc:
+    except UsageError as exc:
         print(f"codeframe-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -145,25 +145,14 @@ def _pipe_closed() -> int:
     return EXIT_OK
 
 
-class _UsageError(Exception):
-    pass
-
-
-def _project_dir(path: Path) -> Path:
-    path = path.expanduser().resolve()
-    if not path.is_dir():
-        raise _UsageError(f"{path} is not a folder")
-    return path
-
-
 def _demo(args: argparse.Namespace) -> int:
     from codeframe_tui.demo.setup import DEFAULT_LATENCY, demo_folder_state, new_demo_dir
 
     root = args.dir.expanduser().resolve() if args.dir else new_demo_dir()
     if demo_folder_state(root) == "foreign":
-        raise _UsageError(f"--dir {root} must be a new or empty folder, or a demo made there before")
+        raise UsageError(f"--dir {root} must be a new or empty folder, or a demo made there before")
     if args.resume and not args.headless:
-        raise _UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
+        raise UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
     latency = DEFAULT_LATENCY if args.latency is None else args.latency
     if args.headless:
         if not args.json:
@@ -180,19 +169,19 @@ def _demo(args: argparse.Namespace) -> int:
 def _answer_book(path: Path | None):
     if path is None:
         return None
-    from codeframe_tui.answers_file import AnswersFileError, load_answers
+    from codeframe_tui.cli.answers_file import AnswersFileError, load_answers
 
     try:
         return load_answers(path.expanduser().resolve())
     except AnswersFileError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
 
 
 async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Path | None, resume: bool,
                          review: str | None) -> int:
+    from codeframe_tui.cli.logs import configure_logging
     from codeframe_tui.demo.setup import prepare_demo
     from codeframe_tui.llm.offline import scripted_model_client
-    from codeframe_tui.logs import configure_logging
 
     book = _answer_book(answers)  # checked before the demo folder is filled
     setup = await prepare_demo(root, latency=latency, review=review)
@@ -210,21 +199,21 @@ async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Pat
 async def _open_engine(settings, model, as_json: bool, book, resume: bool):
     """The engine for a headless run: refused (exit 2) while another process runs the project, and
     on an interrupted run unless --resume says to go on with it."""
+    from codeframe_tui.cli.headless import JsonLinesSink, TextSink
     from codeframe_tui.engine.runlock import ProjectBusy
     from codeframe_tui.engine.session import Engine
-    from codeframe_tui.headless import JsonLinesSink, TextSink
 
     sink = JsonLinesSink(sys.stdout) if as_json else TextSink(sys.stdout)
     try:
         engine = await Engine.open(settings, model, sink, answerer=book)
     except ProjectBusy as exc:
         await model.close()
-        raise _UsageError(f"{exc}; follow it with `codeframe-tui {settings.project}` (read-only) or "
+        raise UsageError(f"{exc}; follow it with `codeframe-tui {settings.project}` (read-only) or "
                           f"`codeframe-tui status {settings.project}`") from exc
     if engine.interrupted is not None and not resume:
         text = engine.interrupted.describe()
         await engine.close()
-        raise _UsageError(f"{text}\nPass --resume to go on with it.")
+        raise UsageError(f"{text}\nPass --resume to go on with it.")
     return engine
 
 
@@ -270,7 +259,7 @@ async def _headless_exit(engine, summary, as_json: bool) -> int:
         return EXIT_NOT_ALL_DONE
     out = sys.stderr if as_json else sys.stdout
     print(f"{len(waiting)} item(s) wait for a person:", file=out)
-    from codeframe_tui.safe_text import one_line
+    from codeframe_tui.domain.safe_text import one_line
 
     for item in waiting:
         if item.kind == "review":
@@ -287,19 +276,19 @@ def _run(path: Path, *, headless: bool, as_json: bool, approve_all: bool, discov
          resume: bool = False) -> int:
     from codeframe_tui.config import ConfigError, load_settings
 
-    project = _project_dir(path)
+    project = project_dir(path)
     if answers is not None and not headless:
-        raise _UsageError("--answers is for --headless runs; in the TUI you answer with b")
+        raise UsageError("--answers is for --headless runs; in the TUI you answer with b")
     if resume and not headless:
-        raise _UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
+        raise UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
     book = _answer_book(answers)
     try:
         settings = load_settings(project, review=review)
     except ConfigError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     _check_sandbox(settings)
     if not settings.api_key:
-        raise _UsageError(
+        raise UsageError(
             "ANTHROPIC_API_KEY is not set. Export it to run with Claude, or try `codeframe-tui demo` "
             "for the offline scripted model."
         )
@@ -322,13 +311,13 @@ def _check_sandbox(settings) -> None:
 
     problem = asyncio.run(probe_bwrap())
     if problem is not None:
-        raise _UsageError(f'sandbox = "bwrap" in the config, but {problem}')
+        raise UsageError(f'sandbox = "bwrap" in the config, but {problem}')
 
 
 async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_git: bool, resume: bool) -> int:
+    from codeframe_tui.cli.logs import configure_logging
     from codeframe_tui.engine.workspace import WorkspaceError
     from codeframe_tui.llm.client import ModelClient, build_anthropic_client
-    from codeframe_tui.logs import configure_logging
 
     configure_logging(settings.log_path)
     engine = await _open_engine(settings, ModelClient(settings, build_anthropic_client(settings)), as_json, book,
@@ -337,6 +326,6 @@ async def _run_headless(settings, as_json: bool, approve_all: bool, book, init_g
         summary = await _until_signalled(engine.run(approve_all=approve_all, init_git=init_git))
         return await _headless_exit(engine, summary, as_json)
     except WorkspaceError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     finally:
         await engine.close()

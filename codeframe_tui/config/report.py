@@ -12,9 +12,9 @@ from dataclasses import fields
 from typing import Any
 
 from codeframe_tui.config import _LANDING_KEYS, _NOTIFY_KEYS, Layered, Settings
-from codeframe_tui.config_costs import BUDGET_KEYS, PRICE_FIELDS
-from codeframe_tui.config_layers import DEFAULT, JOINED, MERGED_TABLES
-from codeframe_tui.safe_text import one_line
+from codeframe_tui.config.costs import BUDGET_KEYS, PRICE_FIELDS
+from codeframe_tui.config.layers import DEFAULT, JOINED, MERGED_TABLES
+from codeframe_tui.domain.safe_text import one_line
 
 WIDTH = 80  # the text fits a plain terminal; --json has everything uncut
 
