@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from codeframe_tui.costs.pricing import PriceTable
 from codeframe_tui.domain import Usage
 from codeframe_tui.engine.events import (
     AgentStatusChanged,
@@ -18,7 +19,6 @@ from codeframe_tui.engine.events import (
     TestResult,
     TestStarted,
 )
-from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.launch import OFFLINE_BANNER, demo_app

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "codeframe_tui"
-CORE = ["domain", "engine", "llm", "store", "runner", "plan", "vcs", "config"]
+CORE = ["domain", "engine", "llm", "store", "runner", "plan", "vcs", "config", "costs"]
 
 
 def test_importing_the_core_loads_no_textual_or_rich():

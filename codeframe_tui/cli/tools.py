@@ -195,7 +195,7 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
 async def status(args: argparse.Namespace) -> int:
     """The project's tasks, what waits for a person, and usage, read from the store: nothing starts."""
 
-    from codeframe_tui.engine.usage import totals, totals_by
+    from codeframe_tui.costs.usage import totals, totals_by
 
     async def read(engine):
         tasks = await engine.store.list_tasks()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from codeframe_tui.costs import budget
 from codeframe_tui.domain import MAX_ANSWER_CHARS, Blocker, BlockerKind, Task, TaskStatus
-from codeframe_tui.engine import budget
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import AgentResumed, BlockerCreated, BlockerExpired, BlockerResolved
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from codeframe_tui.config import ConfigError, Settings, load_settings
 from codeframe_tui.config.sandbox import confinement
+from codeframe_tui.costs.pricing import PriceTable
 from codeframe_tui.domain import Task, TaskStatus
 from codeframe_tui.engine.events import Event, EventSink, TaskStatusChanged
 from codeframe_tui.engine.in_flight import Inbox
 from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.client import ModelClient
-from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner import TestCommand, command_from_config, detect_test_command
 from codeframe_tui.runner.logfile import LOGS_DIR, new_log_path
 from codeframe_tui.runner.sandbox import Executor, LocalExecutor, Sandboxed

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codeframe_tui.costs.usage import UsageTotals, totals
 from codeframe_tui.domain import Blocker, Task
 from codeframe_tui.engine.event_log import read_new
 from codeframe_tui.engine.events import Event
-from codeframe_tui.engine.usage import UsageTotals, totals
 from codeframe_tui.plan.planning import PRD_FILE
 from codeframe_tui.runner.logfile import LOGS_DIR, task_logs
 from codeframe_tui.store import StoreError

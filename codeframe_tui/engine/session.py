@@ -8,6 +8,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from codeframe_tui.config import Settings
+from codeframe_tui.costs.pricing import PriceTable
 from codeframe_tui.domain import AgentType, Blocker, IllegalTransition, ImportRecord, NewTask, Task, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.domain.graph import PlanError
@@ -19,16 +20,15 @@ from codeframe_tui.engine.in_flight import Answerer, Inbox
 from codeframe_tui.engine.inbox_items import InboxItem, inbox_items
 from codeframe_tui.engine.landing import UndoPlan
 from codeframe_tui.engine.lead import LeadAgent, RunSummary
+from codeframe_tui.engine.lead_calls import record_lead_call
 from codeframe_tui.engine.prd import PrdCommands
 from codeframe_tui.engine.queries import EngineQueries
 from codeframe_tui.engine.recovery import Interrupted, recover
 from codeframe_tui.engine.refused import CommandRefused
 from codeframe_tui.engine.runlock import ProjectBusy, RunLock
 from codeframe_tui.engine.scheduler import blocked_forever_by
-from codeframe_tui.engine.usage import record_lead_call
 from codeframe_tui.engine.workspace import WorkspaceError
 from codeframe_tui.llm.client import ModelClient
-from codeframe_tui.llm.pricing import PriceTable
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store, StoreError
 from codeframe_tui.vcs import Git, GitError

@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 from support import make_project, module_answer, open_engine, passing_responder, task_key_of, tasks
 
+from codeframe_tui.costs import budget
+from codeframe_tui.costs.pricing import Price, PriceTable
+from codeframe_tui.costs.usage import totals, totals_by
 from codeframe_tui.domain import TaskStatus, Usage
-from codeframe_tui.engine import budget
 from codeframe_tui.engine.events import BlockerCreated, ModelCalled
-from codeframe_tui.engine.usage import totals, totals_by
-from codeframe_tui.llm.pricing import Price, PriceTable
 from codeframe_tui.llm.scripted import ToolUseReply
 from codeframe_tui.llm.scripted.agent import change_set_agent, finish, place, play, writes
 

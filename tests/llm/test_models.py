@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from codeframe_tui.costs.pricing import PriceTable
 from codeframe_tui.llm import models
 from codeframe_tui.llm.models import (
     MODELS,
@@ -18,7 +19,6 @@ from codeframe_tui.llm.models import (
     refuses_forced_tool_choice,
     thinks_adaptively,
 )
-from codeframe_tui.llm.pricing import PriceTable
 
 # The lineup the docs list on 2026-12-06 (platform.claude.com/docs models overview and model pages).
 CURRENT = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from codeframe_tui.engine.toolbox.editor import Editor
 
 # Answers in a row without a tool call before the attempt ends; under the loop guard's 3 identical
-# requests (workers/budget.py), so a model that only talks ends here and is retried, not asked about.
+# requests (workers/caps.py), so a model that only talks ends here and is retried, not asked about.
 MAX_NUDGES = 2
 MAX_CUTS = 2  # answers in a row cut off at max_tokens (under the loop guard too)
 MAX_PAUSES = 8  # pause_turn resumptions in a row

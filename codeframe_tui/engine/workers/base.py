@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from codeframe_tui.costs import budget
 from codeframe_tui.domain import (
     AgentType,
     Task,
@@ -25,7 +26,6 @@ from codeframe_tui.domain import (
     WorkerResult,
 )
 from codeframe_tui.domain.clock import now_text
-from codeframe_tui.engine import budget
 from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.context import EngineContext
 from codeframe_tui.engine.events import (
@@ -42,7 +42,7 @@ from codeframe_tui.engine.repomap import repository_map
 from codeframe_tui.engine.toolbox.editor import Editor
 from codeframe_tui.engine.workers.asking import AskingMixin
 from codeframe_tui.engine.workers.attempt import MAX_CUTS, MAX_NUDGES, MAX_PAUSES, Attempt
-from codeframe_tui.engine.workers.budget import BudgetMixin, BudgetStop
+from codeframe_tui.engine.workers.caps import BudgetMixin, BudgetStop
 from codeframe_tui.engine.workers.finishing import FinishingMixin
 from codeframe_tui.engine.workers.tooling import Stop, ToolingMixin
 from codeframe_tui.engine.workspace import WorkspaceError

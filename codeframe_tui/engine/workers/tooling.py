@@ -16,7 +16,7 @@ from codeframe_tui.engine.toolbox.editor import ToolInputError
 from codeframe_tui.engine.toolbox.files import secret_matcher
 from codeframe_tui.engine.workers.asking import question_fields
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
-from codeframe_tui.engine.workers.budget import BudgetStop
+from codeframe_tui.engine.workers.caps import BudgetStop
 from codeframe_tui.llm import prompts
 from codeframe_tui.llm.tools import ASK_HUMAN, BASH, EDITOR, FINISH, LIST_FILES, RUN_TESTS, SEARCH
 

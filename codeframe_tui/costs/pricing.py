@@ -26,7 +26,7 @@ class Price:
 
 
 def _builtin() -> dict[str, Price]:
-    text = (resources.files("codeframe_tui.llm") / "pricing.toml").read_text(encoding="utf-8")
+    text = (resources.files("codeframe_tui.costs") / "pricing.toml").read_text(encoding="utf-8")
     return {model: Price(**fields) for model, fields in tomllib.loads(text)["models"].items()}
 
 

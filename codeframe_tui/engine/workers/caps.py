@@ -9,10 +9,10 @@ import re
 import time
 from typing import TYPE_CHECKING
 
+from codeframe_tui.costs import budget
+from codeframe_tui.costs.budget import Reached
+from codeframe_tui.costs.usage import totals
 from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
-from codeframe_tui.engine import budget
-from codeframe_tui.engine.budget import Reached
-from codeframe_tui.engine.usage import totals
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
