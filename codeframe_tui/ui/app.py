@@ -15,22 +15,21 @@ from textual.binding import Binding
 from textual.reactive import Reactive
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from codeframe_tui.domain import TaskStatus
 from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.inbox_items import InboxItem
 from codeframe_tui.engine.lead import RunSummary
 from codeframe_tui.engine.session import CommandRefused, Engine
 from codeframe_tui.ui import routing
 from codeframe_tui.ui.attention import Attention
-from codeframe_tui.ui.bridge import EngineEvent, app_sink
+from codeframe_tui.ui.bridge import EngineEvent
 from codeframe_tui.ui.content import format_bytes, hide_secret, plain
-from codeframe_tui.ui.follow import follow_run
 from codeframe_tui.ui.palette import BindingsProvider
 from codeframe_tui.ui.screens.confirm import ChoiceScreen, confirm
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.inbox import InboxScreen
 from codeframe_tui.ui.screens.main import MainScreen
 from codeframe_tui.ui.screens.review import PlanReviewScreen
+from codeframe_tui.ui.startup import start_up
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +54,8 @@ class CodeframeApp(App[int]):
         super().__init__()
         self.review = review
         self.discover = discover
-        self._plan_ready = asyncio.Event()
-        self._start_requested = asyncio.Event()
+        self.plan_ready = asyncio.Event()
+        self.start_requested = asyncio.Event()
         self.opener = opener
         self.banner = banner
         self.offline = offline
@@ -94,87 +93,21 @@ class CodeframeApp(App[int]):
                                               exit_on_error=False)
 
     async def _run_engine(self) -> None:
-        try:
-            self.engine = await self.opener(app_sink(self))
-        except Exception as exc:  # shown on screen, not swallowed: the person must see why
-            log.exception("could not open the engine")
-            self.engine_error = f"Could not start: {exc}"
-            self.notify(plain(self.engine_error), severity="error", timeout=30, markup=False)
-            self.sub_title = "not started"
-            return
-        settings = self.engine.settings
-        hide_secret(settings.api_key)
-        self.attention = Attention(self, bell=settings.notify_bell, desktop=settings.notify_desktop,
-                                   toast=settings.notify_toast)
-        if self.engine.read_only:
-            await follow_run(self, self.engine)
-            return
-        await self.refresh_inbox()  # questions and reviews left from an earlier session
-        if self.inbox_items:
-            self.attention.alert(f"{len(self.inbox_items)} item(s) wait for you in the inbox (b)")
-        tasks = await self.engine.tasks()
-        if self.engine.interrupted is not None and self.auto_run:
-            self.main.load_tasks(tasks)
-            answer = await self.push_screen_wait(confirm(
-                "Resume the interrupted run?", self.engine.interrupted.describe(),
-                yes="Resume", no="Not now",
-            ))
-            if answer != "yes":
-                await self._wait_for_start("not resumed: press s to start the run")
-        if self.discover and not tasks:
-            # No plan yet: discovery, then the PRD, then its decomposition lead into plan review.
-            from codeframe_tui.ui.screens.discovery import DiscoveryScreen  # its widgets: 70 ms at start-up
+        await start_up(self)
 
-            await self.push_screen(DiscoveryScreen(self.engine))
-            await self._plan_ready.wait()
-            tasks = await self.engine.tasks()
-        self.main.load_tasks(tasks)
-        if self.review and any(t.status == TaskStatus.PROPOSED for t in tasks):
-            # Nothing runs without approval: plan review first, then `s` starts the run.
-            await self.push_screen(PlanReviewScreen(self.engine, self.banner))
-            await self._start_requested.wait()
-            self.main.load_tasks(await self.engine.tasks())
-        if not self.auto_run:
-            return
-        init_git = False
-        problem = await self.engine.workspace_problem()
-        if problem is not None:
-            # Each task works in its own git worktree: a plain folder must become a repository first.
-            answer = await self.push_screen_wait(confirm(
-                "Make it a git repository?",
-                f"{problem}. Each task works in its own git worktree and lands by a merge, so that "
-                "parallel agents never overwrite each other and every task can be undone.\n\n"
-                "y runs `git init` and commits what is there now (.codeframe/ is left out). "
-                "n leaves the folder alone; nothing runs.",
-                yes="git init", no="Leave it",
-            ))
-            if answer != "yes":
-                self.engine_error = f"Not started: {problem}. Run `git init`, or set worktrees = false."
-                self.notify(plain(self.engine_error), severity="warning", timeout=30, markup=False)
-                self.sub_title = "not started: not a git repository"
-                return
-            init_git = True
-        try:
-            self.summary = await self.engine.run(init_git=init_git)
-        except Exception as exc:  # the workers are already stopped; the person must see why
-            log.exception("the run stopped on an error")
-            self.engine_error = f"The run stopped on an error: {exc}"
-            self.attention.alert(self.engine_error, severity="error", timeout=30)
-            self.sub_title = "stopped on an error (see .codeframe/codeframe.log)"
-
-    async def _wait_for_start(self, why: str) -> None:
-        self._start_requested.clear()
+    async def wait_for_start(self, why: str) -> None:
+        self.start_requested.clear()
         self._awaiting_start = True
         self.refresh_bindings()
         self.sub_title = why
-        await self._start_requested.wait()
-        self._start_requested.clear()  # plan review, if tasks are still proposed, waits for its own `s`
+        await self.start_requested.wait()
+        self.start_requested.clear()  # plan review, if tasks are still proposed, waits for its own `s`
         self._awaiting_start = False
         self.refresh_bindings()
 
     def action_start(self) -> None:
         """Start the run that waits for you."""
-        self._start_requested.set()
+        self.start_requested.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -244,13 +177,13 @@ class CodeframeApp(App[int]):
         """Called once decomposition has stored the plan: on to plan review."""
         if not isinstance(self.screen, MainScreen):
             self.pop_screen()
-        self._plan_ready.set()
+        self.plan_ready.set()
 
     def start_run(self) -> None:
         """Called by plan review's `s`: leave the review for the main screen and run."""
         if isinstance(self.screen, PlanReviewScreen):
             self.pop_screen()
-        self._start_requested.set()
+        self.start_requested.set()
 
     def open_task_detail(self, key: str) -> None:
         if self.engine is not None:

@@ -12,7 +12,7 @@ from codeframe_tui.runner.logfile import LOGS_DIR, RunLog, new_log_path
 from codeframe_tui.ui.app import CodeframeApp
 from codeframe_tui.ui.screens.detail import TaskDetailScreen
 from codeframe_tui.ui.screens.log_view import LogViewerScreen
-from codeframe_tui.ui.widgets import test_output
+from codeframe_tui.ui.widgets import output_log
 from codeframe_tui.ui.widgets.output_log import SCREEN_LINES, TestOutputLog
 
 FLOOD = "import sys\nfor i in range(int(sys.argv[1])):\n    print(f'flood line {i:05d}')\nprint('1 passed in 0.01s')\n"
@@ -92,7 +92,7 @@ class PaneApp(App):
 
 
 async def test_tails_of_older_tasks_come_back_from_their_logs(tmp_path, monkeypatch):
-    monkeypatch.setattr(test_output, "TASKS_IN_MEMORY", 3)
+    monkeypatch.setattr(output_log, "TASKS_IN_MEMORY", 3)
     app = PaneApp(tmp_path)
     async with app.run_test() as pilot:
         pane = app.query_one(TestOutputLog)
@@ -108,7 +108,7 @@ async def test_tails_of_older_tasks_come_back_from_their_logs(tmp_path, monkeypa
             pane.add_lines(key, lines)
         assert list(pane.buffers) == ["4.1", "5.1", "6.1"]  # at most 3 tails in memory
         pane.add_lines("6.1", ("z" * 50_000,))  # a huge line is cut in the pane (its log keeps it whole)
-        assert pane.shown == "6.1" and pane.lines[-1] == "z" * test_output.LINE_CHARS + "…"
+        assert pane.shown == "6.1" and pane.lines[-1] == "z" * output_log.LINE_CHARS + "…"
         pane.show("1.1", follow=False)
         await pilot.pause()
         assert pane.lines[0] == "$ tests of 1.1" and pane.lines[-1] == "→ passed"
