@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 snapshots: $(STAMP)
-	$(BIN)/python -m pytest tests/snapshots --snapshot-update
+	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

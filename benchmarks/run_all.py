@@ -1,7 +1,7 @@
 """`make bench`: every benchmarks/bench_*.py in its own process, then the table of the latest results.
 
 `--short` runs the smoke forms (what `make test` checks); `--table` only prints the Markdown table of
-benchmarks/results.json, for the README.
+benchmarks/results.json, for docs/benchmarks.md.
 """
 
 from __future__ import annotations
