@@ -207,6 +207,11 @@ async def discovery_scene(pilot) -> None:
     await pilot.press(*"Two parents and two kids, phones and a laptop", "enter")
     while len(app.screen.answers) < 1 or app.screen.busy or app.screen.current.topic != "features":
         await pilot.pause(0.05)
+    # Under load the last question's line is mounted and scrolled to a frame or two later: wait for
+    # the five lines (goal, answer, question, answer, question) and the scroll at their end.
+    chat = app.screen.query_one("#chat")
+    while len(chat.children) < 5 or chat.scroll_y < chat.max_scroll_y:
+        await pilot.pause(0.05)
     await pilot.pause(0.3)
 
 

@@ -83,9 +83,10 @@ def test_answer_editor_80x24(snap_compare, tmp_path):
 
 def test_diff_view_80x24(snap_compare, tmp_path):
     """You should see, at 80x24: 'Review 1.2: In-memory shelf repository' in the header; the bar
-    'file 2/3 · shelf/store.py · added'; the new file's lines in green with '+' marks under its
-    '--- /dev/null' and '+++ b/shelf/store.py' headers; the footer with Accept, Reject with
-    feedback, Reject for good and Close."""
+    'file 2/3 · shelf/store.py · added'; under its '--- /dev/null' and '+++ b/shelf/store.py'
+    headers the new file's Python, coloured by token (keywords, names, the docstring and f-string),
+    each line with a green '+' on a green tint running to the scrollbar; the footer with Accept,
+    Reject with feedback, Reject for good and Close."""
     from snapshot_scenes import diff_scene, inbox_app
 
     assert snap_compare(inbox_app(tmp_path / "demo"), terminal_size=(80, 24), run_before=diff_scene)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rich.style import Style
 from textual.app import App
 from textual.binding import Binding
 from textual.geometry import Region
@@ -98,6 +99,19 @@ async def test_scrolling_by_line_page_and_ends():
         assert view.scroll_offset.y == 0
 
 
+def styled(view: DiffView) -> dict[str, list[tuple[str, Style]]]:
+    """Each row on screen, by its text without trailing spaces: its drawn pieces, blanks left out."""
+    out = {}
+    for y in range(view.size.height):
+        strip = view.render_line(y)
+        out[strip.text.rstrip()] = [(s.text, s.style) for s in strip if s.text.strip()]
+    return out
+
+
+def colours(pieces: list[tuple[str, Style]]) -> set[str | None]:
+    return {style.color.name if style.color else None for _, style in pieces}
+
+
 async def test_file_content_is_shown_literally_and_coloured_by_line():
     hostile = FileDiff("[b]x[/b].py", None, f"{MARKUP}\n\x1b[31mred\x1b[0m\n")
     screen = DiffScreen("[bold]Task[/] 1.2", [DIFFS[0], hostile])
@@ -106,11 +120,19 @@ async def test_file_content_is_shown_literally_and_coloured_by_line():
         await pilot.pause()
         view = screen.query_one(DiffView)
         assert f"+    {MARKUP}" in [row.strip() for row in shown(view)]
-        styles = {text: style for text, style in view.rows}
-        assert styles["--- a/shelf/models.py"].bold
-        assert styles["@@ -1,2 +1,3 @@"].bold and styles["@@ -1,2 +1,3 @@"].color.name == "cyan"
-        assert styles[f"+    {MARKUP}"].color.name == "green"
-        assert not styles[" class Book:"].color
+        rows = styled(view)
+        assert rows["--- a/shelf/models.py"][0][1].bold
+        hunk = rows["@@ -1,2 +1,3 @@"][0][1]
+        assert hunk.bold and hunk.color.name == "cyan"
+        added = rows[f"+    {MARKUP}"]
+        assert added[0] == ("+", added[0][1]) and added[0][1].color.name == "green" and added[0][1].bold
+        # The string, in the string's colour, shows as typed: its brackets are not markup.
+        assert "".join(text for text, style in added if style == added[-1][1]) == "'[bold]not markup[/]'"
+        assert len(colours(added)) >= 3  # the mark, the string, the name
+        # The added line is tinted; a line of context is not.
+        tint, background = added[0][1].bgcolor, view.rich_style.bgcolor
+        assert tint != background and all(style.bgcolor == tint for _, style in added)
+        assert all(style.bgcolor == background for _, style in rows[" class Book:"])
         await pilot.press("]")
         assert [row.strip() for row in shown(view)][:5] == [
             "--- /dev/null", "+++ b/[b]x[/b].py", "@@ -0,0 +1,2 @@", f"+{MARKUP}", "+red"
@@ -120,11 +142,42 @@ async def test_file_content_is_shown_literally_and_coloured_by_line():
         assert "[bold]Task[/] 1.2" in shown(screen.query_one("HeaderTitle"))[0]
 
 
+async def test_python_tokens_are_coloured_a_hunk_side_at_a_time():
+    before = 'def area(w, h):\n    """Width\n    times height."""\n    return w * h\n'
+    after = 'def area(w, h):\n    """Width\n    by height."""\n    return w * h  # cm\n'
+    screen = DiffScreen("t", [FileDiff("geometry.py", before, after)])
+    async with Host(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        rows = styled(screen.query_one(DiffView))
+        assert [text for text, _ in rows[" def area(w, h):"]][:3] == ["def", "area", "("]  # a piece a token
+        assert len(colours(rows[" def area(w, h):"])) >= 3  # keyword, function name, the rest
+        # The docstring's second line, removed or added, is lexed with the line before: a string.
+        string = colours([piece for piece in rows['     """Width'] if piece[0] != " "])
+        for line in ('-    times height."""', '+    by height."""'):
+            assert colours(rows[line][1:]) == string, line
+        assert rows["+    return w * h  # cm"][-1][0] == "# cm" and rows["+    return w * h  # cm"][-1][1].dim
+
+
+async def test_a_file_type_without_a_lexer_is_plain_and_coloured_by_line():
+    diffs = [FileDiff("notes.unknownext", "a = 1\n", "a = 2\n"), FileDiff("readme.txt", None, "x = 1\n")]
+    screen = DiffScreen("t", diffs)
+    async with Host(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = screen.query_one(DiffView)
+        for _ in range(2):
+            rows = styled(view)
+            for text in ("-a = 1", "+a = 2") if screen.index == 0 else ("+x = 1",):
+                assert len(rows[text]) == 1, text  # one piece: no token spans
+                assert rows[text][0][1].color.name == ("red" if text[0] == "-" else "green")
+                assert rows[text][0][1].bgcolor == view.rich_style.bgcolor  # no tint: as it always was
+            await pilot.press("]")
+
+
 async def test_a_deleted_line_is_red():
     screen = DiffScreen("t", [DIFFS[3]])
     async with Host(screen).run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert dict(screen.query_one(DiffView).rows)["-bye"].color.name == "red"
+        assert styled(screen.query_one(DiffView))["-bye"][0][1].color.name == "red"
 
 
 async def test_long_lines_wrap_and_very_long_ones_are_cut():
@@ -132,11 +185,15 @@ async def test_long_lines_wrap_and_very_long_ones_are_cut():
     async with Host(screen).run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         view = screen.query_one(DiffView)
-        rows = [text for text, _ in view.rows]
+        rows = [row.text for row in view.rows]
         width = view.scrollable_content_region.width
         assert all(len(row) <= width for row in rows)
         assert "".join(rows[3:5]) == "+" + "a" * 150
         assert "".join(rows[5:]).endswith("… (4001 more characters)")
+        # A wrapped row keeps its token's colour; the note on a cut line is not code.
+        pieces = styled(view)
+        assert pieces[rows[4]][0][1] == pieces[rows[3]][1][1]
+        assert rows[-1].endswith("characters)") and pieces[rows[-1]][-1][1].color == view.rich_style.color
 
 
 @pytest.mark.parametrize(("key", "verdict"), [("y", "accept"), ("n", "reject"), ("x", "discard")])
@@ -203,3 +260,9 @@ async def test_without_colour_the_marks_still_tell_the_lines_apart(monkeypatch):
         rows = [row.strip() for row in shown(screen.query_one(DiffView))]
         assert rows[:3] == ["--- a/shelf/models.py", "+++ b/shelf/models.py", "@@ -1,2 +1,3 @@"]
         assert f"+    {MARKUP}" in rows
+        pieces = styled(screen.query_one(DiffView))
+        # The line as one piece, in the green that Textual greys: no token colours, no tint.
+        assert pieces[f"+    {MARKUP}"] == [(f"+    {MARKUP}", pieces[f"+    {MARKUP}"][0][1])]
+        assert pieces[f"+    {MARKUP}"][0][1].color.name == "green"
+        assert pieces[f"+    {MARKUP}"][0][1].bgcolor == screen.query_one(DiffView).rich_style.bgcolor
+        assert len(pieces[" class Book:"]) == 1

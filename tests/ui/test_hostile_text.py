@@ -11,6 +11,7 @@ from support import make_project, module_answer, open_engine, passing_responder,
 
 from codeframe_tui.config import load_settings
 from codeframe_tui.domain import AgentType, NewTask
+from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.engine import events as ev
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.llm.client import ModelClient, build_anthropic_client
@@ -355,6 +356,43 @@ async def test_test_output_diff_and_streamed_text_from_a_real_run(tmp_path):
             seen.append(screen_rows(app))
         assert f"backend-1: {SEARCHED_SHOWN}" in "\n".join(seen)
         await pilot.press("escape", "q")
+
+
+async def test_a_syntax_coloured_diff_shows_hostile_code_as_typed(tmp_path):
+    """The lexer sees only plain() text and returns ranges of it: a .py file of hostile text, in strings
+    and bare, is coloured by token, and still shows as typed with no escape reaching the terminal."""
+    from textual.app import App
+
+    from codeframe_tui.ui.screens.diff import DiffView
+
+    # Without the NUL: a file holding one is binary, and not shown.
+    code = "".join(f"s = '{text}'  # {name}\n{text}\n" for name, text, _ in HOSTILE).replace("\x00", "")
+    screen = DiffScreen("t", [FileDiff("hostile.py", None, code)])
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    app = Host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view = screen.query_one(DiffView)
+        seen = [screen_rows(app, svg=True)]
+        coloured = 0
+        while True:
+            for y in range(view.size.height):
+                segments = [s for s in view.render_line(y) if s.text.strip()]
+                coloured += len({s.style.color for s in segments}) > 2  # mark, then two or more token colours
+            if view.scroll_offset.y >= view.max_scroll_y:
+                break
+            await pilot.press("space")
+            seen.append(screen_rows(app))
+        seen = "\n".join(seen)
+        assert coloured > len(HOSTILE)  # the highlighted path, not the plain one
+        for name, _, shown in HOSTILE:
+            if shown != "H27":  # a tab is spaces on screen
+                assert f"+s = '{shown}" in seen and f"+{shown}" in seen, name
+        assert "pwned" not in seen and "cHduZWQ" not in seen  # no sequence's body leaks as text
 
 
 async def test_a_turn_with_a_lone_surrogate_in_its_text_does_not_end_the_task(tmp_path):

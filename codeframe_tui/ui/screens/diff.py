@@ -5,132 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.cells import cell_len, chop_cells
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 from textual.widgets import Footer, Header, Static
 
-from codeframe_tui.domain.diffs import BINARY_NOTICE, FileDiff, summarize
+from codeframe_tui.domain.diffs import FileDiff, summarize
 from codeframe_tui.ui.content import plain
+from codeframe_tui.ui.syntax import Highlighter
+from codeframe_tui.ui.widgets.diff_view import DiffLine, DiffView, ReviewDiffView, diff_lines, highlighter
 
-# A minified file can be one line of megabytes; wrapping all of it would make thousands of rows.
-MAX_LINE_CHARS = 1000
+__all__ = ["NO_FILES", "DiffScreen", "DiffView"]
+
 NO_FILES = "This task changed no files."
 _STATUS_STYLE = {"added": "green", "deleted": "red", "modified": "yellow"}
-
-
-def diff_lines(diff: FileDiff) -> list[tuple[str, str]]:
-    """The file's diff as (plain text, style) pairs: no line of the file is ever read as markup."""
-    lines = diff.unified()
-    out = []
-    for n, line in enumerate(lines):
-        safe = plain(line)
-        if len(safe) > MAX_LINE_CHARS:
-            safe = safe[:MAX_LINE_CHARS] + f" … ({len(safe) - MAX_LINE_CHARS} more characters)"
-        # Bold and the +/- marks carry the meaning too, so the diff still reads with NO_COLOR.
-        if n < 2 and line.startswith(("--- ", "+++ ")):
-            style = "bold"
-        elif line.startswith("@@"):
-            style = "bold cyan"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        elif line.startswith(("\\", "…")) or line == BINARY_NOTICE:  # notes, not lines of the file
-            style = "italic dim"
-        else:
-            style = ""
-        out.append((safe, style))
-    return out or [("No changes to this file.", "italic")]
-
-
-def _scroll_keys(show: bool) -> list[Binding]:
-    """The letter keys go in the Footer; the arrows and paging keys do the same, unlisted."""
-    line, page, ends = Binding.Group("Line"), Binding.Group("Page"), Binding.Group("Top/end")
-    keys = [
-        ("j", "down", "scroll_by(1)", "Line down", line), ("k", "up", "scroll_by(-1)", "Line up", line),
-        ("space", "pagedown", "page(1)", "Page down", page), ("b", "pageup", "page(-1)", "Page up", page),
-        ("g", "home", "top", "Top", ends), ("G", "end", "bottom", "Bottom", ends),
-    ]
-    return [Binding(letter, action, text, show=show, group=group) for letter, _, action, text, group in keys] + [
-        Binding(other, action, text, show=False) for _, other, action, text, _ in keys
-    ]
-
-
-class DiffView(ScrollView, can_focus=True):
-    """Draws only the rows on screen, so a diff of thousands of lines opens at once.
-
-    (A Static lays out all of its text again and again: half a second for 4000 lines.)
-    Long lines wrap at the view's width; the rows are worked out again only when that width changes.
-    """
-
-    BINDINGS = _scroll_keys(show=True)
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._lines: list[tuple[str, Style]] = []
-        self.rows: list[tuple[str, Style]] = []
-        self._wrapped_at = 0
-
-    def show(self, lines: list[tuple[str, str]]) -> None:
-        self._lines = [(text, Style.parse(style) if style else Style.null()) for text, style in lines]
-        self._wrapped_at = 0
-        self._wrap()
-        self.scroll_home(animate=False, immediate=True)
-
-    def on_resize(self) -> None:
-        self._wrap()
-
-    def _wrap(self) -> None:
-        width = self.scrollable_content_region.width
-        if width <= 0 or width == self._wrapped_at:
-            return  # not laid out yet (the first Resize wraps), or already wrapped at this width
-        rows: list[tuple[str, Style]] = []
-        for text, style in self._lines:
-            if cell_len(text) <= width:
-                rows.append((text, style))
-            else:
-                rows.extend((chunk, style) for chunk in chop_cells(text, width))
-        self.rows = rows
-        self._wrapped_at = width
-        self.virtual_size = Size(width, len(rows))
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        index = self.scroll_offset.y + y
-        if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
-        text, style = self.rows[index]
-        return Strip([Segment(text, self.rich_style + style)]).extend_cell_length(width, self.rich_style)
-
-    def action_scroll_by(self, lines: int) -> None:
-        self.scroll_relative(y=lines, animate=False)
-
-    def action_page(self, pages: int) -> None:
-        if pages > 0:
-            self.scroll_page_down(animate=False)
-        else:
-            self.scroll_page_up(animate=False)
-
-    def action_top(self) -> None:
-        self.scroll_home(animate=False)
-
-    def action_bottom(self) -> None:
-        self.scroll_end(animate=False)
-
-
-class ReviewDiffView(DiffView):
-    """The same keys, left out of the Footer: beside the three review keys they do not fit in 80 columns."""
-
-    BINDINGS = _scroll_keys(show=False)
 
 
 def _elide(path: str, room: int) -> str:
@@ -165,6 +54,8 @@ class DiffScreen(Screen[str | None]):
         self.index = 0
         self.title = plain(title)
         self.sub_title = summarize(self.diffs)
+        # Each file's lines and syntax colour, worked out once: going back to a file shows it at once.
+        self._shown: dict[int, tuple[list[DiffLine], Highlighter]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -207,7 +98,16 @@ class DiffScreen(Screen[str | None]):
 
     def show_file(self) -> None:
         self.bar.update(self.bar_text())
-        self.diff_view.show(diff_lines(self.diffs[self.index]) if self.diffs else [(NO_FILES, "bold")])
+        if not self.diffs:
+            self.diff_view.show([DiffLine(NO_FILES, "head", 0)])
+            return
+        if self.index not in self._shown:
+            diff = self.diffs[self.index]
+            lines = diff_lines(diff)
+            self._shown[self.index] = (lines, highlighter(diff, lines))
+        lines, colour = self._shown[self.index]
+        # Textual greys its own colours under NO_COLOR; the tokens' colours are left out altogether.
+        self.diff_view.show(lines, None if self.app.no_color else colour)
 
     def _go(self, step: int) -> None:
         target = self.index + step
