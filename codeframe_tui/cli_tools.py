@@ -162,9 +162,10 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
                           "start with `codeframe-tui new` or `codeframe-tui import`")
     try:
         if read_only:
-            engine = await Engine.open_read_only(settings, lambda event: None)
+            engine: Engine = await Engine.open_read_only(settings, lambda event: None)
         else:
-            engine = await Engine.open(settings, NoModel(), lambda event: None)
+            # NoModel: this engine (status, undo) calls no model, and only closes the one it is given.
+            engine = await Engine.open(settings, NoModel(), lambda event: None)  # type: ignore[arg-type]
     except (ProjectBusy, StoreError) as exc:
         raise _UsageError(str(exc)) from exc
     try:

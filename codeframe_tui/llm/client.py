@@ -28,6 +28,8 @@ from codeframe_tui.safe_text import redact
 if TYPE_CHECKING:  # the SDK and its HTTP client take 1.5-2 s to import: only when a call is made
     import anthropic
 
+    from codeframe_tui.llm.sdk import SdkOnFirstUse
+
 log = logging.getLogger(__name__)
 
 
@@ -99,7 +101,7 @@ def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.Async
 class ModelClient:
     """Asks the model for a change set. Owns the AsyncAnthropic client and closes it."""
 
-    def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic) -> None:
+    def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic | SdkOnFirstUse) -> None:
         self.settings = settings
         self._client = client
         # Set by the engine: records the lead's calls (discovery, the PRD, the plan), which no

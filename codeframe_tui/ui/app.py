@@ -32,7 +32,7 @@ from codeframe_tui.engine.events import (
     WorkspaceChecked,
 )
 from codeframe_tui.engine.lead import RunSummary
-from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.engine.session import CommandRefused, Engine, ReadOnlyEngine
 from codeframe_tui.engine.waiting import InboxItem
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent, app_sink
@@ -116,7 +116,7 @@ class CodeframeApp(App[int]):
         hide_secret(settings.api_key)
         self.attention = Attention(self, bell=settings.notify_bell, desktop=settings.notify_desktop,
                                    toast=settings.notify_toast)
-        if self.engine.read_only:
+        if isinstance(self.engine, ReadOnlyEngine):  # the one engine with read_only set
             await follow_run(self, self.engine)
             return
         await self.refresh_inbox()  # questions and reviews left from an earlier session
@@ -256,7 +256,8 @@ class CodeframeApp(App[int]):
     def _inbox_changed(self) -> None:
         # exclusive: a burst of events costs one query, the last one.
         # The method, not a coroutine: a worker cancelled before it starts would leave one never awaited.
-        self.run_worker(self.refresh_inbox, group="inbox", exclusive=True, exit_on_error=False)
+        # (mypy cannot pick ResultType out of textual's WorkType union for an async method.)
+        self.run_worker(self.refresh_inbox, group="inbox", exclusive=True, exit_on_error=False)  # type: ignore[arg-type]
 
     async def refresh_inbox(self) -> None:
         if self.engine is None:

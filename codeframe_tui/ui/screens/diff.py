@@ -10,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -51,7 +51,7 @@ def diff_lines(diff: FileDiff) -> list[tuple[str, str]]:
     return out or [("No changes to this file.", "italic")]
 
 
-def _scroll_keys(show: bool) -> list[Binding]:
+def _scroll_keys(show: bool) -> list[BindingType]:
     """The letter keys go in the Footer; the arrows and paging keys do the same, unlisted."""
     line, page, ends = Binding.Group("Line"), Binding.Group("Page"), Binding.Group("Top/end")
     keys = [
@@ -59,9 +59,9 @@ def _scroll_keys(show: bool) -> list[Binding]:
         ("space", "pagedown", "page(1)", "Page down", page), ("b", "pageup", "page(-1)", "Page up", page),
         ("g", "home", "top", "Top", ends), ("G", "end", "bottom", "Bottom", ends),
     ]
-    return [Binding(letter, action, text, show=show, group=group) for letter, _, action, text, group in keys] + [
-        Binding(other, action, text, show=False) for _, other, action, text, _ in keys
-    ]
+    listed: list[BindingType] = [Binding(letter, action, text, show=show, group=group)
+                                 for letter, _, action, text, group in keys]
+    return listed + [Binding(other, action, text, show=False) for _, other, action, text, _ in keys]
 
 
 class DiffView(ScrollView, can_focus=True):
