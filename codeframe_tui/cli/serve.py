@@ -77,6 +77,7 @@ def _server(command: str, port: int, title: str):
 
         async def handle_websocket(self, request):
             task = asyncio.current_task()
+            assert task is not None  # aiohttp runs every handler in a task of its own
             self._sessions.add(task)
             try:
                 return await super().handle_websocket(request)

@@ -162,8 +162,9 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
     """Open the project's engine (no model: git and the store only), run `command(engine)`, close.
     `read_only` reads beside a live run; otherwise the run lock is taken, as a run would."""
     from codeframe_tui.config import ConfigError, load_settings
+    from codeframe_tui.engine.refused import CommandRefused
     from codeframe_tui.engine.runlock import ProjectBusy
-    from codeframe_tui.engine.session import CommandRefused, Engine, NoModel
+    from codeframe_tui.engine.session import Engine, NoModel
     from codeframe_tui.engine.workspace import WorkspaceError
     from codeframe_tui.store import StoreError
 
@@ -177,9 +178,10 @@ async def _with_engine(path: Path, command, *, workspace: bool = True, read_only
                           "start with `codeframe-tui new` or `codeframe-tui import`")
     try:
         if read_only:
-            engine = await Engine.open_read_only(settings, lambda event: None)
+            engine: Engine = await Engine.open_read_only(settings, lambda event: None)
         else:
-            engine = await Engine.open(settings, NoModel(), lambda event: None)
+            # NoModel: this engine (status, undo) calls no model, and only closes the one it is given.
+            engine = await Engine.open(settings, NoModel(), lambda event: None)  # type: ignore[arg-type]
     except (ProjectBusy, StoreError) as exc:
         raise UsageError(str(exc)) from exc
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from codeframe_tui.config import Settings
 from codeframe_tui.domain import Blocker, Task
 
 SOURCE = "budget:"  # blocker source: budget:<kind>:<suggested raise>[:<run id>]
@@ -39,7 +40,7 @@ class Reached:
         return f"{SOURCE}{self.kind}:{self.suggested!r}{tail}"
 
 
-def task_caps(settings, task: Task) -> dict[str, float]:
+def task_caps(settings: Settings, task: Task) -> dict[str, float]:
     """The task's caps: the config's, or what the person raised them to (kept in its extra), whichever
     is higher; a cap the config turns off (0) stays off."""
     caps = {"usd": settings.budget_task_usd, "tokens": float(settings.budget_task_tokens),

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from codeframe_tui.costs.pricing import PriceTable
 from codeframe_tui.domain import Usage
 from codeframe_tui.store import Store
 
-if TYPE_CHECKING:
-    pass
+# (group, model, calls, input, output, cache write, cache read), as Store.usage_rows gives them.
+UsageRow = tuple[str, str, int, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,14 @@ class UsageTotals:
             return f"$? ({', '.join(self.unpriced)} unpriced){known}"
         return f"${self.cost:.2f}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"calls": self.calls, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
                 "cache_write_tokens": self.cache_write_tokens, "cache_read_tokens": self.cache_read_tokens,
                 "cache_hit": round(self.cache_hit, 4) if self.cache_hit is not None else None,
                 "cost_usd": round(self.cost, 6) if self.cost_known else None, "unpriced_models": list(self.unpriced)}
 
 
-def sum_rows(rows, prices: PriceTable) -> UsageTotals:
+def sum_rows(rows: Iterable[UsageRow], prices: PriceTable) -> UsageTotals:
     """Totals over usage rows (group, model, calls, input, output, cache write, cache read)."""
     calls = tin = tout = cw = cr = 0
     cost = bound = 0.0
@@ -86,7 +87,7 @@ async def totals(store: Store, prices: PriceTable, *, task_key: str | None = Non
 async def totals_by(store: Store, prices: PriceTable, by: str, *, run_id: int | None = None) -> dict[str, UsageTotals]:
     """Per task key (`by="task"`) or per agent id (`by="agent"`)."""
     rows = await store.usage_rows(by=by, run_id=run_id)
-    groups: dict[str, list] = {}
+    groups: dict[str, list[UsageRow]] = {}
     for row in rows:
         groups.setdefault(row[0], []).append(row)
     return {key: sum_rows(group, prices) for key, group in groups.items()}

@@ -4,6 +4,7 @@ decomposition, the demo or the person's new-task form."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from codeframe_tui.domain.task import AgentType, TaskStatus
 
@@ -26,7 +27,7 @@ class NewTask:
     reason: str = ""  # why a task starts in its status (an imported plan's `[SKIP]`)
     # Whatever the source had that has no column of its own (story tags, details, unknown fields):
     # kept as JSON on the task, never dropped.
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,6 @@ class ImportRecord:
 
     source: str
     format: str
-    warnings: tuple[dict, ...] = ()
+    warnings: tuple[dict[str, Any], ...] = ()
     acceptance: str = ""
     created_at: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from codeframe_tui.domain.task import TaskStatus
 
@@ -36,7 +37,7 @@ class TestRun:
     output: str = ""  # the tail of the combined output, bounded
     failing_tests: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "status": str(self.status),
             "total": self.total,
@@ -114,7 +115,7 @@ class Usage:
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 
 class TaskStatus(StrEnum):
@@ -36,7 +37,7 @@ _NUM = re.compile(r"(\d+)")
 
 
 @lru_cache(maxsize=65_536)
-def natural_key(key: str) -> tuple:
+def natural_key(key: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key so that '1.2' < '1.10' and 'T2' < 'T10'."""
     # Cached: every listing of a big plan sorts the same few thousand keys again.
     # Each part is tagged, so a number never meets a string in a comparison ("2" vs "T2").
@@ -62,7 +63,7 @@ class Task:
     retries: int = 0
     reason: str = ""
     agent_id: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def with_status(self, status: TaskStatus, reason: str = "") -> Task:
         return replace(self, status=status, reason=reason)

@@ -7,9 +7,10 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from codeframe_tui.engine.atomic import O_NOFOLLOW, fsync_dirs, run_whole, stage, write_fd
 from codeframe_tui.engine.journal import ChangeJournal
@@ -31,6 +32,7 @@ _FORBIDDEN = [
 ]
 _MAX_COMPONENT_BYTES = 255
 _MAX_PATH_BYTES = 4096
+_T = TypeVar("_T")
 _Original = tuple[bytes, int] | None  # bytes and permission bits of a file about to change
 
 
@@ -89,7 +91,7 @@ class AppliedChanges:
     contents: dict[str, tuple[bytes | None, bytes | None, int | None]] = field(default_factory=dict, compare=False)
 
 
-def _field(data: Mapping, key: str, kind: type, where: str) -> object:
+def _field(data: Mapping[str, object], key: str, kind: type[_T], where: str) -> _T:
     if key not in data:
         raise ChangeError(f"{where}: missing '{key}'")
     value = data[key]
@@ -298,14 +300,14 @@ def _apply(changes: ChangeSet, root: Path, max_file_bytes: int, max_files: int,
     book.close()
     written = tuple(normalize_path(c.path) for c, _ in plan if c.action == "write")
     deleted = tuple(normalize_path(c.path) for c, _ in plan if c.action == "delete")
-    contents = {
-        normalize_path(c.path): (
-            originals[t][0] if originals[t] else None,
+    contents: dict[str, tuple[bytes | None, bytes | None, int | None]] = {}
+    for c, t in plan:
+        original = originals[t]
+        contents[normalize_path(c.path)] = (
+            original[0] if original else None,
             _encode_content(c, max_file_bytes) if c.action == "write" else None,
-            originals[t][1] if originals[t] else None,
+            original[1] if original else None,
         )
-        for c, t in plan
-    }
     logger.info("applied %d writes and %d deletes under %s", len(written), len(deleted), root)
     return AppliedChanges(written=written, deleted=deleted, contents=contents)
 
@@ -318,7 +320,7 @@ def _read_original(target: Path) -> _Original:
     return target.read_bytes(), stat.S_IMODE(mode)  # validated: a regular file, not a link
 
 
-def _missing_dirs(parents) -> list[Path]:
+def _missing_dirs(parents: Iterable[Path]) -> list[Path]:
     missing: set[Path] = set()
     for directory in parents:
         while not os.path.lexists(directory) and directory not in missing:
@@ -343,7 +345,7 @@ def _rollback(
     """Undo what was done; return what could not be undone (best effort, keeps going)."""
     problems = []
 
-    def attempt(action, path: Path) -> None:
+    def attempt(action: Callable[[Path], object], path: Path) -> None:
         try:
             action(path)
         except FileNotFoundError:

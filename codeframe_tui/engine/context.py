@@ -7,7 +7,7 @@ import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.config import ConfigError, Settings, load_settings
 from codeframe_tui.config.sandbox import confinement
@@ -23,6 +23,9 @@ from codeframe_tui.runner.sandbox import Executor, LocalExecutor, Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.store import Store
 
+if TYPE_CHECKING:  # merge_queue imports this module
+    from codeframe_tui.engine.merge_queue import MergeQueue
+
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +39,7 @@ class EngineContext:
     workspace: Workspace | None = None  # set when tasks work in git worktrees
     roots: dict[str, Path] = field(default_factory=dict)  # task key -> the folder it works in
     landing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one merge into the base at a time
-    merge_queue: Any = None  # merge_queue.MergeQueue, made on first use (it imports this module)
+    merge_queue: MergeQueue | None = None  # made on first use, by merge_queue.queue_of
     processes: ProcessLog | None = None  # test process groups, recorded for the next start to end
     run_id: int | None = None  # the run in progress: its model calls count against run_usd_cap
     run_usd_cap: float = 0.0  # set from config at the run's start; raised by the person's answer
@@ -78,7 +81,7 @@ class EngineContext:
         """The one way a task changes status: validated and committed first, then announced."""
         announced: list[TaskStatusChanged] = []
 
-        def log(new: Task) -> tuple[str, dict]:
+        def log(new: Task) -> tuple[str, dict[str, Any]]:
             # Built from the task as moved (its title may have been edited since the caller read it).
             announced.append(TaskStatusChanged(task_id=new.key, title=new.title, status=str(new.status),
                                                agent_id=agent_id, previous=str(task.status), reason=reason))

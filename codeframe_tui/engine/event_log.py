@@ -45,11 +45,15 @@ def _shape(raw: Any, hint: Any) -> Any:
         args = typing.get_args(hint)
         item = args[0] if args else None
         if item is TaskInfo:
-            return tuple(TaskInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()
-                                     if k in _TASK_INFO_FIELDS})
-                         for r in raw if isinstance(r, dict))
+            return tuple(_task_info(r) for r in raw if isinstance(r, dict))
         return tuple(_shape(r, item) for r in raw)
     return raw
+
+
+def _task_info(raw: dict[str, Any]) -> TaskInfo:
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()
+                              if k in _TASK_INFO_FIELDS}
+    return TaskInfo(**fields)
 
 
 async def read_new(store: Store, after_id: int) -> tuple[list[Event], int]:

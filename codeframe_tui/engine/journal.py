@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codeframe_tui.engine.atomic import fsync_dirs, is_staged_temp, write_atomically
 
@@ -37,7 +38,7 @@ class ChangeJournal:
         self.directory = directory
         self.root = Path(root).resolve()  # the targets are resolved paths: compared against this
         self.path: Path | None = None
-        self._staging: dict = {}
+        self._staging: dict[str, Any] = {}
 
     def staging(self, targets: Iterable[Path], new_dirs: Iterable[Path]) -> None:
         if self.directory is None:
@@ -74,7 +75,7 @@ class ChangeJournal:
             fsync_dirs({self.path.parent})
             self.path = None
 
-    def _write(self, data: dict) -> None:
+    def _write(self, data: dict[str, Any]) -> None:
         assert self.path is not None
         write_atomically(self.path, json.dumps(data).encode("utf-8"))
         fsync_dirs({self.path.parent})
@@ -119,8 +120,8 @@ def recover_journals(directory: Path, within: Path) -> list[RecoveredChangeSet]:
     return recovered
 
 
-def _read(path: Path, within: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _read(path: Path, within: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     root = Path(data["root"])
     if not root.is_absolute() or ".." in root.parts or not root.is_relative_to(within):
         raise ValueError(f"journal root {root} is outside the project {within}")
@@ -150,11 +151,13 @@ def _inside(root: Path, raw: str) -> Path:
     return path
 
 
-def _roll_forward(root: Path, steps: list) -> tuple[str, ...]:
+def _roll_forward(root: Path, steps: list[tuple[str, str, str | None]]) -> tuple[str, ...]:
+    """`steps` as `replacing` wrote them (JSON lists): action, target, and the staged temp or None."""
     touched = []
     for action, raw_target, raw_temp in steps:
         target = _inside(root, raw_target)
         if action == "write":
+            assert raw_temp is not None  # `_read` checked every write's temp
             temp = _inside(root, raw_temp)
             if temp.exists():  # else it was already renamed into place before the crash
                 os.replace(temp, target)
@@ -165,7 +168,7 @@ def _roll_forward(root: Path, steps: list) -> tuple[str, ...]:
     return tuple(touched)
 
 
-def _roll_back(root: Path, targets: list, new_dirs: list) -> tuple[str, ...]:
+def _roll_back(root: Path, targets: list[str], new_dirs: list[str]) -> tuple[str, ...]:
     # Only our own temps (`.cf-<hex>.tmp`) beside the targets, and only folders the set created.
     for parent in {_inside(root, t).parent for t in targets}:
         if parent.is_dir():

@@ -89,6 +89,7 @@ async def _settle_landing(ctx: EngineContext, task: Task, landing: Landing, reas
         # Answered and retried enough (an answers file answers every time): stop, do not loop.
         return await ctx.move(task, TaskStatus.FAILED, reason=f"could not land after {MAX_ENGINE_QUESTIONS} "
                                                               f"tries: {landing.problem}")
+    assert ctx.workspace is not None  # only a task in a worktree lands through the queue
     question = (
         f"Task {task.key} '{task.title}' could not land: {landing.problem}. Its branch {branch_for(task.key)} "
         f"is kept as it is. Answer, and the agent tries again from the current {ctx.workspace.base} "
@@ -125,21 +126,23 @@ async def undo(ctx: EngineContext, key: str, to: TaskStatus = TaskStatus.APPROVE
     if to not in (TaskStatus.APPROVED, TaskStatus.REJECTED):
         raise ValueError("a task is undone back to approved or rejected")
     plan = await plan_undo(ctx, key)
+    workspace = ctx.workspace
+    assert workspace is not None  # plan_undo refuses an undo without one
     task = await ctx.store.get_task(key)
     async with ctx.landing:
-        if await ctx.workspace.git.branch_exists(branch_for(key)):
+        if await workspace.git.branch_exists(branch_for(key)):
             # Landed but kept (its tests went red after): its work is in the base's history, and a
             # retry must start afresh, for merging a reverted branch again would drop its files.
             # Refused (WorkspaceError), before anything changes, if its worktree holds someone's files.
-            await ctx.workspace.remove(key)
+            await workspace.remove(key)
             ctx.roots.pop(key, None)
-        ok, conflicts = await ctx.workspace.git.revert_merge(
+        ok, conflicts = await workspace.git.revert_merge(
             plan.commit, trailer_message(task, f"Undo {key}: {task.title}")
         )
         if not ok:
             raise GitError(("revert", plan.commit), None,
                            f"later work conflicts with undoing {key} in: {', '.join(conflicts)}; nothing was changed")
-        commit = await ctx.workspace.git.head()
+        commit = await workspace.git.head()
     queue_of(ctx).landed.discard(key)  # its dependents may no longer count on it
     await ctx.store.set_extra(key, landed_commit="", undone_by=commit)
     await ctx.move(task, to, reason=f"undone by {commit[:10]} (reverts {plan.commit[:10]})")

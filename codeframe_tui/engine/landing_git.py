@@ -147,7 +147,7 @@ def trailer_message(task: Task, head: str) -> str:
     return f"{head}\n\nCodeframe-Task: {task.key}"
 
 
-def conflict_marked(root, paths: list[str]) -> list[str]:
+def conflict_marked(root: Path, paths: list[str]) -> list[str]:
     """Files still holding git's conflict markers: they must never land."""
     marked = []
     for rel in paths:

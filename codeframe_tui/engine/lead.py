@@ -129,9 +129,9 @@ class LeadAgent:
                 for job in [j for j in self._running if j.done()]:
                     job.result()  # an engine error stops the run; still listed, so the stop settles it again
                     del self._running[job]
-                for job in [j for j in self._landings if j.done()]:
-                    self._landings.discard(job)
-                    job.result()
+                for landing in [j for j in self._landings if j.done()]:
+                    self._landings.discard(landing)
+                    landing.result()
         except BaseException as exc:
             # Cancelled (quit, SIGTERM) or an engine error: either way no worker may outlive the run.
             why = "the run was stopped" if isinstance(exc, asyncio.CancelledError) else f"the run stopped on {exc!r}"
@@ -303,8 +303,9 @@ class LeadAgent:
         )
         await ask_person(self.ctx, task, question[:MAX_QUESTION_CHARS], agent_id=task.agent_id, wait=False)
 
-    async def _move(self, task: Task, target: TaskStatus, **kwargs) -> Task:
-        return await self.ctx.move(task, target, **kwargs)
+    async def _move(self, task: Task, target: TaskStatus, *, reason: str = "", agent_id: str | None = None,
+                    count_retry: bool = False) -> Task:
+        return await self.ctx.move(task, target, reason=reason, agent_id=agent_id, count_retry=count_retry)
 
     async def _stop_all(self, reason: str) -> None:
         """Cancel every worker (their subprocess groups die with them) and keep the tasks resumable.
@@ -315,8 +316,8 @@ class LeadAgent:
         for job, (_, _, worker) in self._running.items():
             job.cancel()
             worker.cancel()  # no-ops when done
-        for job in self._landings:  # their tasks stay `landing`, to land at the next start
-            job.cancel()
+        for landing in self._landings:  # their tasks stay `landing`, to land at the next start
+            landing.cancel()
         await asyncio.gather(*self._running, *(w for _, _, w in self._running.values()), *self._landings,
                              return_exceptions=True)
         self._landings.clear()
@@ -341,7 +342,10 @@ class LeadAgent:
 
     async def _summary(self, elapsed: float) -> RunSummary:
         tasks = [t for t in await self.ctx.store.list_tasks() if t.status != TaskStatus.REJECTED]
-        count = lambda s: sum(1 for t in tasks if t.status == s)  # noqa: E731
+
+        def count(status: TaskStatus) -> int:
+            return sum(1 for t in tasks if t.status == status)
+
         pending = [b for b in await self.ctx.store.blockers(pending_only=True) if b.kind == "sync"]
         return RunSummary(
             done=count(TaskStatus.DONE), failed=count(TaskStatus.FAILED), blocked=count(TaskStatus.BLOCKED),

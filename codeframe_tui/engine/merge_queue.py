@@ -298,6 +298,7 @@ class MergeQueue:
             if then is not None:
                 await then()
             await self.ctx.store.set_extra(e.key, guilty_batch="+".join(keys))
+            assert self.ctx.workspace is not None  # a batch is only ever tried in a workspace
             base = self.ctx.workspace.base
             e.done.set_result(Landing(False, f"with {base} merged in, the tests fail ({_brief(run)})",
                                       culprit=True, output=run.output[-4000:]))
@@ -361,7 +362,7 @@ class MergeQueue:
         workspace = self.ctx.workspace
         assert workspace is not None
         scratch = await self.scratches.reset(slot, on or workspace.base)
-        merged = []
+        merged: list[Entry] = []
         for e in entries:
             if not await self._dependencies_in(e, entries, below | {m.key for m in merged}):
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from codeframe_tui.domain import MAX_ANSWER_CHARS, IllegalTransition, TaskStatus
+from codeframe_tui.domain import MAX_ANSWER_CHARS, IllegalTransition, Task, TaskStatus
 from codeframe_tui.domain.diffs import FileDiff
 from codeframe_tui.engine.atomic import write_atomically
 from codeframe_tui.engine.changes import ChangeError, resolve_target
@@ -23,7 +23,7 @@ class ReviewRefused(ValueError):
     """A review decision that cannot be taken; the message says why."""
 
 
-async def _in_review(ctx: EngineContext, key: str):
+async def _in_review(ctx: EngineContext, key: str) -> Task:
     task = await ctx.store.get_task(key)
     if task.status != TaskStatus.REVIEW:
         raise ReviewRefused(f"task {key} is {task.status}, not waiting for review")

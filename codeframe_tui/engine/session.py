@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
 
 from codeframe_tui.config import Settings
 from codeframe_tui.costs.pricing import PriceTable
@@ -275,7 +275,7 @@ class NoModel:
 class ReadOnlyEngine(Engine):
     """Another process runs the project: every command is refused with that process named."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read_only = True
         self.holder = RunLock(self.settings.state_dir).holder()
@@ -291,8 +291,8 @@ _READS = {"inbox", "imports", "rejection_impact", "task_diff", "workspace_proble
           "open", "open_read_only", "set_sink", "refusal"} | {n for n in vars(EngineQueries) if not n.startswith("_")}
 
 
-def _refuse(name: str):
-    async def refused(self, *args, **kwargs):
+def _refuse(name: str) -> Callable[..., Awaitable[NoReturn]]:
+    async def refused(self: ReadOnlyEngine, *args: Any, **kwargs: Any) -> NoReturn:
         raise self.refusal()
 
     refused.__name__ = name

@@ -13,12 +13,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codeframe_tui.config import Settings
 from codeframe_tui.runner import run_command
 from codeframe_tui.runner.sandbox import Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.vcs import Git, GitError
+
+if TYPE_CHECKING:  # the context holds the workspace, so it imports this module
+    from codeframe_tui.engine.context import EngineContext
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +250,7 @@ def _share_envs(project: Path, path: Path) -> None:
             target.symlink_to(source, target_is_directory=True)
 
 
-async def open_workspace(ctx, *, init: bool = False) -> tuple[RepoState, tuple[str, ...]]:
+async def open_workspace(ctx: EngineContext, *, init: bool = False) -> tuple[RepoState, tuple[str, ...]]:
     """Check the repository, and find the task worktrees of an earlier run again (their tasks keep
     working in them). Returns the repository's state and the branches found."""
     workspace = ctx.workspace or Workspace(ctx.settings, ctx.processes)
@@ -261,7 +265,7 @@ async def open_workspace(ctx, *, init: bool = False) -> tuple[RepoState, tuple[s
     return state, tuple(sorted(found))
 
 
-async def ensure_workspace(ctx) -> Workspace | None:
+async def ensure_workspace(ctx: EngineContext) -> Workspace | None:
     """The engine's workspace, opened now if a command needs it before any run did (an accept or an
     undo straight after start): never land or undo without it."""
     if ctx.workspace is None and ctx.settings.worktrees:

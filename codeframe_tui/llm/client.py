@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,8 @@ from codeframe_tui.llm.streaming import MessageAccumulator, StreamedMessage, Str
 
 if TYPE_CHECKING:  # the SDK and its HTTP client take 1.5-2 s to import: only when a call is made
     import anthropic
+
+    from codeframe_tui.llm.sdk import SdkOnFirstUse
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,7 @@ def build_anthropic_client(settings: Settings, **kwargs: Any) -> anthropic.Async
 class ModelClient:
     """Asks the model for a change set. Owns the AsyncAnthropic client and closes it."""
 
-    def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic) -> None:
+    def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic | SdkOnFirstUse) -> None:
         self.settings = settings
         self._client = client
         # Set by the engine: records the lead's calls (discovery, the PRD, the plan), which no
@@ -173,7 +176,12 @@ class ModelClient:
         re-sends them, and the cache reads them at a tenth of the price.
         """
         started = time.monotonic()
-        offered = tools if tools is not None else [tool]
+        if tools is not None:
+            offered = tools
+        elif tool is not None:
+            offered = [tool]
+        else:
+            raise TypeError("call_tool needs a tool or tools")
         names = [t["name"] for t in offered]
         model = model or self.settings.model
         # Never forced: the current models refuse it (400), and the docs give strict tools with
@@ -182,12 +190,12 @@ class ModelClient:
         conversation, usage = list(messages), Usage()
         max_tokens = output_tokens(model, self.settings.max_tokens)
         for nudge in range(NUDGES + 1):
-            params = dict(model=model, max_tokens=max_tokens, tools=offered, tool_choice=choice,
+            params: dict[str, Any] = dict(model=model, max_tokens=max_tokens, tools=offered, tool_choice=choice,
                           system=[{"type": "text", "text": system, "cache_control": CACHE}],
                           messages=cached_prefix(conversation))
             try:
                 message = await with_retries(
-                    lambda params=params: self._stream(on_text, **params), retries=self.settings.sdk_max_retries,
+                    functools.partial(self._stream, on_text, **params), retries=self.settings.sdk_max_retries,
                     base=self.retry_base, on_retry=on_retry)
             except ModelReplyError as exc:
                 exc.usage = usage + exc.usage  # the earlier turns of this call were paid for too
@@ -211,6 +219,9 @@ class ModelClient:
                 {"role": "user", "content": f"Answer by calling {' or '.join(names)}: a reply without that "
                                             "tool call cannot be used."},
             ]
+        else:  # the last answer paused its turn (pause_turn): no tool call came back to use
+            raise ModelReplyError("no_tool", f"model paused its turn {NUDGES + 1} times without calling "
+                                  f"{' or '.join(names)}", usage)
         latency = time.monotonic() - started
         if not isinstance(block.get("input"), dict):
             raise ModelReplyError("malformed", f"model's {block['name']} input is not a JSON object", usage)

@@ -26,7 +26,9 @@ def cached_prefix(messages: list[dict], *, tail: bool = False) -> list[dict]:
 
 def _marked(message: dict) -> dict:
     content = message["content"]
-    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else [dict(b) for b in content]
+    blocks: list[dict[str, Any]] = (
+        [{"type": "text", "text": content}] if isinstance(content, str) else [dict(b) for b in content]
+    )
     if not blocks or (blocks[-1].get("type") == "text" and not blocks[-1].get("text")):
         return message  # the API refuses cache_control on an empty text block
     blocks[-1] = {**blocks[-1], "cache_control": CACHE}

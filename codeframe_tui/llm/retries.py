@@ -103,14 +103,17 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, retries: int, base: 
     raise AssertionError("unreachable")
 
 
+def _api_error(exc: Any) -> dict[str, Any]:
+    """The `error` object of an API error's body, or {}."""
+    body = getattr(exc, "body", None)
+    err = body.get("error") if isinstance(body, dict) else None
+    return err if isinstance(err, dict) else {}
+
+
 def api_error_type(exc: Any) -> str:
     """The `error.type` of an API error's body ("overloaded_error"...), or ""."""
-    body = exc.body if isinstance(getattr(exc, "body", None), dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(err.get("type") or "")
+    return str(_api_error(exc).get("type") or "")
 
 
 def api_message(exc: Any) -> str:
-    body = exc.body if isinstance(getattr(exc, "body", None), dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(err.get("message") or getattr(exc, "message", "") or exc)[:500]
+    return str(_api_error(exc).get("message") or getattr(exc, "message", "") or exc)[:500]

@@ -9,6 +9,8 @@ trained on; the engine executes every command in the task's worktree. Our own to
 
 from __future__ import annotations
 
+from typing import Any
+
 from codeframe_tui.llm.models import BASH_TOOL, editor_tool_type
 
 EDITOR = "str_replace_based_edit_tool"
@@ -31,7 +33,7 @@ def strict_tool(tool: dict) -> dict:
     as strict tool use requires: the model's input then always matches the schema."""
     def close(schema: object) -> object:
         if isinstance(schema, dict):
-            out = {k: close(v) if k in ("items", "anyOf", "allOf") else v for k, v in schema.items()}
+            out: dict[str, Any] = {k: close(v) if k in ("items", "anyOf", "allOf") else v for k, v in schema.items()}
             if "properties" in out:
                 out["properties"] = {k: close(v) for k, v in out["properties"].items()}
             if out.get("type") == "object":

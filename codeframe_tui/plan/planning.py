@@ -7,6 +7,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from codeframe_tui.domain import AgentType, NewTask
 from codeframe_tui.domain.graph import PlanError, validate_dependencies
@@ -187,11 +188,11 @@ def parse_plan(data: dict) -> tuple[list[tuple[str, str]], list[NewTask]]:
     return issues, tasks
 
 
-def _text(value: object) -> bool:
+def _text(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _key(value: object) -> bool:
+def _key(value: object) -> TypeGuard[str]:
     """A key the model gave: one line, short, no control characters (it names branches and files)."""
     return _text(value) and len(value.strip()) <= MAX_NAME_CHARS and not control_character(value, one_line=True)
 

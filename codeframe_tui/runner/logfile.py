@@ -37,7 +37,14 @@ def task_logs(logs: Path, task_key: str) -> list[Path]:
         found = [p for p in folder.iterdir() if p.suffix == ".log" and _NUMBERED.match(p.name)]
     except OSError:
         return []
-    return sorted(found, key=lambda p: int(_NUMBERED.match(p.name).group(1)))
+    return sorted(found, key=_number)
+
+
+def _number(log: Path) -> int:
+    """A task log's number; `task_logs` lists only numbered ones."""
+    match = _NUMBERED.match(log.name)
+    assert match is not None, log
+    return int(match[1])
 
 
 def new_log_path(logs: Path, task_key: str, purpose: str) -> Path:
@@ -49,7 +56,7 @@ def new_log_path(logs: Path, task_key: str, purpose: str) -> Path:
             old.unlink()
         except OSError as exc:
             logger.warning("could not remove the old test log %s: %s", old, exc)
-    number = int(_NUMBERED.match(existing[-1].name).group(1)) + 1 if existing else 1
+    number = _number(existing[-1]) + 1 if existing else 1
     return task_log_dir(logs, task_key) / f"{number:04d}-{_UNSAFE.sub('_', purpose)[:20]}.log"
 
 

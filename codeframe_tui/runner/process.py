@@ -112,6 +112,7 @@ async def _run(argv: list[str], cwd: Path, child_env: dict[str, str], timeout: f
         processes.record(pgid)
     logger.info("started %s in %s (pid %d, timeout %.0fs)", argv, cwd, pgid, timeout)
     splitter = LineSplitter()
+    assert proc.stdout is not None  # started with stdout=PIPE
     reader = asyncio.create_task(_pump(proc.stdout, splitter, emit))
     exited = asyncio.create_task(_exited(proc))
     timed_out = False

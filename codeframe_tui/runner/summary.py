@@ -110,7 +110,7 @@ def _pytest_line(line: str) -> Counts | None:
     values = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
     known = False
     for item in body.split(", "):
-        number, word = _ITEM.match(item).groups()
+        number, word = _item(item)
         word = word.strip()
         if word not in _PYTEST_WORDS:
             # Plugins add items like "2 subtests passed"; skip them rather than miscount.
@@ -121,7 +121,8 @@ def _pytest_line(line: str) -> Counts | None:
             values[field] += int(number)
     if not known:
         return None  # e.g. "3 apples in 2s": not pytest's line
-    return Counts(total=sum(values.values()), source="pytest", **values)
+    return Counts(total=sum(values.values()), source="pytest", passed=values["passed"], failed=values["failed"],
+                  errors=values["errors"], skipped=values["skipped"])
 
 
 def _js_line(line: str) -> Counts | None:
@@ -135,11 +136,19 @@ def _js_line(line: str) -> Counts | None:
         items, source = match["body"].split(" | "), "vitest"
     values = {"passed": 0, "failed": 0, "skipped": 0}
     for item in items:
-        number, word = _ITEM.match(item.strip()).groups()
+        number, word = _item(item.strip())
         field = _JS_WORDS.get(word)
         if field:
             values[field] += int(number)
-    return Counts(total=int(match["total"]), source=source, **values)
+    return Counts(total=int(match["total"]), source=source, passed=values["passed"], failed=values["failed"],
+                  skipped=values["skipped"])
+
+
+def _item(text: str) -> tuple[str, str]:
+    """`3 passed` as ("3", "passed"): the summary lines' own patterns let only such items through."""
+    match = _ITEM.match(text)
+    assert match is not None, text
+    return match[1], match[2]
 
 
 def _node_counts(node: dict[str, float]) -> Counts:

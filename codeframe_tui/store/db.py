@@ -87,12 +87,19 @@ async def _migrate(db: Database) -> None:
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
                 async with conn.execute("PRAGMA foreign_key_check") as cur:
-                    broken = await cur.fetchall()
+                    broken = list(await cur.fetchall())
                 if broken:
                     raise StoreError(f"migration {name} broke {len(broken)} foreign key(s): {list(broken[:3])}")
                 await conn.execute(f"PRAGMA user_version = {int(number)}")
     finally:
         await db.conn.execute("PRAGMA foreign_keys=ON")
+
+
+def inserted_id(cur: aiosqlite.Cursor) -> int:
+    """The row id an INSERT just made (sqlite always sets one after a successful INSERT)."""
+    if cur.lastrowid is None:
+        raise StoreError("the INSERT reported no row id")
+    return cur.lastrowid
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import Blocker
 from codeframe_tui.domain.clock import now_text
+from codeframe_tui.store.db import inserted_id
 
 if TYPE_CHECKING:
     from codeframe_tui.store.db import Database
@@ -64,13 +65,14 @@ class HumanMixin:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (task_id, kind, question, now, agent_id, source, int(yes_no), assumption),
             )
-            blocker_id = int(cur.lastrowid)
+            blocker_id = inserted_id(cur)
         return Blocker(id=blocker_id, task_key=key, question=question, kind=kind, created_at=now,
                        agent_id=agent_id, source=source, yes_no=yes_no, assumption=assumption)
 
     async def blockers(self, key: str | None = None, *, pending_only: bool = False) -> list[Blocker]:
         """Blockers oldest first, of one task or of the whole project."""
-        sql, params = _BLOCKER_SELECT, [self.project_id]
+        sql = _BLOCKER_SELECT
+        params: list[int | str] = [self.project_id]
         if key is not None:
             sql += " AND t.key = ?"
             params.append(key)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import TestRun, TestStatus
 from codeframe_tui.domain.clock import now_text
-from codeframe_tui.store.db import StoreError
+from codeframe_tui.store.db import StoreError, inserted_id
 
 if TYPE_CHECKING:
     from codeframe_tui.store.db import Database
@@ -46,7 +46,7 @@ class RecordsMixin:
                     run.output[-MAX_STORED_OUTPUT:], json.dumps(list(run.failing_tests)), now_text(),
                 ),
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
 
     async def test_runs(self, key: str) -> list[tuple[int, TestRun]]:
         """Every test run of a task as (attempt, run), oldest first: the last item is the latest."""
@@ -76,7 +76,7 @@ class RecordsMixin:
                 " created_at) VALUES (?, ?, ?, 'started', ?, ?)",
                 (task_id, number, max_attempts, failure[-20_000:], now_text()),
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
 
     async def finish_correction(self, attempt_id: int, success: bool) -> None:
         async with self.db.transaction() as conn:
@@ -119,7 +119,8 @@ class RecordsMixin:
         (group, model, calls, input, output, cache write, cache read)."""
         group = {"": "''", "task": "COALESCE(t.key, '')", "agent": "m.agent_id"}[by]
         # The lead's calls (planning) belong to no task: counted with the project's all the same.
-        where, params = ["(t.project_id = ? OR m.task_id IS NULL)"], [self.project_id]
+        where = ["(t.project_id = ? OR m.task_id IS NULL)"]
+        params: list[int | str] = [self.project_id]
         if task_key is not None:
             where.append("t.key = ?")
             params.append(task_key)

@@ -18,7 +18,7 @@ from codeframe_tui.domain import (
 )
 from codeframe_tui.domain.clock import now_text
 from codeframe_tui.domain.graph import validate_dependencies
-from codeframe_tui.store.db import Database, StoreError, open_database
+from codeframe_tui.store.db import Database, StoreError, inserted_id, open_database
 from codeframe_tui.store.human import HumanMixin
 from codeframe_tui.store.records import RecordsMixin
 from codeframe_tui.store.runs import RunsMixin
@@ -76,7 +76,7 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                         "INSERT INTO projects (name, root, created_at) VALUES (?, ?, ?)",
                         (project_root.name, str(project_root), now_text()),
                     )
-                    project_id = int(cur.lastrowid)
+                    project_id = inserted_id(cur)
             else:
                 project_id = int(row["id"])
         except BaseException:
@@ -111,7 +111,9 @@ class Store(RecordsMixin, HumanMixin, RunsMixin):
                 async with conn.execute(
                     "SELECT id FROM issues WHERE project_id = ? AND key = ?", (self.project_id, key)
                 ) as cur:
-                    issue_ids[key] = int((await cur.fetchone())["id"])
+                    row = await cur.fetchone()
+                    assert row is not None  # inserted just above, or there already
+                    issue_ids[key] = int(row["id"])
             for t in tasks:
                 if t.issue_key and t.issue_key not in issue_ids:
                     raise StoreError(f"task {t.key} names unknown issue {t.issue_key}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain.clock import now_text
+from codeframe_tui.store.db import inserted_id
 
 if TYPE_CHECKING:
     from codeframe_tui.store.db import Database
@@ -30,7 +31,7 @@ class RunsMixin:
             cur = await conn.execute(
                 "INSERT INTO runs (project_id, pid, started_at) VALUES (?, ?, ?)", (self.project_id, pid, now_text())
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
 
     async def end_run(self, run_id: int, outcome: str) -> None:
         async with self.db.transaction() as conn:

@@ -18,7 +18,8 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from codeframe_tui.engine.events import EventSink
 from codeframe_tui.engine.inbox_items import InboxItem
 from codeframe_tui.engine.lead import RunSummary
-from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.engine.refused import CommandRefused
+from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui import routing
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import EngineEvent
@@ -126,7 +127,8 @@ class CodeframeApp(App[int]):
     def inbox_changed(self) -> None:
         # exclusive: a burst of events costs one query, the last one.
         # The method, not a coroutine: a worker cancelled before it starts would leave one never awaited.
-        self.run_worker(self.refresh_inbox, group="inbox", exclusive=True, exit_on_error=False)
+        # (mypy cannot pick ResultType out of textual's WorkType union for an async method.)
+        self.run_worker(self.refresh_inbox, group="inbox", exclusive=True, exit_on_error=False)  # type: ignore[arg-type]
 
     async def refresh_inbox(self) -> None:
         if self.engine is None:

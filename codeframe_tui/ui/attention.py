@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 
 from codeframe_tui.ui.content import one_line
 from codeframe_tui.ui.textual_private import write_to_terminal
@@ -33,7 +34,7 @@ class Attention:
         self.toast = toast
         self.sent: list[tuple[str, str]] = []  # (channel, text): what went out, for tests and the log
 
-    def alert(self, text: str, *, severity: str = "information", timeout: float = 8.0) -> None:
+    def alert(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 8.0) -> None:
         if self.bell:
             self.app.bell()
             self.sent.append(("bell", text))

@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from codeframe_tui.domain import TaskStatus
+from codeframe_tui.engine.session import ReadOnlyEngine
 from codeframe_tui.ui.attention import Attention
 from codeframe_tui.ui.bridge import app_sink
 from codeframe_tui.ui.content import hide_secret, plain
@@ -36,7 +37,7 @@ async def start_up(app: CodeframeApp) -> None:
     hide_secret(settings.api_key)
     app.attention = Attention(app, bell=settings.notify_bell, desktop=settings.notify_desktop,
                                toast=settings.notify_toast)
-    if app.engine.read_only:
+    if isinstance(app.engine, ReadOnlyEngine):  # the one engine with read_only set
         await follow_run(app, app.engine)
         return
     await app.refresh_inbox()  # questions and reviews left from an earlier session

@@ -32,7 +32,7 @@ from textual.widgets.data_table import ColumnKey, DuplicateKey, Row, RowKey
 try:
     from textual.widgets._header import HeaderTitle
 except ImportError:  # pragma: no cover - exercised by the fallback test through HEADER_TITLE
-    HeaderTitle = None
+    HeaderTitle = None  # type: ignore[misc,assignment]  # the fallback when Textual renames its private class
 
 # (owner, name): every private name used in this module. The test checks each on the installed Textual.
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
@@ -65,7 +65,7 @@ def _has(obj: object, *names: str) -> bool:
     return all(hasattr(obj, name) for name in names)
 
 
-_PROBE = DataTable()
+_PROBE: DataTable[object] = DataTable()
 # Checked once: the fast paths run only where every name they touch is there. Tests turn them off.
 FAST_ROWS = _has(_PROBE, "_new_rows", "_row_locations", "_data", "_require_update_dimensions", "_update_count",
                  "_column_locations") and _has(DataTable, "_update_dimensions")
@@ -109,7 +109,8 @@ if HeaderTitle is not None:
 def screen_rows(app: App) -> list[str]:
     """The screen's rows as the terminal gets them: the compositor's strips, control segments left out."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return ["".join(s.text for strip in line for s in strip if not s.control) for line in update.strips]
+    strips = update.strips  # type: ignore[union-attr]  # a full render_update is a LayoutUpdate (private API)
+    return ["".join(s.text for strip in line for s in strip if not s.control) for line in strips]
 
 
 class FastRowsTable(DataTable):
@@ -224,10 +225,10 @@ def repaint_row(table: DataTable, row_key: str, cells: Mapping[str, Text]) -> bo
             cache.clear()  # cheaper to render the visible rows once more than to scan it at every change
             continue
         for stale in [k for k in cache.keys() if k[0] == key]:
-            cache.discard(stale)
+            cache.discard(stale)  # type: ignore[arg-type]  # each key goes back to the cache it came from
     renderables = table._row_renderable_cache  # keyed by (update count, row index)
-    for stale in [k for k in renderables.keys() if k[1] == index]:
-        renderables.discard(stale)
+    for old in [k for k in renderables.keys() if k[1] == index]:
+        renderables.discard(old)
     table._line_cache.clear()  # keyed by line: cheap to rebuild from the row caches
     _refresh_row(table, index)
     return True
@@ -262,7 +263,8 @@ class QuietLog(Log):
         def watch_virtual_size(self, size: Size) -> None:
             self._scroll_update(size)
 
-        def _update_size(self, updates: int, lines: list[str]) -> None:
+        # Replaces Log's threaded worker of the same name with a measure done at once (see above).
+        def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
             if not lines:
                 return
             if all(line.isascii() and line.isprintable() for line in lines):

@@ -11,6 +11,7 @@ from codeframe_tui.llm.client import ModelClient, ModelReplyError, Turn
 from codeframe_tui.llm.scripted import (
     DropReply,
     MalformedToolReply,
+    PauseTurnReply,
     ScriptedModel,
     TextReply,
     TruncatedReply,
@@ -136,3 +137,13 @@ def test_a_delta_for_a_block_never_started_is_malformed():
     with pytest.raises(Exception) as caught:
         reader.add(_Event("content_block_delta", index=3, delta=_Event("signature_delta", signature="s")))
     assert getattr(caught.value, "kind", None) == "malformed"
+
+
+async def test_a_structured_call_the_model_keeps_pausing_ends_in_a_model_error(connect, tmp_path):
+    # Every answer is a pause_turn: after the last resumption the call has no tool_use to return. It
+    # once fell out of its loop and failed on `None.get` (an AttributeError, not the reply error the
+    # lead handles); the type check found it.
+    client = await client_for(connect, tmp_path, PauseTurnReply("Searching first."))
+    with pytest.raises(ModelReplyError) as caught:
+        await client.call_tool(system=SYSTEM, messages=ASK, tool=FINISH_TOOL)
+    assert caught.value.kind == "no_tool" and "paused" in str(caught.value)

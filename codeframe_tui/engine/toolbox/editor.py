@@ -15,6 +15,7 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from codeframe_tui.engine.atomic import run_whole
 from codeframe_tui.engine.changes import (
@@ -81,7 +82,7 @@ class Editor:
     def __post_init__(self) -> None:
         self.is_secret = secret_matcher(self.secret_patterns)
 
-    async def run(self, data: dict) -> EditResult:
+    async def run(self, data: dict[str, Any]) -> EditResult:
         result = await self._run(data)
         planned = result.planned
         if planned is None:
@@ -97,7 +98,7 @@ class Editor:
             raise
         return replace(result, applied=applied, planned=None)
 
-    async def _run(self, data: dict) -> EditResult:
+    async def _run(self, data: dict[str, Any]) -> EditResult:
         command = data.get("command")
         handlers = {"view": self._view, "create": self._create, "str_replace": self._str_replace,
                     "insert": self._insert}
@@ -122,7 +123,7 @@ class Editor:
 
     # ---- view ----------------------------------------------------------------------------
 
-    async def _view(self, rel: str, data: dict) -> EditResult:
+    async def _view(self, rel: str, data: dict[str, Any]) -> EditResult:
         view_range = data.get("view_range")
         if view_range is not None and not (isinstance(view_range, list) and len(view_range) == 2
                                            and all(isinstance(n, int) and not isinstance(n, bool)
@@ -169,7 +170,7 @@ class Editor:
 
     # ---- edits ---------------------------------------------------------------------------
 
-    async def _create(self, rel: str, data: dict) -> EditResult:
+    async def _create(self, rel: str, data: dict[str, Any]) -> EditResult:
         text = data.get("file_text")
         if not isinstance(text, str):
             raise ToolInputError("create needs 'file_text': the whole content of the new file")
@@ -190,7 +191,7 @@ class Editor:
         return EditResult(f"File created successfully at: {norm} ({lines} lines)", label=f"create {norm}",
                           planned=planned)
 
-    async def _str_replace(self, rel: str, data: dict) -> EditResult:
+    async def _str_replace(self, rel: str, data: dict[str, Any]) -> EditResult:
         old, new = data.get("old_str"), data.get("new_str", "")
         if not isinstance(old, str) or not old:
             raise ToolInputError("str_replace needs 'old_str': the exact text to replace, found once in the file")
@@ -222,7 +223,7 @@ class Editor:
         return EditResult(f"The file {norm} has been edited. " + _snippet(result, first, new.count("\n") + 1),
                           label=f"edit {norm}:{first}", planned=planned)
 
-    async def _insert(self, rel: str, data: dict) -> EditResult:
+    async def _insert(self, rel: str, data: dict[str, Any]) -> EditResult:
         line = data.get("insert_line")
         text = data.get("insert_text", data.get("new_str"))
         if not isinstance(line, int) or isinstance(line, bool) or line < 0:
@@ -289,7 +290,8 @@ def _digest(text: str) -> str:
 
 
 def _match_lines(text: str, old: str) -> list[int]:
-    lines, at = [], text.find(old)
+    lines: list[int] = []
+    at = text.find(old)
     while at != -1 and len(lines) < 10:
         lines.append(text.count("\n", 0, at) + 1)
         at = text.find(old, at + 1)

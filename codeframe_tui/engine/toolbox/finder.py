@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from codeframe_tui.engine.changes import ChangeError, normalize_path
 from codeframe_tui.engine.toolbox.editor import ToolInputError
@@ -23,7 +24,7 @@ MAX_LISTED = 500
 SEARCH_TIMEOUT = 30.0
 
 
-async def search(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tuple[str, str]:
+async def search(root: Path, data: dict[str, Any], is_secret: Callable[[str], bool]) -> tuple[str, str]:
     """(answer, label) for a `search` call; ToolInputError for an input that cannot be used."""
     pattern = data.get("pattern")
     if not isinstance(pattern, str) or not pattern:
@@ -75,7 +76,7 @@ async def search(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tu
     return "\n".join(out + notes), label
 
 
-async def list_files(root: Path, data: dict, is_secret: Callable[[str], bool]) -> tuple[str, str]:
+async def list_files(root: Path, data: dict[str, Any], is_secret: Callable[[str], bool]) -> tuple[str, str]:
     glob = data.get("glob")
     if glob is not None and not isinstance(glob, str):
         raise ToolInputError("glob must be text, e.g. 'src/**/*.py'")

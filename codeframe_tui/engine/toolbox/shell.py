@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from codeframe_tui.engine.toolbox import snapshot
 from codeframe_tui.engine.toolbox.editor import ToolInputError
@@ -24,7 +25,7 @@ MAX_ANSWER_CHARS = 30_000  # the last part of the output; the pane and the log k
 RESTART = "The shell starts fresh for every command, so there is nothing to restart: run the next command."
 
 
-def command_of(data: dict) -> str | None:
+def command_of(data: dict[str, Any]) -> str | None:
     """The command to run; None for a restart; ToolInputError for an input the tool cannot take."""
     if data.get("restart") is True and "command" not in data:
         return None
@@ -39,7 +40,7 @@ def command_of(data: dict) -> str | None:
     return command
 
 
-def label(data: dict) -> str:
+def label(data: dict[str, Any]) -> str:
     command = data.get("command")
     text = " ".join(command.split()) if isinstance(command, str) else "restart"
     return f"bash {text[:80]}"

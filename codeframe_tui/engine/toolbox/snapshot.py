@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -78,7 +79,7 @@ def _junk(path: str) -> bool:
     return bool(JUNK_PARTS.intersection(pure.parts)) or path.endswith(JUNK_SUFFIXES)
 
 
-async def changed(root: Path, before: str, after: str, is_secret) -> Found:
+async def changed(root: Path, before: str, after: str, is_secret: Callable[[str], bool]) -> Found:
     """The files that differ between two snapshots, with their contents before and now."""
     found = Found()
     if before == after:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from codeframe_tui.domain import MAX_QUESTION_CHARS, Blocker, BlockerKind, Task, TestRun
 from codeframe_tui.engine.blockers import MAX_ENGINE_QUESTIONS, ask_person, engine_questions
@@ -17,17 +17,30 @@ if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
 
 
+class QuestionFields(TypedDict):
+    """An ask_human call's input, checked (`question_fields`)."""
+
+    question: str
+    blocking: bool
+    yes_no: bool
+    assumption: str
+
+
 class AskingMixin:
     """Mixed into WorkerAgent; relies on its ctx, agent_id, task_key, test_part and helpers."""
 
     ctx: EngineContext
     agent_id: str
     task_key: str | None
-    test_part: str
+    test_part: ClassVar[str]
     _unanswered: dict[int, str]
     _budget_waited: float  # seconds spent waiting for the person (BudgetMixin)
 
-    async def _question(self, task: Task, q: dict, left: int) -> tuple[Blocker, str | None]:
+    if TYPE_CHECKING:  # WorkerAgent's own, declared for the type checker only
+        async def set_step(self, step: str, *, busy: bool = True) -> None: ...
+        async def _run_tests(self, task: Task, attempt: int, args: tuple[str, ...] = ()) -> TestRun: ...
+
+    async def _question(self, task: Task, q: QuestionFields, left: int) -> tuple[Blocker, str | None]:
         """The model asked the person (`q`: llm.client.question_fields). SYNC: wait for the answer
         (None: nobody can answer in this run). ASYNC: go on with the stated assumption at once."""
         kind = BlockerKind.SYNC if q["blocking"] else BlockerKind.ASYNC
@@ -78,17 +91,19 @@ class AskingMixin:
             f"{what}. How should the agent proceed?"
         )
 
-    async def _ask_person(self, task: Task, question: str, **kwargs) -> tuple[Blocker, str | None]:
+    async def _ask_person(self, task: Task, question: str, *, kind: BlockerKind = BlockerKind.SYNC,
+                          source: str = "engine", yes_no: bool = False,
+                          assumption: str = "") -> tuple[Blocker, str | None]:
         current = await self.ctx.store.get_task(task.key)
         asked = time.monotonic()
         try:
             return await ask_person(self.ctx, current, question[:MAX_QUESTION_CHARS], agent_id=self.agent_id,
-                                    **kwargs)
+                                    kind=kind, source=source, yes_no=yes_no, assumption=assumption)
         finally:
             self._budget_waited += time.monotonic() - asked  # a person's time is not the task's
 
 
-def question_fields(data: dict) -> dict:
+def question_fields(data: dict[str, Any]) -> QuestionFields:
     """Check an ask_human input (ValueError says what is wrong); an over-long question is cut, not
     refused (the person can still read it)."""
     question = data.get("question")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from codeframe_tui.engine.toolbox.editor import Editor
 
@@ -22,9 +23,9 @@ class Attempt:
 
     editor: Editor
     system: str
-    tools: list[dict]
+    tools: list[dict[str, Any]]
     model: str
-    messages: list[dict] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     correction: int = 0  # 0: the first try; 1..max_corrections: rounds after a red finish
     correction_id: int | None = None  # the stored correction in progress
     questions: int = 0
@@ -33,5 +34,5 @@ class Attempt:
     cuts: int = 0
     pauses: int = 0
 
-    def add(self, role: str, content: str | list[dict]) -> None:
+    def add(self, role: str, content: str | list[dict[str, Any]]) -> None:
         self.messages.append({"role": role, "content": content})

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from codeframe_tui.costs import budget
 from codeframe_tui.domain import (
@@ -139,7 +140,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
             if follow is not None:
                 attempt.add("user", follow)
 
-    async def _follow(self, task: Task, attempt: Attempt, turn: Turn) -> list[dict] | str | None:
+    async def _follow(self, task: Task, attempt: Attempt, turn: Turn) -> list[dict[str, Any]] | str | None:
         """Keep the turn, then what the conversation needs next: tool results, a nudge, or nothing
         (pause_turn: the same conversation is sent again and the model goes on). Raises Stop."""
         stop, uses = turn.stop_reason, turn.tool_uses
@@ -200,7 +201,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         conflicts = await workspace.refresh(path, changed)
         return path, conflicts or await workspace.stack_on(path, landing)
 
-    async def _first_prompt(self, task: Task, conflicts: list[str] = ()) -> str:
+    async def _first_prompt(self, task: Task, conflicts: Sequence[str] = ()) -> str:
         store = self.ctx.store
         deps = [await store.get_task(k) for k in task.depends_on]
         notes = [prompts.DependencyNote(d.key, d.title) for d in deps]
@@ -255,7 +256,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
             cost_usd=self.ctx.prices.cost(model, usage), latency=latency, stop_reason=stop_reason,
         ))
 
-    async def _record_call(self, task: Task, messages: list[dict], model: str, usage: Usage, latency: float,
+    async def _record_call(self, task: Task, messages: list[dict[str, Any]], model: str, usage: Usage, latency: float,
                            stop_reason: str, answer: str) -> None:
         last = messages[-1]["content"]
         prompt = last if isinstance(last, str) else " ".join(_said(b) for b in last)
@@ -294,7 +295,7 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         return run
 
 
-def _said(block: dict) -> str:
+def _said(block: dict[str, Any]) -> str:
     """A block in a few words, for the stored call's summary."""
     kind = block.get("type")
     if kind == "text":

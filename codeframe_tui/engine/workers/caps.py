@@ -7,12 +7,12 @@ import hashlib
 import json
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codeframe_tui.costs import budget
 from codeframe_tui.costs.budget import Reached
 from codeframe_tui.costs.usage import totals
-from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
+from codeframe_tui.domain import Blocker, BlockerKind, Task, WorkerOutcome, WorkerResult
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
@@ -39,6 +39,12 @@ class BudgetMixin:
     _cap_questions = 0
     _budget_recent: list[str] = []  # noqa: RUF012 (replaced, never mutated: see _guard)
 
+    if TYPE_CHECKING:  # WorkerAgent's and AskingMixin's, declared for the type checker only
+        async def set_step(self, step: str, *, busy: bool = True) -> None: ...
+        async def _ask_person(self, task: Task, question: str, *, kind: BlockerKind = BlockerKind.SYNC,
+                              source: str = "engine", yes_no: bool = False,
+                              assumption: str = "") -> tuple[Blocker, str | None]: ...
+
     def _start_budget(self) -> None:
         self._budget_started = time.monotonic()
         self._budget_waited = 0.0  # time waiting for the person does not count against the time cap
@@ -46,7 +52,7 @@ class BudgetMixin:
         self._cap_questions = 0
         self._budget_recent: list[str] = []
 
-    async def _guard(self, task: Task, messages: list[dict]) -> None:
+    async def _guard(self, task: Task, messages: list[dict[str, Any]]) -> None:
         """Before a model call: the run's cap, the task's caps, the call count and the loop guard.
         Returns when the call may go ahead; raises BudgetStop when it may not."""
         await self._guard_run(task)
@@ -105,12 +111,12 @@ class BudgetMixin:
                 ctx.run_cap_pending = None
 
     async def _ask_cap(self, task: Task, reached: Reached) -> None:
-        await self.set_step(f"waiting: {reached.kind} cap")  # type: ignore[attr-defined]
+        await self.set_step(f"waiting: {reached.kind} cap")
         self._cap_questions += 1
         if self._cap_questions > budget.MAX_CAP_QUESTIONS:
             raise BudgetStop(WorkerResult(WorkerOutcome.FAILED, retryable=False, reason=(
                 f"stopped at its {reached.kind} cap: {budget.MAX_CAP_QUESTIONS} answers did not lift it")))
-        blocker, answer = await self._ask_person(  # type: ignore[attr-defined]
+        blocker, answer = await self._ask_person(
             task, reached.question, source=reached.source, yes_no=True)
         if answer is None:
             raise BudgetStop(WorkerResult(WorkerOutcome.BLOCKED, reason=reached.question, blocker_id=blocker.id))
@@ -123,7 +129,7 @@ class BudgetMixin:
                                           reason=f"stopped at its {reached.kind} cap: {answer[:200]}"))
 
 
-def _turn_signature(messages: list[dict]) -> str:
+def _turn_signature(messages: list[dict[str, Any]]) -> str:
     """The model's last answer (its tool inputs, exactly) and what it was told back (numbers left
     out: attempt counts and timings change every time). No ids: the API's are random."""
     answer = [b.get("input") for m in messages[-2:-1] for b in _blocks(m) if b.get("type") == "tool_use"]
@@ -132,12 +138,12 @@ def _turn_signature(messages: list[dict]) -> str:
     return hashlib.sha256(json.dumps([answer, feedback], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _blocks(message: dict) -> list[dict]:
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
     content = message.get("content")
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
 
 
-def _text(block: dict) -> str:
+def _text(block: dict[str, Any]) -> str:
     content = block.get("content", block.get("text", ""))
     if isinstance(content, list):
         return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict))

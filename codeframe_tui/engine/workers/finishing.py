@@ -9,9 +9,10 @@ person is asked, and their answer opens a fresh round.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
-from codeframe_tui.domain import Task, TestRun, TestStatus, WorkerOutcome, WorkerResult
+from codeframe_tui.domain import Blocker, BlockerKind, Task, TestRun, TestStatus, WorkerOutcome, WorkerResult
 from codeframe_tui.engine.blockers import MAX_ENGINE_QUESTIONS, engine_questions
 from codeframe_tui.engine.events import CorrectionAttempted
 from codeframe_tui.engine.suite import run_suite
@@ -21,10 +22,25 @@ from codeframe_tui.llm import prompts
 
 if TYPE_CHECKING:
     from codeframe_tui.engine.context import EngineContext
+    from codeframe_tui.runner import TestCommand
 
 
 class FinishingMixin:
+    """Mixed into WorkerAgent, after ToolingMixin and before AskingMixin."""
+
     ctx: EngineContext
+    root: Path
+    test_part: ClassVar[str]
+
+    if TYPE_CHECKING:  # WorkerAgent's and AskingMixin's, declared for the type checker only
+        def tests_pass(self, run: TestRun) -> bool: ...
+        async def set_step(self, step: str, *, busy: bool = True) -> None: ...
+        async def _run_tests(self, task: Task, attempt: int, args: tuple[str, ...] = ()) -> TestRun: ...
+        async def _ask_for_test_command(self, task: Task, run: TestRun, attempt: int) -> tuple[bool, TestRun]: ...
+        def _stuck_question(self, task: Task, run: TestRun | None, rejected: str) -> str: ...
+        async def _ask_person(self, task: Task, question: str, *, kind: BlockerKind = BlockerKind.SYNC,
+                              source: str = "engine", yes_no: bool = False,
+                              assumption: str = "") -> tuple[Blocker, str | None]: ...
 
     async def _finish(self, task: Task, attempt: Attempt, summary: str) -> str:
         """finish's answer when the checks fail; raises Stop when they pass (or the task must wait).
@@ -92,7 +108,7 @@ class FinishingMixin:
         ))
 
     def _suite_differs(self, run: TestRun) -> bool:
-        def same(command) -> tuple:
+        def same(command: TestCommand) -> tuple[tuple[str, ...], str]:
             # Each built command names its own JUnit file; apart from that, is it the same command?
             junit = str(command.junit_path) if command.junit_path else None
             return tuple(a for a in command.argv if not (junit and junit in a)), command.description

@@ -6,15 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from codeframe_tui.domain import Task, WorkerOutcome, WorkerResult
+from codeframe_tui.domain import Blocker, Task, TestRun, WorkerOutcome, WorkerResult
 from codeframe_tui.engine.batching import Batcher
 from codeframe_tui.engine.events import ChangesApplied, ChangesRejected, TestOutput, ToolUsed
 from codeframe_tui.engine.toolbox import finder, shell, snapshot
 from codeframe_tui.engine.toolbox.editor import ToolInputError
 from codeframe_tui.engine.toolbox.files import secret_matcher
-from codeframe_tui.engine.workers.asking import question_fields
+from codeframe_tui.engine.workers.asking import QuestionFields, question_fields
 from codeframe_tui.engine.workers.attempt import GRACE_CALLS, Attempt
 from codeframe_tui.engine.workers.caps import BudgetStop
 from codeframe_tui.llm import prompts
@@ -47,10 +47,16 @@ class ToolingMixin:
     ctx: EngineContext
     agent_id: str
 
-    async def _answer_tools(self, task: Task, attempt: Attempt, uses: list[dict]) -> list[dict]:
+    if TYPE_CHECKING:  # WorkerAgent's and the other mixins', declared for the type checker only
+        async def set_step(self, step: str, *, busy: bool = True) -> None: ...
+        async def _run_tests(self, task: Task, attempt: int, args: tuple[str, ...] = ()) -> TestRun: ...
+        async def _finish(self, task: Task, attempt: Attempt, summary: str) -> str: ...
+        async def _question(self, task: Task, q: QuestionFields, left: int) -> tuple[Blocker, str | None]: ...
+
+    async def _answer_tools(self, task: Task, attempt: Attempt, uses: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The tool_result blocks for every tool_use of a turn (finish last); raises Stop."""
         ordered = [u for u in uses if u.get("name") != FINISH] + [u for u in uses if u.get("name") == FINISH]
-        results: dict[str, dict] = {}
+        results: dict[str, dict[str, Any]] = {}
         for use in ordered:
             text, ok = await self._one_tool(task, attempt, use)
             if len(text) > MAX_RESULT_CHARS:
@@ -59,7 +65,7 @@ class ToolingMixin:
                                   **({} if ok else {"is_error": True})}
         return [results[u["id"]] for u in uses]  # in the order the model called them
 
-    async def _one_tool(self, task: Task, attempt: Attempt, use: dict) -> tuple[str, bool]:
+    async def _one_tool(self, task: Task, attempt: Attempt, use: dict[str, Any]) -> tuple[str, bool]:
         name, data = use.get("name", ""), use.get("input")
         attempt.calls += 1
         limit = self.ctx.settings.max_tool_calls
@@ -93,7 +99,7 @@ class ToolingMixin:
         await self._tool_used(task, name, label, True)
         return text, True
 
-    async def _dispatch(self, task: Task, attempt: Attempt, name: str, data: dict) -> tuple[str, str]:
+    async def _dispatch(self, task: Task, attempt: Attempt, name: str, data: dict[str, Any]) -> tuple[str, str]:
         """(answer, label); ToolInputError for a call that is refused."""
         editor = attempt.editor
         if name == EDITOR:
@@ -126,7 +132,7 @@ class ToolingMixin:
             return await self._finish(task, attempt, str(data.get("summary", ""))), "finish"
         raise ToolInputError(f"there is no tool named {name!r}")
 
-    async def _bash(self, task: Task, attempt: Attempt, data: dict) -> tuple[str, str]:
+    async def _bash(self, task: Task, attempt: Attempt, data: dict[str, Any]) -> tuple[str, str]:
         """One command in the worktree, confined; what it changed there becomes the task's changes."""
         label, root = shell.label(data), attempt.editor.root
         command = shell.command_of(data)
@@ -174,7 +180,7 @@ class ToolingMixin:
             log.warning("task %s: the changes of a command cut off are lost: %s", task.key, exc)
             await self.ctx.store.set_extra(task.key, **{snapshot.PENDING: ""})
 
-    async def _ask_tool(self, task: Task, attempt: Attempt, data: dict) -> str:
+    async def _ask_tool(self, task: Task, attempt: Attempt, data: dict[str, Any]) -> str:
         limit = self.ctx.settings.max_questions
         if attempt.questions >= limit:
             raise ToolInputError(f"you have asked the {limit} questions this attempt allows: decide yourself, "
@@ -198,7 +204,7 @@ class ToolingMixin:
                                         ok=ok, note=note[:500]))
 
 
-def _label(name: str, data: dict, *, short: bool = False) -> str:
+def _label(name: str, data: dict[str, Any], *, short: bool = False) -> str:
     """What a call does in a few words: `view more_itertools/more.py:120-180`, `search "def chunked"`.
     `short` names files without their folders, for the Agents pane's narrow step column."""
     path = str(data.get("path", ""))[:80]
@@ -220,6 +226,7 @@ def _label(name: str, data: dict, *, short: bool = False) -> str:
     if name == BASH:
         return shell.label(data)
     if name == RUN_TESTS:
-        args = data.get("args") if isinstance(data.get("args"), list) else []
+        given = data.get("args")
+        args = given if isinstance(given, list) else []
         return f"run_tests {' '.join(str(a) for a in args)[:80]}".strip()
     return name[:40]

@@ -77,7 +77,8 @@ class BlockMaker:
         return answer
 
     def _content(self, reply: ContentReply) -> Answer:
-        text = [self._text(reply.text)] if getattr(reply, "text", "") else []
+        said = getattr(reply, "text", "")  # a MalformedToolReply has none
+        text = [self._text(said)] if said else []
         if isinstance(reply, TextReply):
             return Answer(text, "end_turn")
         if isinstance(reply, ToolUseReply):

@@ -12,7 +12,7 @@ from typing import Any
 from .blocks import Answer, BlockMaker
 from .cache import CHARS_PER_TOKEN, PromptCache
 from .errors import STATUS_FOR_ERROR_TYPE, error_body
-from .replies import ContentReply, DropReply, ErrorReply, MidStreamErrorReply, Reply, TextReply
+from .replies import ContentReply, DropReply, ErrorReply, MidStreamErrorReply, Reply, StallReply, TextReply
 from .request import ScriptedRequest
 
 __all__ = ["ConnectionDropped", "Renderer", "ScriptedResponse", "error_response"]
@@ -59,6 +59,8 @@ class Renderer:
 
         With `thinking_over` (the request body, as sent), every answer opens with thinking signed over it.
         """
+        if isinstance(reply, StallReply):
+            raise TypeError("a StallReply is waited out by the caller, which renders its `then`")
         if isinstance(reply, ErrorReply):
             extra = {} if reply.retry_after is None else {"retry_after": _seconds(reply.retry_after)}
             return error_response(reply.status, reply.error_type, reply.message, **extra)

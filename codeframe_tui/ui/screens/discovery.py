@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,6 +17,9 @@ from codeframe_tui.engine.refused import CommandRefused
 from codeframe_tui.engine.session import Engine
 from codeframe_tui.plan.planning import QA, Question
 from codeframe_tui.ui.content import literal, plain
+
+if TYPE_CHECKING:  # the app imports this screen
+    from codeframe_tui.ui.app import CodeframeApp
 
 log = logging.getLogger(__name__)
 GOAL_QUESTION = "What do you want to build? One or two sentences are enough."
@@ -96,6 +101,9 @@ class DiscoveryScreen(Screen):
 
 class PrdScreen(Screen):
     """The PRD as markdown: `e` edits it, `c` decomposes it into a plan for review."""
+
+    if TYPE_CHECKING:  # the type checker's view of self.app (textual's own pattern); no runtime check
+        app = getters.app(CodeframeApp)
 
     CSS_PATH = Path(__file__).with_name("discovery.tcss")
     BINDINGS = [

@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from codeframe_tui.engine.inbox_items import InboxItem, format_wait
-from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.engine.refused import CommandRefused
+from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.content import one_line, plain
 from codeframe_tui.ui.screens.answer import AnswerScreen
 from codeframe_tui.ui.screens.diff import DiffScreen
@@ -104,7 +105,7 @@ class InboxScreen(Screen):
             # The item just dealt with left: stay at its place, not back at the top. Decision keys
             # rest for a moment, so a double press does not answer the neighbour that slid in.
             table.move_cursor(row=min(max(row, 0), len(ids) - 1))
-            if time.monotonic() - self.decided.get(keep, -60.0) < SETTLE_SECONDS * 2:
+            if keep is not None and time.monotonic() - self.decided.get(keep, -60.0) < SETTLE_SECONDS * 2:
                 self._slid_in_at = time.monotonic()
         self.sub_title = f"{len(items)} waiting" if items else "nothing waiting"
         self._show_detail()
@@ -213,6 +214,7 @@ class InboxScreen(Screen):
 
     @work(exit_on_error=False)
     async def _send_answer(self, item: InboxItem, text: str) -> None:
+        assert item.blocker_id is not None  # only a question's item is answered (the caller checks)
         try:
             await self.engine.answer_blocker(item.blocker_id, text)
         except CommandRefused as exc:

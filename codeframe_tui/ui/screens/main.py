@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,6 +22,9 @@ from codeframe_tui.ui.widgets.agents import AgentsTable
 from codeframe_tui.ui.widgets.output_log import PaneLog, TestOutputLog
 from codeframe_tui.ui.widgets.tasks import TasksTable
 from codeframe_tui.ui.widgets.usage import UsageBar
+
+if TYPE_CHECKING:  # the app imports this screen
+    from codeframe_tui.ui.app import CodeframeApp
 
 ACTIVITY_LINES = 1_000
 
@@ -44,6 +49,9 @@ def sandbox_title(sandbox: str, sub_title: str, width: int) -> str:
 
 
 class MainScreen(Screen):
+    if TYPE_CHECKING:  # the type checker's view of self.app (textual's own pattern); no runtime check
+        app = getters.app(CodeframeApp)
+
     CSS_PATH = Path(__file__).with_name("main.tcss")
     AUTO_FOCUS = "#tasks"
 

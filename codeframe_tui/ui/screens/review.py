@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from codeframe_tui.domain import ImportRecord, Task, TaskStatus, natural_key
-from codeframe_tui.engine.session import CommandRefused, Engine
+from codeframe_tui.engine.refused import CommandRefused
+from codeframe_tui.engine.session import Engine
 from codeframe_tui.ui.content import literal, one_line, plain
 from codeframe_tui.ui.screens.forms import DependenciesScreen, TaskFormScreen
 from codeframe_tui.ui.screens.reject import RejectScreen
 from codeframe_tui.ui.widgets.rows import RowTable
 from codeframe_tui.ui.widgets.tasks import status_cell
+
+if TYPE_CHECKING:  # the app imports this screen
+    from codeframe_tui.ui.app import CodeframeApp
 
 
 class ReviewTable(RowTable):
@@ -31,6 +38,9 @@ class ReviewTable(RowTable):
 
 class PlanReviewScreen(Screen):
     """Nothing runs until the person approves it here; `s` starts the approved tasks."""
+
+    if TYPE_CHECKING:  # the type checker's view of self.app (textual's own pattern); no runtime check
+        app = getters.app(CodeframeApp)
 
     CSS_PATH = Path(__file__).with_name("review.tcss")
     AUTO_FOCUS = "#review-tasks"
@@ -110,7 +120,7 @@ class PlanReviewScreen(Screen):
         table = self.table
         if not table.row_count:
             return None
-        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        return str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()
@@ -119,7 +129,7 @@ class PlanReviewScreen(Screen):
         key = self.highlighted()
         task = self.tasks.get(key) if key else None
         issue = self.issues.get(task.issue_key, "") if task else ""
-        self.table.border_subtitle = literal(f"{task.issue_key} {issue}") if issue else ""
+        self.table.border_subtitle = literal(f"{task.issue_key} {issue}") if task and issue else ""
         body = Text()
         if task is not None:
             added = set(task.extra.get("added_deps") or ())  # by the import: the same file as an earlier task

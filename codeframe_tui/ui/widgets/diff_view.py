@@ -9,7 +9,7 @@ from typing import NamedTuple
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -85,7 +85,7 @@ def highlighter(diff: FileDiff, lines: Sequence[DiffLine]) -> Highlighter:
     return Highlighter(lexer_for(diff.path), code)
 
 
-def _scroll_keys(show: bool) -> list[Binding]:
+def _scroll_keys(show: bool) -> list[BindingType]:
     """The letter keys go in the Footer; the arrows and paging keys do the same, unlisted."""
     line, page, ends = Binding.Group("Line"), Binding.Group("Page"), Binding.Group("Top/end")
     keys = [
@@ -93,7 +93,9 @@ def _scroll_keys(show: bool) -> list[Binding]:
         ("space", "pagedown", "page(1)", "Page down", page), ("b", "pageup", "page(-1)", "Page up", page),
         ("g", "home", "top", "Top", ends), ("G", "end", "bottom", "Bottom", ends),
     ]
-    return [Binding(letter, action, text, show=show, group=group) for letter, _, action, text, group in keys] + [
+    listed: list[BindingType] = [Binding(letter, action, text, show=show, group=group)
+                                 for letter, _, action, text, group in keys]
+    return listed + [
         Binding(other, action, text, show=False) for _, other, action, text, _ in keys
     ]
 

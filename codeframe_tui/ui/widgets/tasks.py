@@ -7,6 +7,7 @@ from collections import Counter
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from codeframe_tui.domain import Task, natural_key
@@ -140,4 +141,4 @@ class TasksTable(RowTable):
     def highlighted_key(self) -> str | None:
         if not self.tasks or self.cursor_row < 0 or self.cursor_row >= self.row_count:
             return None
-        return str(self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value)
+        return str(self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value)
