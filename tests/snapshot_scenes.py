@@ -212,6 +212,9 @@ async def discovery_scene(pilot) -> None:
     chat = app.screen.query_one("#chat")
     while len(chat.children) < 5 or chat.scroll_y < chat.max_scroll_y:
         await pilot.pause(0.05)
+    # The answer box's cursor blinks every 0.5 s: held still (shown), the picture no longer depends
+    # on when it is taken.
+    app.screen.query_one("#answer").cursor_blink = False
     await pilot.pause(0.3)
 
 
@@ -271,6 +274,7 @@ async def answer_scene(pilot) -> None:
     while not isinstance(pilot.app.screen, AnswerScreen):
         await pilot.pause(0.05)
     await pilot.press(*"Yes, a percentage with one decimal: 66.7")
+    pilot.app.screen.query_one("#answer-text").cursor_blink = False  # held still, shown (see discovery)
     await pilot.pause(0.2)
 
 
