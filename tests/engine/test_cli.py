@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from support import make_project
 
 from codeframe_tui.runner.sandbox import probe_bwrap
@@ -134,6 +135,7 @@ def test_import_keeps_the_feature_documents_for_the_workers(tmp_path):
     assert {Path(p).name for p in extra["context_files"]} >= {"spec.md", "plan.md"}
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp_path):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"nothing matches this": "no"}))
@@ -198,6 +200,7 @@ def test_run_on_a_folder_that_is_not_a_repository_says_to_init(tmp_path):
     assert not (project / ".git").exists()
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
     import asyncio
 
