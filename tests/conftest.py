@@ -37,6 +37,7 @@ _SLOW_FILES = frozenset({
     "engine/test_correction.py",
     "engine/test_costs.py",
     "engine/test_demo_headless.py",
+    "engine/test_lead.py",
     "engine/test_merge_queue.py",
     "engine/test_model_faults.py",
     "engine/test_parallel_scheduling.py",

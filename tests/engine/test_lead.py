@@ -21,7 +21,6 @@ def project(tmp_path):
     return make_project(tmp_path / "proj")
 
 
-@pytest.mark.slow  # a whole run end to end
 async def test_parallelism_is_bounded_by_max_concurrent(project):
     plan = tasks(*[(str(i), "backend") for i in range(1, 7)])
     engine, model, rec = await open_engine(project, passing_responder, plan, latency=0.3, max_concurrent=2)
@@ -33,7 +32,6 @@ async def test_parallelism_is_bounded_by_max_concurrent(project):
     assert rec.max_running() == 2
 
 
-@pytest.mark.slow  # a whole run end to end
 async def test_more_concurrency_runs_more_at_once(project):
     plan = tasks(*[(str(i), kind) for i, kind in enumerate(["backend", "frontend", "test", "backend"], 1)])
     engine, _, rec = await open_engine(project, passing_responder, plan, latency=0.3, max_concurrent=4)
@@ -46,7 +44,6 @@ async def test_more_concurrency_runs_more_at_once(project):
     assert {"backend-1", "backend-2", "frontend-1", "test-1"} == agents
 
 
-@pytest.mark.slow  # a whole run end to end
 async def test_dependency_order_holds_for_chain_and_fan_in(project):
     plan = tasks(("1", "backend"), ("2", "backend", ("1",)), ("3", "frontend", ("1",)),
                  ("4", "test", ("2", "3")), ("5", "backend", ("4",)))
