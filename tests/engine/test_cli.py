@@ -229,6 +229,7 @@ def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
     assert again.returncode == 2 and "no landed merge to undo" in again.stderr
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_sigterm_stops_a_headless_run_cleanly(tmp_path):
     import signal
     import time

@@ -117,6 +117,7 @@ async def _killed_mid_run(project: Path) -> None:
         await engine.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_a_task_killed_while_waiting_to_land_lands_at_resume_without_a_new_attempt(tmp_path):
     project = make_project(tmp_path / "p")
     await _killed_mid_run(project)
@@ -432,6 +433,7 @@ async def test_every_logged_event_of_a_run_reads_back_as_the_same_event(tmp_path
         await engine.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_status_tells_a_live_run_by_its_pid(tmp_path):
     project = make_project(tmp_path / "p")
     settings = load_settings(project, offline=True)
