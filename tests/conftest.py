@@ -39,8 +39,31 @@ _TIERS_BY_PATH = (
     ("terminal", lambda rel: rel.parts[0] == "terminal"),
     ("crash", lambda rel: "crash" in rel.stem),
     ("soak", lambda rel: rel.stem == "test_soak"),
-    ("slow", lambda rel: rel.as_posix() == "test_benchmarks.py"),
+    ("slow", lambda rel: rel.as_posix() in _SLOW_FILES),
 )
+
+# Files whose tests run the engine end to end: a git repository with worktrees, the scripted model,
+# a real pytest run of the generated project per task and the merge queue's, or the TUI through a
+# whole run. Each takes 5 to 100 s on 2 busy cores; together they were 80% of `make test-fast`'s
+# time. A slow test in an otherwise quick file is marked `@pytest.mark.slow` where it stands.
+_SLOW_FILES = frozenset({
+    "test_benchmarks.py",  # every benchmark's short form, each in its own process
+    "engine/test_bash_tool.py",
+    "engine/test_blockers.py",
+    "engine/test_correction.py",
+    "engine/test_costs.py",
+    "engine/test_demo_headless.py",
+    "engine/test_lead.py",
+    "engine/test_merge_queue.py",
+    "engine/test_model_faults.py",
+    "engine/test_parallel_scheduling.py",
+    "engine/test_real_client_path.py",
+    "engine/test_review_gate.py",
+    "engine/test_worktrees.py",
+    "ui/test_hostile_text.py",
+    "ui/test_inbox.py",
+    "ui/test_isolation_ui.py",
+})
 
 
 def pytest_collection_modifyitems(config, items):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from isolation import config_home_env
 from support import make_project
 
@@ -135,6 +136,7 @@ def test_import_keeps_the_feature_documents_for_the_workers(tmp_path):
     assert {Path(p).name for p in extra["context_files"]} >= {"spec.md", "plan.md"}
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_headless_demo_with_no_answer_for_its_question_exits_3_and_prints_it(tmp_path):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"nothing matches this": "no"}))
@@ -199,6 +201,7 @@ def test_run_on_a_folder_that_is_not_a_repository_says_to_init(tmp_path):
     assert not (project / ".git").exists()
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
     import asyncio
 
@@ -227,6 +230,7 @@ def test_undo_shows_what_it_reverts_asks_and_reverts(tmp_path):
     assert again.returncode == 2 and "no landed merge to undo" in again.stderr
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_sigterm_stops_a_headless_run_cleanly(tmp_path):
     import signal
     import time

@@ -39,6 +39,7 @@ async def test_approving_a_task_whose_dependency_is_rejected_is_refused(engine):
     assert (await engine.store.get_task("4")).status == TaskStatus.APPROVED
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_nothing_runs_without_approval(engine):
     await engine.approve(["1", "2"])
     summary = await engine.run()

@@ -124,6 +124,7 @@ async def _killed_mid_run(project: Path) -> None:
         await engine.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_a_task_killed_while_waiting_to_land_lands_at_resume_without_a_new_attempt(tmp_path):
     project = make_project(tmp_path / "p")
     await _killed_mid_run(project)
@@ -145,6 +146,7 @@ async def test_a_task_killed_while_waiting_to_land_lands_at_resume_without_a_new
         await engine.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_opening_after_a_kill_restarts_running_tasks_with_their_attempts_and_offers_resume(tmp_path):
     project = make_project(tmp_path / "p")
     await _killed_mid_run(project)
@@ -189,6 +191,7 @@ async def test_a_cancelled_run_is_recorded_stopped_and_offered_again(tmp_path):
         await again.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_headless_run_on_an_interrupted_project_wants_resume_then_finishes_it(tmp_path):
     demo = tmp_path / "d"
     first = cli("demo", "--headless", "--dir", str(demo), "--latency", "0", home=tmp_path)
@@ -437,6 +440,7 @@ async def test_every_logged_event_of_a_run_reads_back_as_the_same_event(tmp_path
         await engine.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 def test_status_tells_a_live_run_by_its_pid(tmp_path):
     project = make_project(tmp_path / "p")
     settings = load_settings(project, offline=True)

@@ -7,6 +7,7 @@ import json
 import subprocess
 from dataclasses import replace
 
+import pytest
 from support import PYTEST, Recorder, make_project, passing_responder, task_key_of, tasks
 
 from codeframe_tui.cli.logs import configure_logging
@@ -33,6 +34,7 @@ def _everywhere(project, recorder: Recorder, *texts: str) -> list[str]:
     return [where for where, text in places if KEY in text or KEY[-12:] in text]
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_a_planted_key_reaches_no_store_log_event_or_error(tmp_path, monkeypatch):
     # The key is in the environment too, as a person's shell has it, and the project's tests print
     # their environment and a file holding the key.

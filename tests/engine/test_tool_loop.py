@@ -33,7 +33,8 @@ from codeframe_tui.llm.scripted.agent import (
 FUNCTIONS = 3000  # ~150 KB of module
 
 
-@pytest.fixture(params=["transport", "server"])
+# The HTTP leg is `slow`: `make test-fast` runs every case once, in process; `make test` runs both.
+@pytest.fixture(params=["transport", pytest.param("server", marks=pytest.mark.slow)])
 def via(request):
     """Every test runs twice: the scripted model in-process, and over HTTP on 127.0.0.1 through the
     real client built from settings (the SDK's own path, as a run with a real key takes)."""

@@ -21,6 +21,7 @@ from codeframe_tui.ui.screens.main import sandbox_title
 from codeframe_tui.ui.widgets.usage import UsageBar
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_panes_receive_engine_events_as_messages(tmp_path):
     app = demo_app(tmp_path / "demo", latency=0.2, approve_all=True)
     posted: list = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from support import wait_for
 
 from codeframe_tui.domain import TaskStatus
@@ -22,6 +23,7 @@ async def statuses(root) -> dict[str, TaskStatus]:
         await store.close()
 
 
+@pytest.mark.slow  # a whole run end to end
 async def test_review_approve_reject_and_start_by_keys(tmp_path):
     root = tmp_path / "demo"
     app = demo_app(root, latency=0.05)
