@@ -58,6 +58,6 @@ clean:
 lint: $(STAMP)
 	$(BIN)/ruff check codeframe_tui tests scripts benchmarks
 
-# mypy over the package, strict on domain/ and engine/ (under 30 s from a clean checkout, a few with its cache).
+# mypy over the package, strict on domain/, engine/ and costs/ (under 30 s from a clean checkout, a few with its cache).
 typecheck: $(STAMP)
 	$(BIN)/mypy
