@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo demo-headless test test-fast typecheck crash-test soak bench snapshots screenshots lint clean
@@ -19,18 +20,19 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/codeframe-tui demo --headless --json $(if $(DIR),--dir $(DIR))
 
-# One pytest worker per core: most tests wait on git, pytest or a terminal in a subprocess, so two
-# workers on 2 cores take some 11 minutes where one took 15. Tests marked `serial` time a person's
-# key presses against the screen, and run alone afterwards. (Exit 5 is "no test selected".)
+# Two pytest workers per core: most tests wait on git, fsync, pytest or a terminal in a subprocess,
+# not on the CPU (a clean-clone run with one worker per core used 8 minutes of CPU in 17.5 minutes
+# on 2 cores). Tests marked `serial` time a person's key presses against the screen, and run alone
+# afterwards. (Exit 5 is "no test selected".) WORKERS=n sets the number.
 # Lint and the type check go first: they take seconds and fail fast, before the minutes of tests.
 test: lint typecheck
-	$(BIN)/python -m pytest -n auto --dist worksteal -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # The contributor's loop: everything but the terminal, crash, soak and slow tiers (marked by path in
 # tests/conftest.py) and the serial tests, in under 3 minutes on 2 cores. `make test` stays the whole suite.
 test-fast: lint typecheck
-	$(BIN)/python -m pytest -n auto --dist worksteal \
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal \
 		-m "not serial and not terminal and not crash and not soak and not slow" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # SIGKILL the headless demo at 20 random moments, resume each run, check nothing was lost (~5 min).
