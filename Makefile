@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
+WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo demo-headless test test-fast typecheck crash-test soak bench snapshots screenshots lint clean
@@ -20,10 +20,11 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/codeframe-tui demo --headless --json $(if $(DIR),--dir $(DIR))
 
-# Two pytest workers per core: most tests wait on git, fsync, pytest or a terminal in a subprocess,
-# not on the CPU (a clean-clone run with one worker per core used 8 minutes of CPU in 17.5 minutes
-# on 2 cores). Tests marked `serial` time a person's key presses against the screen, and run alone
-# afterwards. (Exit 5 is "no test selected".) WORKERS=n sets the number.
+# One pytest worker per core: most tests wait on git, pytest or a terminal in a subprocess, so two
+# workers on 2 cores take some 11 to 14 minutes where one took 15 and more. Four on 2 cores were
+# hardly faster (14:19 against 16:04, on a loaded machine) and lost two workers to the crash and
+# terminal tests. Tests marked `serial` time a person's key presses against the screen, and run
+# alone afterwards. (Exit 5 is "no test selected".) WORKERS=n sets the number.
 # Lint and the type check go first: they take seconds and fail fast, before the minutes of tests.
 test: lint typecheck
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
