@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -12,12 +11,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeframe_tui.runner.js.packagejson import read_package_json
+
 logger = logging.getLogger(__name__)
 
 PARTS = ("backend", "frontend", "test")
 JUNIT_DIR = Path(".codeframe") / "junit"  # relative to the project
 _PY_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini")
-_MAX_PACKAGE_JSON = 1024 * 1024
 _NPM_PLACEHOLDER = "no test specified"  # what `npm init` puts in scripts.test
 _SCRIPT_WORD = re.compile(r"[^\s;&|()'\"]+")
 
@@ -125,23 +125,11 @@ def _python_for(root: Path, project: Path) -> tuple[str, str]:
 
 def _js_command(project: Path, junit: Path) -> TestCommand | None:
     for root in (project / "frontend", project / "web", project):
-        package = _package_json(root)
+        package = read_package_json(root)
         script = _test_script(package)
         if script is not None:
             return _npm_command(root, package, script, junit)
     return None
-
-
-def _package_json(root: Path) -> dict:
-    path = root / "package.json"
-    try:
-        if not path.is_file() or path.stat().st_size > _MAX_PACKAGE_JSON:
-            return {}
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        logger.warning("cannot read %s: %s", path, exc)
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _test_script(package: dict) -> str | None:
