@@ -116,7 +116,10 @@ class CodeframeApp(App[int]):
         return True
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        routing.route(self, message.event)
+        # Stopping the agents as the app closes still announces their tasks going back to approved;
+        # once the screens are gone those events have nowhere to show (they are in the event log).
+        if self.is_screen_installed("main"):
+            routing.route(self, message.event)
 
     def show_disk(self) -> None:
         """Disk used by the worktrees, under the Agents pane (a walk of the worktrees: on events only)."""
