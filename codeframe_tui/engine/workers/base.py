@@ -189,11 +189,14 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
         if workspace is None:
             return self.ctx.project, []
         await self.set_step("opening its worktree")
+        # Dependencies still in the merge queue: their committed work is merged in (it is on the
+        # base once they land; the queue lands this task only behind them). Read before the
+        # worktree is made from the base: read after, a dependency that landed in between was in
+        # neither (seen once under load: 3.2 without 2.2's file). The base only moves forward, and
+        # merging a branch that has landed since is a no-op (stack_on skips an ancestor or a gone branch).
+        landing = [k for k in task.depends_on if (await self.ctx.store.get_task(k)).status == TaskStatus.LANDING]
         path, made = await workspace.open_for(task.key)
         self.ctx.roots[task.key] = path
-        # Dependencies still in the merge queue: their committed work is merged in (it is on the
-        # base once they land; the queue lands this task only behind them).
-        landing = [k for k in task.depends_on if (await self.ctx.store.get_task(k)).status == TaskStatus.LANDING]
         if made:
             return path, await workspace.stack_on(path, landing)
         await self._recover_shell_changes(task, path)
