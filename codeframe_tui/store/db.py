@@ -84,6 +84,12 @@ async def _migrate(db: Database) -> None:
                 # sqlite3 opens no transaction before DDL by itself, and executescript would COMMIT
                 # first: begin explicitly, so a migration that fails half-way leaves nothing behind.
                 await conn.execute("BEGIN IMMEDIATE")
+                # Another process may have applied it while this one waited for the write lock (two
+                # processes opening a new project at once): the version read under the lock decides.
+                async with conn.execute("PRAGMA user_version") as cur:
+                    row = await cur.fetchone()
+                if row is not None and int(row[0]) >= number:
+                    continue
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
                 async with conn.execute("PRAGMA foreign_key_check") as cur:
@@ -93,6 +99,23 @@ async def _migrate(db: Database) -> None:
                 await conn.execute(f"PRAGMA user_version = {int(number)}")
     finally:
         await db.conn.execute("PRAGMA foreign_keys=ON")
+
+
+async def _use_wal(conn: aiosqlite.Connection, patience: float = 5.0) -> None:
+    """Switch the database to WAL, waiting while another process does the same.
+
+    Changing the journal mode of a new database needs it to itself, and SQLite answers "locked"
+    at once there rather than through busy_timeout: so wait here, as busy_timeout would elsewhere.
+    """
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(0.02)
 
 
 def inserted_id(cur: aiosqlite.Cursor) -> int:
@@ -145,9 +168,9 @@ async def open_database(path: Path, *, read_only: bool = False) -> Database:
     conn = await aiosqlite.connect(str(path), isolation_level="DEFERRED")
     conn.row_factory = aiosqlite.Row
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA busy_timeout=5000")  # first: the pragmas below may wait for a lock too
+        await _use_wal(conn)
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA synchronous=NORMAL")
         db = Database(conn, path)
         await _migrate(db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -245,3 +246,19 @@ async def test_an_import_is_recorded_with_its_plan_in_one_transaction(tmp_path):
         assert len(await store.imports()) == 1
     finally:
         await store.close()
+
+
+async def test_processes_opening_a_new_store_at_once_apply_each_migration_once(tmp_path):
+    # `codeframe-tui status` beside a demo that is just starting: each connection is another
+    # process's. Each read the version as 0 before the other had migrated, and then made the
+    # tables again ("table projects already exists"), or found the journal mode's switch locked.
+    for attempt in range(8):
+        path = tmp_path / f"s{attempt}.db"
+        dbs = await asyncio.gather(*(open_database(path) for _ in range(3)))
+        try:
+            for db in dbs:
+                assert await db.user_version() == max(n for n, _, _ in _migrations())
+                assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        finally:
+            for db in dbs:
+                await db.close()
