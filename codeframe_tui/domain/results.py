@@ -20,6 +20,43 @@ class TestStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class StepOutcome:
+    """How one step of a chained test script went: `label` ("vitest", "lint", "types"), `kind`
+    ("test", "lint", "types", "build", "other"), `status` ("passed", "failed", "error", "timeout",
+    "no_tests" or "not run"), its counts for a test runner, `where` (the workspace package, "" at
+    the root) and, for a step that failed, up to five `problems` as `file:line: message`."""
+
+    label: str
+    kind: str
+    status: str
+    passed: int = 0
+    total: int = 0
+    where: str = ""
+    problems: tuple[str, ...] = ()
+
+    @property
+    def short(self) -> str:
+        """`vitest 23/23`, `lint ✗`, `types ✓`, `build not run`; with its package when it has one."""
+        name = f"{self.label} ({self.where})" if self.where else self.label
+        if self.status == "not run":
+            return f"{name} not run"
+        if self.kind == "test" and self.total:
+            mark = "" if self.status == "passed" else f" {self.status}"
+            return f"{name} {self.passed}/{self.total}{mark}"
+        mark = {"passed": "✓", "failed": "✗", "error": "✗", "no_tests": "✓ no tests"}.get(self.status, self.status)
+        return f"{name} {mark}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "kind": self.kind, "status": self.status, "passed": self.passed,
+                "total": self.total, "where": self.where, "problems": list(self.problems)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepOutcome:
+        return cls(str(data["label"]), str(data["kind"]), str(data["status"]), int(data.get("passed", 0)),
+                   int(data.get("total", 0)), str(data.get("where", "")), tuple(map(str, data.get("problems", ()))))
+
+
+@dataclass(frozen=True)
 class TestRun:
     """The parsed outcome of one run of a project's test command."""
 
@@ -36,6 +73,7 @@ class TestRun:
     command: tuple[str, ...] = ()
     output: str = ""  # the tail of the combined output, bounded
     failing_tests: tuple[str, ...] = ()
+    steps: tuple[StepOutcome, ...] = ()  # a chained script's steps, in order; empty for one command
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +84,7 @@ class TestRun:
             "errors": self.errors,
             "skipped": self.skipped,
             "duration": round(self.duration, 3),
+            "steps": tuple(step.short for step in self.steps),
         }
 
 

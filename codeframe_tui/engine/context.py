@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,17 +104,22 @@ class EngineContext:
         except Exception:  # a broken sink must not stop the agents; it is a bug to log loudly
             log.exception("event sink failed on %s", event.type)
 
-    def test_command(self, part: str, root: Path | None = None) -> TestCommand | None:
+    def test_command(self, part: str, root: Path | None = None, focus: Sequence[str] = ()) -> TestCommand | None:
         """The command for a part (backend, frontend, test): from config, else detected.
 
         Not cached: each detected command names its own JUnit file, so workers running at the
         same time never read each other's report. The config file's [tests] is read again each
-        time, so a command the person adds while an agent waits for it is used at once.
+        time, so a command the person adds while an agent waits for it is used at once. `focus`: the
+        task's files, which pick the package of a JavaScript workspace whose tests run.
         """
         root = root or self.project
         configured = self._configured_tests().get(part) or self.settings.test_commands.get(part)
-        command = command_from_config(list(configured), root) if configured else detect_test_command(root, part)
-        if command is None or root == self.project:
+        command: TestCommand | None
+        if configured:
+            command = command_from_config(list(configured), root)
+        else:
+            command = detect_test_command(root, part, focus=focus)
+        if command is None or root == self.project or command.steps:
             return command
         # In a worktree that shares the project's .venv, an editable install's .pth points at the
         # project folder: the worktree's own code must come first. No bytecode litter either.

@@ -68,6 +68,7 @@ def describe(event: Event) -> str | None:
             return (
                 f"task {event.task_id} tests {event.status}: {event.passed} passed, {event.failed} failed, "
                 f"{event.errors} errors in {event.duration:.1f}s"
+                + (f" ({' · '.join(event.steps)})" if event.steps else "")
             )
         case CorrectionAttempted():
             return f"task {event.task_id} correction {event.attempt_number}/{event.max_attempts} {event.status}"

@@ -222,6 +222,7 @@ class TestResult(Event):
     duration: float
     attempt: int = 0
     purpose: str = "agent"
+    steps: tuple[str, ...] = ()  # a chained script's steps: "lint ✗", "vitest 23/23"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -71,11 +71,27 @@ def cut_off(max_tokens: int, names: Sequence[str]) -> str:
     )
 
 
+def steps_report(run: TestRun) -> str:
+    """A chained script's steps on one line, then each failed step's first errors; "" for one command."""
+    if not run.steps:
+        return ""
+    lines = ["Steps: " + " · ".join(step.short for step in run.steps)]
+    for step in run.steps:
+        if step.problems:
+            where = f" in {step.where}" if step.where else ""
+            lines += [f"{step.label}{where} {step.status}:"] + [f"  {problem}" for problem in step.problems]
+    return "\n".join(lines) + "\n"
+
+
 def test_report(run: TestRun) -> str:
-    """run_tests' answer: the counts, the failing tests and the tail of the output."""
+    """run_tests' answer: the counts, each step of a chained script, the failing tests and the
+    tail of the output."""
     failing = "\n".join(f"- {name}" for name in run.failing_tests[:30])
     head = (f"Tests {run.status}: {run.passed} passed, {run.failed} failed, {run.errors} errors, "
             f"{run.skipped} skipped of {run.total} in {run.duration:.1f}s.")
+    steps = steps_report(run)
+    if steps:
+        head = f"{head}\n{steps.rstrip()}"
     if run.status in (TestStatus.PASSED, TestStatus.NO_TESTS) and not run.failing_tests:
         return head
     return f"{head}\nFailing tests:\n{failing or '- (names not reported)'}\n\nOutput (last part):\n" \
@@ -149,6 +165,7 @@ def correction_prompt(run: TestRun, attempt: int, max_attempts: int) -> str:
     return (
         f"Not finished: the tests did not pass: status {run.status}, "
         f"{run.failed} failed, {run.errors} errors, {run.passed} passed of {run.total}.\n"
+        f"{steps_report(run)}"
         f"Failing tests:\n{failing}\n\n"
         f"Test output (last part):\n{output}\n\n"
         f"This is correction attempt {attempt} of {max_attempts}, with a fresh allowance of tool calls. "

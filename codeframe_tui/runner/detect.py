@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
 import shlex
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from codeframe_tui.runner.js.packagejson import read_package_json
+from codeframe_tui.runner.command import TestCommand, TestStep
+from codeframe_tui.runner.js.plan import has_test_script, is_workspace, js_test_command
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["JUNIT_DIR", "PARTS", "TestCommand", "TestStep", "command_from_config", "detect_test_command"]
 
 PARTS = ("backend", "frontend", "test")
 JUNIT_DIR = Path(".codeframe") / "junit"  # relative to the project
 _PY_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini")
-_NPM_PLACEHOLDER = "no test specified"  # what `npm init` puts in scripts.test
-_SCRIPT_WORD = re.compile(r"[^\s;&|()'\"]+")
-
-
-@dataclass(frozen=True)
-class TestCommand:
-    """A test command ready to run: argv in cwd, with extra environment variables.
-
-    `junit_path` is where the command writes its JUnit report, or None when it writes
-    none (then the summary line is parsed). `env` is laid over os.environ.
-    """
-
-    __test__ = False  # not a pytest test class
-
-    argv: tuple[str, ...]
-    cwd: Path
-    junit_path: Path | None = None
-    description: str = ""
-    env: tuple[tuple[str, str], ...] = ()
 
 
 def detect_test_command(
-    project: Path, part: str, *, junit_dir: Path | None = None
+    project: Path, part: str, *, junit_dir: Path | None = None, focus: Sequence[str] = ()
 ) -> TestCommand | None:
     """The test command for one part ("backend", "frontend" or "test") of `project`.
 
@@ -49,7 +31,8 @@ def detect_test_command(
     project has no recognisable tests. Each call names a fresh JUnit file
     (`<junit_dir>/<part>-<random>.xml`, default `<project>/.codeframe/junit/`), so
     workers running at the same time never read each other's report; nothing is
-    created on disk until the command runs.
+    created on disk until the command runs. `focus` (the task's files, relative to `project`)
+    picks the package a JavaScript workspace's tests run in.
     """
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
@@ -59,7 +42,7 @@ def detect_test_command(
     if part == "frontend":
         finders = (_js_command, _python_command)
     for find in finders:
-        command = find(project, junit)
+        command = find(project, junit, focus)
         if command is not None:
             logger.info("test command for %s of %s: %s", part, project, command.description)
             return command
@@ -82,7 +65,7 @@ def command_from_config(value: str | list[str], project: Path) -> TestCommand:
 # -- Python -------------------------------------------------------------------------
 
 
-def _python_command(project: Path, junit: Path) -> TestCommand | None:
+def _python_command(project: Path, junit: Path, focus: Sequence[str]) -> TestCommand | None:
     root = next((r for r in (project, project / "backend") if _is_python_project(r)), None)
     if root is None:
         return None
@@ -123,39 +106,14 @@ def _python_for(root: Path, project: Path) -> tuple[str, str]:
 # -- JavaScript ---------------------------------------------------------------------
 
 
-def _js_command(project: Path, junit: Path) -> TestCommand | None:
+def _js_command(project: Path, junit: Path, focus: Sequence[str]) -> TestCommand | None:
+    """The `test` script of the first of frontend/, web/ and the project that has one (or that is a
+    workspace whose packages have), as steps: see runner/js/plan.py."""
     for root in (project / "frontend", project / "web", project):
-        package = read_package_json(root)
-        script = _test_script(package)
-        if script is not None:
-            return _npm_command(root, package, script, junit)
+        if not (root / "package.json").is_file():
+            continue
+        if has_test_script(root) or is_workspace(root):
+            command = js_test_command(root, project, junit.with_suffix(""), focus)
+            if command.steps:
+                return command
     return None
-
-
-def _test_script(package: dict) -> str | None:
-    scripts = package.get("scripts")
-    script = scripts.get("test") if isinstance(scripts, dict) else None
-    if not isinstance(script, str) or not script.strip() or _NPM_PLACEHOLDER in script:
-        return None
-    return script
-
-
-def _npm_command(root: Path, package: dict, script: str, junit: Path) -> TestCommand:
-    npm = shutil.which("npm") or "npm"
-    base = (npm, "test", "--silent")
-    # Whole words of the script, so "jest" is not found inside "jester" or a path name.
-    words = {os.path.basename(word) for word in _SCRIPT_WORD.findall(script)}
-    deps: dict = {}
-    for key in ("dependencies", "devDependencies"):
-        if isinstance(package.get(key), dict):
-            deps.update(package[key])
-    where = root.name if root.name in ("frontend", "web") else "project root"
-    if "vitest" in words:
-        argv = (*base, "--", "--reporter=default", "--reporter=junit", f"--outputFile={junit}")
-        return TestCommand(argv, root, junit, f"npm test (vitest, {where})")
-    if "jest" in words and "jest-junit" in deps:
-        argv = (*base, "--", "--ci", "--reporters=default", "--reporters=jest-junit")
-        # jest-junit takes its output path from the environment, not from the command line.
-        env = (("JEST_JUNIT_OUTPUT_DIR", str(junit.parent)), ("JEST_JUNIT_OUTPUT_NAME", junit.name))
-        return TestCommand(argv, root, junit, f"npm test (jest, {where})", env)
-    return TestCommand(base, root, None, f"npm test ({where})")

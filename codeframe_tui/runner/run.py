@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from codeframe_tui.domain.results import TestRun
-from codeframe_tui.runner.detect import TestCommand
+from codeframe_tui.runner.command import TestCommand
 from codeframe_tui.runner.logfile import RunLog
 from codeframe_tui.runner.parse import decide_status, parse_summary, read_junit
 from codeframe_tui.runner.process import run_command
 from codeframe_tui.runner.sandbox import Sandboxed
+from codeframe_tui.runner.steps import run_steps
 from codeframe_tui.runner.strays import ProcessLog
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ async def run_tests(
     TestRun holds everything it said), so one TestCommand must not run twice at once.
     With `log_path`, every line of the output is written there too (the TestRun keeps a tail).
     """
+    if cmd.steps:
+        return await _run_steps(cmd, timeout, on_line, processes, log_path, sandbox)
     junit = cmd.junit_path
     if junit is not None:
         junit.parent.mkdir(parents=True, exist_ok=True)
@@ -109,3 +112,29 @@ async def run_tests(
         output=result.output_tail,
         failing_tests=counts.failing_tests,
     )
+
+
+async def _run_steps(
+    cmd: TestCommand,
+    timeout: float,
+    on_line: Callable[[str], None] | None,
+    processes: ProcessLog | None,
+    log_path: Path | None,
+    sandbox: Sandboxed | None,
+) -> TestRun:
+    """A chained script's steps, logged like one command: each step's own line starts with `──`."""
+    log = None
+    if log_path is not None:
+        log = RunLog(log_path, f"$ {shlex.join(cmd.argv)}  (in {cmd.cwd}, {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+        on_line = _also_to(log, on_line)
+    try:
+        run = await run_steps(cmd, timeout=timeout, on_line=on_line, processes=processes, sandbox=sandbox)
+    except BaseException:
+        if log is not None:
+            log.close("(the run was stopped here)")
+        raise
+    steps = " · ".join(step.short for step in run.steps)
+    if log is not None:
+        log.close(f"→ {run.status}: {steps} after {run.duration:.2f}s")
+    logger.info("%s: %s (%s) in %.2fs", cmd.description or cmd.argv, run.status, steps, run.duration)
+    return run

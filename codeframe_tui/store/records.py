@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from codeframe_tui.domain import TestRun, TestStatus
+from codeframe_tui.domain import StepOutcome, TestRun, TestStatus
 from codeframe_tui.domain.clock import now_text
 from codeframe_tui.store.db import StoreError, inserted_id
 
@@ -38,12 +38,13 @@ class RecordsMixin:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO test_runs (task_id, attempt, status, total, passed, failed, errors, skipped,"
-                " duration, exit_code, command, output, failing_tests, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " duration, exit_code, command, output, failing_tests, created_at, steps)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     task_id, attempt, str(run.status), run.total, run.passed, run.failed, run.errors,
                     run.skipped, run.duration, run.exit_code, json.dumps(list(run.command)),
                     run.output[-MAX_STORED_OUTPUT:], json.dumps(list(run.failing_tests)), now_text(),
+                    json.dumps([step.as_dict() for step in run.steps]),
                 ),
             )
             return inserted_id(cur)
@@ -61,6 +62,7 @@ class RecordsMixin:
                     failed=r["failed"], errors=r["errors"], skipped=r["skipped"], duration=r["duration"],
                     exit_code=r["exit_code"], command=tuple(json.loads(r["command"])), output=r["output"],
                     failing_tests=tuple(json.loads(r["failing_tests"])),
+                    steps=tuple(StepOutcome.from_dict(d) for d in json.loads(r["steps"])),
                 ),
             )
             for r in rows

@@ -86,3 +86,17 @@ def test_feature_documents_named_on_the_task_reach_its_prompt(tmp_path):
     assert "--- spec.md (feature document) ---\n# Feature\nUsers can share a reading list." in prompt
     assert "gone.md" not in prompt
     assert prompt.endswith("Repository map: 1 files\nFiles:\n  x.py")  # the map closes the prompt
+
+
+def test_a_failed_lint_step_reaches_the_agent_named_with_its_first_errors():
+    from codeframe_tui.domain import StepOutcome, TestRun, TestStatus
+    from codeframe_tui.llm.prompts import correction_prompt, test_report
+
+    lint = StepOutcome("lint", "lint", "failed", where="packages/ui",
+                       problems=("packages/ui/src/Button.tsx:12: 'size' is defined but never used (no-unused-vars)",))
+    run = TestRun(TestStatus.FAILED, total=23, passed=23, steps=(lint, StepOutcome("vitest", "test", "passed", 23, 23)))
+    for text in (test_report(run), correction_prompt(run, 1, 3)):
+        assert "Steps: lint (packages/ui) ✗ · vitest 23/23" in text
+        assert "lint in packages/ui failed:\n  packages/ui/src/Button.tsx:12: 'size' is defined" in text
+    plain = TestRun(TestStatus.PASSED, total=2, passed=2)
+    assert "Steps" not in test_report(plain) and "Steps" not in correction_prompt(plain, 1, 3)

@@ -75,36 +75,64 @@ def test_each_call_names_its_own_junit_file(tmp_path: Path) -> None:
     assert custom.junit_path.parent == (tmp_path / "reports").resolve()
 
 
+def _bin(root: Path, *names: str) -> Path:
+    """Stand-ins for installed tools in root/node_modules/.bin (detection only looks at them)."""
+    folder = root / "node_modules" / ".bin"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text("#!/bin/sh\n")
+        (folder / name).chmod(0o755)
+    return folder
+
+
 def test_vitest_project(tmp_path: Path) -> None:
-    project = _write(tmp_path, {"package.json": _package({"test": "vitest run"}, {"vitest": "^3"})})
+    project = _write(tmp_path, {"package.json": _package({"test": "vitest"}, {"vitest": "^3"})})
+    bins = _bin(project, "vitest")
     cmd = detect_test_command(project, "frontend")
-    junit = cmd.junit_path
-    assert junit is not None
-    assert cmd.argv[1:] == (
-        "test", "--silent", "--", "--reporter=default", "--reporter=junit", f"--outputFile={junit}",
-    )  # fmt: skip
-    assert cmd.cwd == project.resolve()
+    [step] = cmd.steps
+    assert (step.label, step.kind, step.report_format, step.where) == ("vitest", "test", "junit", "")
+    assert step.report.suffix == ".xml" and step.report.parent == project.resolve() / ".codeframe" / "junit"
+    # `run`: vitest would watch in a terminal; the report flags follow the runner's own words.
+    assert step.argv == ("vitest", "run", "--reporter=default", "--reporter=junit",
+                         f"--outputFile.junit={step.report}")
+    assert dict(step.env)["PATH"].split(":")[0] == str(bins.resolve())
+    assert cmd.cwd == step.cwd == project.resolve()
+    assert cmd.argv == ("npm", "test") and "vitest" in cmd.description
 
 
-def test_jest_with_jest_junit(tmp_path: Path) -> None:
-    package = _package({"test": "jest --coverage"}, {"jest": "^29", "jest-junit": "^16"})
-    cmd = detect_test_command(_write(tmp_path, {"package.json": package}), "frontend")
-    assert cmd.argv[3:] == ("--", "--ci", "--reporters=default", "--reporters=jest-junit")
-    env = dict(cmd.env)
-    assert Path(env["JEST_JUNIT_OUTPUT_DIR"]) / env["JEST_JUNIT_OUTPUT_NAME"] == cmd.junit_path
+def test_jest_writes_its_own_json_report(tmp_path: Path) -> None:
+    package = _package({"test": "jest --coverage"}, {"jest": "^29"})
+    project = _write(tmp_path, {"package.json": package, "pnpm-lock.yaml": ""})
+    _bin(project, "jest")
+    cmd = detect_test_command(project, "frontend")
+    [step] = cmd.steps
+    assert step.argv == ("jest", "--coverage", "--ci", "--json", f"--outputFile={step.report}")
+    assert (step.report_format, step.report.suffix, cmd.argv) == ("jest-json", ".json", ("pnpm", "test"))
 
 
-def test_jest_without_jest_junit_parses_the_summary(tmp_path: Path) -> None:
-    package = _package({"test": "npx jest"}, {"jest": "^29"})
-    cmd = detect_test_command(_write(tmp_path, {"package.json": package}), "frontend")
-    assert cmd.argv[1:] == ("test", "--silent")
-    assert cmd.junit_path is None and cmd.env == ()
+def test_a_chained_script_is_one_step_per_thing_it_runs(tmp_path: Path) -> None:
+    package = _package({"test": "npm run lint && npm run types && vitest run", "lint": "eslint .",
+                        "types": "tsc --noEmit"})
+    project = _write(tmp_path, {"package.json": package})
+    _bin(project, "vitest", "eslint", "tsc")
+    cmd = detect_test_command(project, "frontend")
+    assert [(s.label, s.kind) for s in cmd.steps] == [("lint", "lint"), ("types", "types"), ("vitest", "test")]
+    assert cmd.steps[0].argv == ("sh", "-c", "eslint .")
+    assert dict(cmd.steps[1].env)["npm_lifecycle_event"] == "types"
 
 
 def test_script_words_are_matched_whole(tmp_path: Path) -> None:
-    package = _package({"test": "jester --all"}, {"jest-junit": "^16"})
-    cmd = detect_test_command(_write(tmp_path, {"package.json": package}), "frontend")
-    assert cmd.junit_path is None
+    project = _write(tmp_path, {"package.json": _package({"test": "jester --all"}, {"jest-junit": "^16"})})
+    _bin(project, "jester")
+    [step] = detect_test_command(project, "frontend").steps
+    assert (step.kind, step.report, step.argv) == ("other", None, ("sh", "-c", "jester --all"))
+
+
+def test_a_tool_that_is_not_installed_is_refused_with_the_install_command(tmp_path: Path) -> None:
+    project = _write(tmp_path, {"package.json": _package({"test": "vitest run"}), "yarn.lock": ""})
+    [step] = detect_test_command(project, "frontend").steps
+    assert step.argv == () and "vitest is not installed (no node_modules/.bin)" in step.refused
+    assert f"run `yarn install` in {project.resolve()}" in step.refused
 
 
 def test_npm_placeholder_script_is_no_command(tmp_path: Path) -> None:
@@ -117,10 +145,12 @@ def test_npm_placeholder_script_is_no_command(tmp_path: Path) -> None:
 
 def test_python_backend_with_web_frontend(tmp_path: Path) -> None:
     _write(tmp_path, {"pyproject.toml": "", "frontend/package.json": _package({"test": "vitest"})})
+    _bin(tmp_path / "frontend", "vitest")
     _fake_venv(tmp_path)
     frontend = detect_test_command(tmp_path, "frontend")
-    assert frontend.cwd == tmp_path.resolve() / "frontend"
-    assert "--reporter=junit" in frontend.argv
+    [step] = frontend.steps
+    assert (frontend.cwd, step.cwd, step.where) == (tmp_path.resolve(), tmp_path.resolve() / "frontend", "frontend")
+    assert "--reporter=junit" in step.argv
     assert detect_test_command(tmp_path, "backend").argv[1:3] == ("-m", "pytest")
     assert detect_test_command(tmp_path, "test").argv[1:3] == ("-m", "pytest")
 
@@ -128,15 +158,32 @@ def test_python_backend_with_web_frontend(tmp_path: Path) -> None:
 def test_web_folder_and_root_package_json(tmp_path: Path) -> None:
     root = _package({"test": "node --test"})
     _write(tmp_path, {"package.json": root, "web/package.json": _package({"test": "vitest"})})
-    assert detect_test_command(tmp_path, "frontend").cwd == tmp_path.resolve() / "web"
+    _bin(tmp_path / "web", "vitest")
+    assert detect_test_command(tmp_path, "frontend").steps[0].cwd == tmp_path.resolve() / "web"
 
 
 def test_single_stack_projects_serve_every_part(tmp_path: Path) -> None:
     js = _write(tmp_path / "js", {"package.json": _package({"test": "node --test"})})
-    assert detect_test_command(js, "backend").argv[1] == "test"
-    assert detect_test_command(js, "test").argv[1] == "test"
+    assert detect_test_command(js, "backend").steps[0].label == "node"
+    assert detect_test_command(js, "test").steps[0].argv[:2] == ("node", "--test")
     py = _write(tmp_path / "py", {"pytest.ini": ""})
     assert detect_test_command(py, "frontend").argv[2] == "pytest"
+
+
+def test_a_workspace_task_runs_its_own_packages_tests_and_the_suite_runs_the_roots(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "package.json": _package({"test": "pnpm -r test"}), "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+        "packages/ui/package.json": json.dumps({"name": "@app/ui", "scripts": {"test": "vitest"}}),
+        "packages/api/package.json": json.dumps({"name": "@app/api", "scripts": {"test": "jest"}}),
+    })
+    _bin(tmp_path, "vitest", "jest")
+    whole = detect_test_command(tmp_path, "frontend")
+    assert [(s.label, s.where) for s in whole.steps] == [("jest", "packages/api"), ("vitest", "packages/ui")]
+    mine = detect_test_command(tmp_path, "frontend", focus=["packages/ui/src/button.ts"])
+    assert [(s.label, s.where) for s in mine.steps] == [("vitest", "packages/ui")]
+    assert "packages/ui" in mine.description
+    both = detect_test_command(tmp_path, "frontend", focus=["packages/ui/a.ts", "packages/api/b.ts"])
+    assert [s.where for s in both.steps] == ["packages/api", "packages/ui"]
 
 
 def test_nothing_to_detect(tmp_path: Path) -> None:

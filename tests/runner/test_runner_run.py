@@ -210,11 +210,11 @@ async def test_detected_command_runs_end_to_end(make_project) -> None:
     assert not cmd.junit_path.exists()
 
 
-NO_NODE = shutil.which("npm") is None or shutil.which("node") is None
+NO_NODE = shutil.which("node") is None
 
 
-@pytest.mark.skipif(NO_NODE, reason="needs node and npm")
-async def test_node_test_project_through_npm(tmp_path: Path) -> None:
+@pytest.mark.skipif(NO_NODE, reason="needs node")
+async def test_node_test_project_counts_from_nodes_own_junit(tmp_path: Path) -> None:
     project = tmp_path / "web"
     project.mkdir()
     (project / "package.json").write_text(json.dumps({"name": "w", "scripts": {"test": "node --test"}}))
@@ -224,18 +224,14 @@ async def test_node_test_project_through_npm(tmp_path: Path) -> None:
         "test('subtracts', () => assert.strictEqual(2 - 1, 0));\n"
     )
     cmd = detect_test_command(project, "frontend")
-    assert cmd.argv[1:] == ("test", "--silent") and cmd.junit_path is None
-    # npm must not write its cache or logs into the real home folder.
-    home = tmp_path / "home"
-    env = (
-        ("HOME", str(home)),
-        ("npm_config_cache", str(home / "npm")),
-        ("npm_config_update_notifier", "false"),
-    )
-    run = await run_tests(dataclasses.replace(cmd, env=env), timeout=60)
+    [step] = cmd.steps
+    assert step.argv[:2] == ("node", "--test") and step.report is not None
+    run = await run_tests(cmd, timeout=60)
     assert run.status is TestStatus.FAILED
     assert (run.total, run.passed, run.failed) == (2, 1, 1)
-    assert "subtracts" in run.failing_tests
+    assert [s.short for s in run.steps] == ["node 1/2 failed"]
+    assert any("subtracts" in name for name in run.failing_tests), run.failing_tests
+    assert not step.report.exists()  # read, then removed
 
 
 _SLOW_TEST = """

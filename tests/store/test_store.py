@@ -154,9 +154,11 @@ async def test_a_database_of_the_first_schema_keeps_every_row_through_the_review
         NewTask("1.1", "A", AgentType.BACKEND, issue_key="1"),
         NewTask("1.2", "B", AgentType.TEST, depends_on=("1.1",), issue_key="1"),
     ])
-    await store.add_test_run("1.1", 0, TestRun(TestStatus.PASSED, total=1, passed=1))
     await store.close()
-    with sqlite3.connect(tmp_path / "s.db") as conn:  # a blocker as the first schema stored it
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # a test run and a blocker as the first schema stored them
+        conn.execute("INSERT INTO test_runs (task_id, attempt, status, total, passed, failed, errors, skipped,"
+                     " duration, exit_code, command, output, created_at)"
+                     " VALUES (1, 0, 'passed', 1, 1, 0, 0, 0, 0.5, 0, '[]', '', 'now')")
         conn.execute("INSERT INTO blockers (task_id, question, created_at) VALUES (1, 'why?', 'now')")
     monkeypatch.undo()
 
@@ -165,7 +167,8 @@ async def test_a_database_of_the_first_schema_keeps_every_row_through_the_review
         assert await store.db.user_version() == max(m[0] for m in _migrations())  # 002 rebuilt tasks on the way
         tasks = await store.list_tasks()
         assert [(t.key, t.depends_on, t.issue_key) for t in tasks] == [("1.1", (), "1"), ("1.2", ("1.1",), "1")]
-        assert len(await store.test_runs("1.1")) == 1
+        [(_, run)] = await store.test_runs("1.1")
+        assert (run.status, run.passed, run.steps) == (TestStatus.PASSED, 1, ())  # 008 gave it no steps
         assert [(b.question, b.source, b.yes_no) for b in await store.blockers("1.1")] == [("why?", "engine", False)]
         await store.transition("1.1", TaskStatus.APPROVED)
         await store.transition("1.1", TaskStatus.RUNNING)
@@ -188,8 +191,11 @@ async def test_the_landing_migration_keeps_changes_runs_and_edges_of_a_schema_5_
     await store.transition("A", TaskStatus.APPROVED)
     await store.transition("A", TaskStatus.RUNNING)
     await store.record_changes("A", {"a.py": (None, b"x = 1\n", None)})
-    await store.add_test_run("A", 0, TestRun(TestStatus.PASSED, total=1, passed=1))
     await store.close()
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # a test run as schema 5 stored it (no steps)
+        conn.execute("INSERT INTO test_runs (task_id, attempt, status, total, passed, failed, errors, skipped,"
+                     " duration, exit_code, command, output, created_at)"
+                     " VALUES (1, 0, 'passed', 1, 1, 0, 0, 0, 0.5, 0, '[]', '', 'now')")
     monkeypatch.undo()
 
     store = await Store.open(tmp_path / "s.db", tmp_path)
@@ -262,3 +268,19 @@ async def test_processes_opening_a_new_store_at_once_apply_each_migration_once(t
         finally:
             for db in dbs:
                 await db.close()
+
+
+async def test_a_chained_scripts_steps_are_stored_with_its_run(tmp_path):
+    from codeframe_tui.domain import StepOutcome
+
+    store = await Store.open(tmp_path / "s.db", tmp_path)
+    try:
+        await store.add_plan([], [NewTask("1", "a", AgentType.FRONTEND)])
+        steps = (StepOutcome("lint", "lint", "failed", problems=("src/a.ts:3: 'x' is never used",)),
+                 StepOutcome("vitest", "test", "passed", 23, 23, "packages/ui"))
+        await store.add_test_run("1", 0, TestRun(TestStatus.FAILED, total=23, passed=23, steps=steps))
+        [(_, run)] = await store.test_runs("1")
+        assert run.steps == steps
+        assert [s.short for s in run.steps] == ["lint ✗", "vitest (packages/ui) 23/23"]
+    finally:
+        await store.close()

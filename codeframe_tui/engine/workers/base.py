@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -52,8 +51,9 @@ from codeframe_tui.llm.client import ModelReplyError, Turn
 from codeframe_tui.llm.models import output_tokens
 from codeframe_tui.llm.tools import MAX_VIEW_CHARACTERS, worker_tools
 from codeframe_tui.runner import run_tests
+from codeframe_tui.runner.js.plan import is_workspace
 from codeframe_tui.store.repos import ModelCallRecord
-from codeframe_tui.vcs import GitError
+from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
 
@@ -271,12 +271,24 @@ class WorkerAgent(ToolingMixin, FinishingMixin, AskingMixin, BudgetMixin):
             cache_read_tokens=usage.cache_read_input_tokens, run_id=self.ctx.run_id,
         ))
 
+    async def _focus(self, task: Task) -> tuple[str, ...]:
+        """The task's own files (planned, and changed so far), when the project is a JavaScript
+        workspace: its tests run in the package those files belong to. Empty otherwise."""
+        if not any(is_workspace(self.root / sub) for sub in ("frontend", "web", ".")):
+            return ()
+        changed: list[str] = []
+        try:
+            changed = await Git(self.root).dirty_files()
+        except GitError as exc:  # not a repository (worktrees off): the planned files still say it
+            log.debug("no changed files for %s: %s", task.key, exc)
+        return tuple(dict.fromkeys([*task.files, *changed]))
+
     async def _run_tests(self, task: Task, attempt: int, args: tuple[str, ...] = ()) -> TestRun:
         """The task's test command (with `args`: narrowed to a file or a test id), streamed to the Test
         output pane and to its log, recorded, announced."""
-        command = self.ctx.test_command(self.test_part, self.root)
+        command = self.ctx.test_command(self.test_part, self.root, focus=await self._focus(task))
         if command is not None and args:
-            command = replace(command, argv=(*command.argv, *args))
+            command = command.narrowed(args)
         if command is None:
             run = TestRun(status=TestStatus.NO_TESTS, output="no test command configured or detected")
         else:
