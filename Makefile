@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo demo-headless test test-fast typecheck crash-test soak bench snapshots screenshots lint clean
+.PHONY: demo demo-headless test test-fast typecheck crash-test soak bench snapshots screenshots lint clean js-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ demo-headless: $(STAMP)
 # and terminal tests. Tests marked `serial` time a person's key presses against the screen, and run
 # alone afterwards. (Exit 5 is "no test selected".) WORKERS=n sets the number.
 # Lint and the type check go first: they take seconds and fail fast, before the minutes of tests.
-test: lint typecheck
+test: lint typecheck js-tools
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
@@ -60,6 +60,19 @@ clean:
 # ruff and mypy come pinned with the test extras; their settings are in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check codeframe_tui tests scripts benchmarks
+
+# The real JS tools the JavaScript project tests drive (vitest, jest, mocha, eslint, typescript), from
+# their lockfile, once: the tests then run offline. Without node, nothing is installed and those tests skip.
+JS_TOOLS := tests/js_tools
+JS_STAMP := $(JS_TOOLS)/node_modules/.installed-$(shell cat $(JS_TOOLS)/package-lock.json | cksum | cut -d' ' -f1)
+
+js-tools:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(JS_STAMP); \
+	else echo "node/npm not found: the JavaScript project tests will skip"; fi
+
+$(JS_STAMP): $(JS_TOOLS)/package-lock.json
+	cd $(JS_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # mypy over the package, strict on domain/, engine/ and costs/ (under 30 s from a clean checkout, a few with its cache).
 typecheck: $(STAMP)

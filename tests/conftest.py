@@ -60,6 +60,7 @@ _SLOW_FILES = frozenset({
     "engine/test_real_client_path.py",
     "engine/test_review_gate.py",
     "engine/test_worktrees.py",
+    "runner/test_js_projects.py",  # real vitest, jest, mocha, eslint and tsc runs
     "ui/test_hostile_text.py",
     "ui/test_inbox.py",
     "ui/test_isolation_ui.py",
