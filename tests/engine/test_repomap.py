@@ -420,3 +420,58 @@ def test_a_large_python_file_is_scanned_to_the_same_symbols_as_ast():
     assert shown["f7"] == "def f7(x, *, flag: bool = False) -> int"  # as written (ast would re-space it)
     assert shown["K7.run"] == "async def run(self, y)" and shown["g7"] == "async def g7(…)"
     assert shown["LIMIT"] == "LIMIT = 3"
+
+
+async def test_typescript_vue_and_svelte_get_their_symbols_and_imports_through_tree_sitter(tmp_path):
+    from codeframe_tui.engine.repomap.symbols_js import available
+
+    assert available(), "tree-sitter's JavaScript and TypeScript grammars are dependencies"
+    write(tmp_path, "web/src/cart.ts", (
+        "import { price } from './price';\nimport React from 'react';\n\n"
+        "export interface Item { id: string; cents: number }\n"
+        "export type Id = string;\n"
+        "export enum Currency { Usd, Eur }\n"
+        "export abstract class Base {\n  abstract name(): string;\n}\n"
+        "export class Cart extends Base {\n"
+        "  add(item: Item): void {}\n"
+        "  name() { return 'cart'; }\n}\n"
+        "function helper(a: number) { return a; }\n"
+        "export { helper as help };\n"
+        "export default function total(items: Item[]): number {\n  return 0;\n}\n"
+        "export * from './price';\n"
+    ))
+    write(tmp_path, "web/src/price.ts", "export const price = (cents: number): string => `${cents}`;\n")
+    write(tmp_path, "web/src/Button.vue", (
+        "<template>\n  <button>{{ label }}</button>\n</template>\n\n"
+        "<script setup lang=\"ts\">\nimport { price } from './price'\n"
+        "const props = defineProps<{ label: string }>()\nfunction onClick(e: MouseEvent) {}\n</script>\n"
+    ))
+    write(tmp_path, "web/src/Badge.svelte", (
+        "<script>\n  export let count = 0;\n  function bump() { count += 1; }\n</script>\n\n<span>{count}</span>\n"
+    ))
+    write(tmp_path, "web/src/far.ts", "export const unrelated = 1;\n")
+    commit_all(tmp_path)
+    text = await repository_map(tmp_path, ["web/src/cart.ts", "web/src/Button.vue", "web/src/Badge.svelte"])
+    focus, neighbours = text.split("Symbols of their neighbours", 1)
+    for shown, line in (("export interface Item", 4), ("export type Id = string;", 5),
+                        ("export enum Currency", 6), ("export abstract class Base", 7),
+                        ("export class Cart extends Base", 10), ("add(item: Item): void", 11),
+                        ("function helper(a: number)", 14), ("export { helper as help };", 15),
+                        ("export default function total(items: Item[]): number", 16),
+                        # Vue and Svelte: the script block's symbols, at their lines in the file
+                        ("const props = defineProps<{ label: string }>()", 7),
+                        ("function onClick(e: MouseEvent)", 8), ("export let count = 0;", 2),
+                        ("function bump()", 3)):
+        assert re.search(re.escape(shown) + rf"[^\n]*\s+L{line}\b", focus), (shown, focus)
+    # Relative imports are followed to the file's neighbours; 'react' is not the repository's.
+    assert "web/src/price.ts" in neighbours and "export const price" in neighbours
+    assert neighbours.index("web/src/price.ts") < neighbours.index("web/src/far.ts")
+
+
+def test_a_broken_typescript_file_keeps_what_parsed_or_says_where_it_broke():
+    from codeframe_tui.engine.repomap.symbols_js import js_symbols
+
+    half = js_symbols("export function ok(a: number) {}\nexport class {{{\n", ".ts")
+    assert [s.name for s in half.symbols][:1] == ["ok"]
+    broken = js_symbols("))) (((\n", ".ts")
+    assert broken.symbols == () and broken.problem.startswith("syntax error at line")

@@ -25,6 +25,8 @@ from codeframe_tui.engine.repomap.symbols import (
     cache_key,
     read_source,
 )
+from codeframe_tui.engine.repomap.symbols_js import JS_EXTS, js_symbols
+from codeframe_tui.engine.repomap.symbols_js import available as js_parsers_available
 from codeframe_tui.engine.repomap.symbols_other import REGEX_EXTS, regex_symbols
 from codeframe_tui.engine.repomap.symbols_python import python_symbols
 from codeframe_tui.engine.repomap.text import ext
@@ -126,10 +128,14 @@ def _local_symbols(key: CacheKey, extension: str, use_regex: bool) -> FileSymbol
     cached = SYMBOL_CACHE.get(key)
     if cached is not None:
         return cached
-    if extension in PYTHON_EXTS or (use_regex and extension in REGEX_EXTS):
+    tree_sitter = extension in JS_EXTS and js_parsers_available()
+    if extension in PYTHON_EXTS or tree_sitter or (use_regex and extension in REGEX_EXTS):
         found = read_source(key)
         if isinstance(found, str):
-            found = python_symbols(found) if extension in PYTHON_EXTS else regex_symbols(found, extension)
+            if extension in PYTHON_EXTS:
+                found = python_symbols(found)
+            else:
+                found = js_symbols(found, extension) if tree_sitter else regex_symbols(found, extension)
         SYMBOL_CACHE.put(key, found)
         return found
     return None if extension in CTAGS_EXTS and not use_regex else FileSymbols()
@@ -150,7 +156,8 @@ def _neighbours(plan: Plan, listed: set[str]) -> tuple[list[str], list[str]]:
             out.update(dict.fromkeys(by_name.get(test, [])[:3]))
         found = plan.symbols.get(rel)
         if found is not None and found.imports:
-            out.update(dict.fromkeys(_imported(rel, found.imports, listed)))
+            follow = _js_imported if ext(rel) in JS_EXTS else _imported
+            out.update(dict.fromkeys(follow(rel, found.imports, listed)))
     folders: dict[str, None] = {}
     for path in dict.fromkeys([*(rel.rpartition("/")[0] for rel in plan.focus), *plan.focus_folders]):
         node = plan.folders.get(path)
@@ -204,3 +211,24 @@ def _imported(rel: str, imports: Imports, listed: set[str]) -> list[str]:
 def _module_file(prefix: str, listed: set[str]) -> str | None:
     """The listed file of the module at `prefix` (pkg/mod): pkg/mod.py, else pkg/mod/__init__.py."""
     return next((c for c in (f"{prefix}.py", f"{prefix}/__init__.py") if c in listed), None)
+
+
+_JS_CANDIDATES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts", ".vue", ".svelte",
+                  "/index.ts", "/index.tsx", "/index.js", "/index.jsx")
+
+
+def _js_imported(rel: str, imports: Imports, listed: set[str]) -> list[str]:
+    """The repository's own files a JS/TS file imports by a relative path (`./cart`, `../lib/price.js`)."""
+    folder = rel.rpartition("/")[0]
+    out: list[str] = []
+    for _, module, _ in imports:
+        base = posixpath.normpath(posixpath.join(folder, module))
+        if base.startswith(".."):
+            continue
+        stem, extension = posixpath.splitext(base)
+        # TypeScript's ESM style names the .js that the .ts compiles to.
+        tries = [base + c for c in _JS_CANDIDATES] + ([stem + ".ts", stem + ".tsx"] if extension == ".js" else [])
+        found = next((t for t in tries if t in listed and t != rel), None)
+        if found:
+            out.append(found)
+    return out

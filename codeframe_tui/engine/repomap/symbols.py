@@ -1,9 +1,10 @@
 """What the repository map knows of a source file: its symbols (names and signatures with line
 numbers), or why it was not parsed, and the key its symbols are cached by.
 
-The parsers are symbols_python (ast) and symbols_other (universal-ctags, else a few regular
-expressions); plan picks one per file. tree-sitter is not used: tree-sitter-language-pack 1.x
-fetches its grammars from the network at run time.
+The parsers are symbols_python (ast), symbols_js (tree-sitter's JavaScript and TypeScript grammars,
+compiled into their wheels) and symbols_other (universal-ctags, else a few regular expressions);
+plan picks one per file. tree-sitter-language-pack is not used: 1.x fetches its grammars from the
+network at run time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ CTAGS_EXTS = frozenset({
     ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".rs", ".java", ".kt", ".kts",
     ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".cs", ".rb", ".php", ".swift", ".scala",
 })
-SOURCE_EXTS = PYTHON_EXTS | CTAGS_EXTS
+SOURCE_EXTS = PYTHON_EXTS | CTAGS_EXTS | {".vue", ".svelte"}  # the last two: symbols_js
 
 Imports = tuple[tuple[int, str, tuple[str, ...]], ...]  # (level, module, imported names) of each import
 CacheKey = tuple[str, int, int]  # (real path, size, mtime_ns)
