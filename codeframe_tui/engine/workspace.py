@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from codeframe_tui.config import Settings
 from codeframe_tui.runner import run_command
+from codeframe_tui.runner.js.workspace import find_workspace
 from codeframe_tui.runner.sandbox import Sandboxed
 from codeframe_tui.runner.strays import ProcessLog
 from codeframe_tui.vcs import Git, GitError
@@ -248,6 +249,23 @@ def _share_envs(project: Path, path: Path) -> None:
         source, target = project / name, path / name
         if source.is_dir() and not os.path.lexists(target):
             target.symlink_to(source, target_is_directory=True)
+    # A JavaScript frontend folder and every workspace package has node_modules of its own (pnpm
+    # links each package's dependencies there): the worktree's copy of that folder gets them too.
+    for package in _js_packages(project):
+        source, target = package / "node_modules", path / package.relative_to(project) / "node_modules"
+        if source.is_dir() and target.parent.is_dir() and not os.path.lexists(target):
+            target.symlink_to(source, target_is_directory=True)
+
+
+def _js_packages(project: Path) -> list[Path]:
+    """The project's JS package folders below its root: frontend/, web/ and workspace members."""
+    found: dict[Path, None] = {}
+    for root in (project, project / "frontend", project / "web"):
+        if (root / "package.json").is_file():
+            if root != project:
+                found[root] = None
+            found.update(dict.fromkeys(p for p in find_workspace(root, root).packages if p != project))
+    return list(found)
 
 
 async def open_workspace(ctx: EngineContext, *, init: bool = False) -> tuple[RepoState, tuple[str, ...]]:

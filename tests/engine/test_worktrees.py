@@ -413,3 +413,26 @@ async def test_a_worktrees_own_code_comes_first_on_the_import_path(tmp_path):
     env = dict(command.env)
     assert env["PYTHONPATH"].split(":")[:2] == [str(worktree / "src"), str(worktree)]
     assert env["PYTHONDONTWRITEBYTECODE"] == "1" and "PYTHONPATH" not in dict(in_project.env)
+
+
+async def test_a_worktree_shares_the_node_modules_of_the_frontend_and_of_each_workspace_package(tmp_path):
+    import json
+
+    project = make_project(tmp_path / "p")
+    layout = {"frontend/package.json": {"name": "web", "workspaces": ["packages/*"]},
+              "frontend/packages/ui/package.json": {"name": "ui"},
+              "frontend/packages/api/package.json": {"name": "api"}}
+    for rel, data in layout.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(json.dumps(data))
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "frontend")
+    for rel in ("frontend", "frontend/packages/ui"):  # installed (api has nothing of its own, as hoisted)
+        (project / rel / "node_modules" / ".bin").mkdir(parents=True)
+    workspace = Workspace(load_settings(project))
+    await workspace.prepare()
+    path, _ = await workspace.open_for("1")
+    for rel in ("frontend", "frontend/packages/ui"):
+        shared = path / rel / "node_modules"
+        assert shared.is_symlink() and shared.resolve() == (project / rel / "node_modules").resolve()
+    assert not (path / "frontend/packages/api/node_modules").exists()
