@@ -11,7 +11,7 @@ from pathlib import Path
 
 from codeframe_tui.domain import Task
 from codeframe_tui.engine.context import EngineContext
-from codeframe_tui.engine.workspace import branch_for
+from codeframe_tui.engine.workspace import SHARED_ENVS, branch_for
 from codeframe_tui.vcs import Git, GitError
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ class Scratches:
             try:
                 # A forced checkout also ends a merge a kill left half-done (git drops MERGE_HEAD).
                 await scratch.run("checkout", "-q", "--force", "--detach", at)
-                await scratch.run("clean", "-q", "-fd")
+                # Not the shared environments: their links are untracked, and the suite needs them.
+                await scratch.run("clean", "-q", "-fd", *(f"--exclude={name}" for name in SHARED_ENVS))
                 return scratch
             except GitError as exc:
                 if attempt == 2:

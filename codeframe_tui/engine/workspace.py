@@ -58,7 +58,7 @@ def is_generated(path: str) -> bool:
     parts = path.rstrip("/").split("/")
     return any(p in _GENERATED_DIRS or p.endswith(".egg-info") for p in parts) or path.endswith(_GENERATED_ENDS)
 # Shared from the project into each worktree rather than rebuilt: untracked, so git would not bring them.
-_SHARED_ENVS = (".venv", "venv", "node_modules")
+SHARED_ENVS = (".venv", "venv", "node_modules")
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ class Workspace:
 
 
 def _share_envs(project: Path, path: Path) -> None:
-    for name in _SHARED_ENVS:
+    for name in SHARED_ENVS:
         source, target = project / name, path / name
         if source.is_dir() and not os.path.lexists(target):
             target.symlink_to(source, target_is_directory=True)

@@ -436,3 +436,28 @@ async def test_a_worktree_shares_the_node_modules_of_the_frontend_and_of_each_wo
         shared = path / rel / "node_modules"
         assert shared.is_symlink() and shared.resolve() == (project / rel / "node_modules").resolve()
     assert not (path / "frontend/packages/api/node_modules").exists()
+
+
+async def test_the_landing_scratch_worktree_keeps_the_shared_environments_through_its_clean(tmp_path):
+    # `git clean -fd` before each candidate removed the untracked links: the suite at landing then
+    # found no node_modules (the web demo's lint step: "eslint is not installed") and no .venv.
+    from codeframe_tui.engine.landing_git import Scratches
+    from codeframe_tui.engine.workspace import open_workspace
+
+    project = make_project(tmp_path / "p")
+    for name in (".venv/bin", "node_modules/.bin"):
+        (project / name).mkdir(parents=True)
+    engine, _, _ = await open_engine(project, submit, tasks(("1", "backend")))
+    try:
+        await open_workspace(engine.ctx)
+        scratches = Scratches(engine.ctx)
+        base = engine.ctx.workspace.base
+        scratch = await scratches.reset(0, base)  # made
+        (scratch.root / "stray.txt").write_text("left by the last candidate\n")
+        scratch = await scratches.reset(0, base)  # reused: cleaned
+        assert not (scratch.root / "stray.txt").exists()
+        for name in (".venv", "node_modules"):
+            assert (scratch.root / name).is_symlink(), name
+        await scratches.close()
+    finally:
+        await engine.close()
