@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--dir", type=Path,
                         help="folder for the demo project: new or empty, or a demo made there before (reopened "
                              "as it was left); default: a new temp folder")
+    p_demo.add_argument("--stack", choices=("python", "web"), default=None,
+                        help="'web': a TypeScript project with vitest, lint and type steps (needs Node.js 20+; "
+                             "its dependencies are installed with npm). Default: the Python demo")
     p_demo.add_argument("--headless", action="store_true", help="no screen: print events instead")
     p_demo.add_argument("--json", action="store_true", help="with --headless: one JSON object per line")
     p_demo.add_argument("--latency", type=float, default=None, help="scripted model latency per call, seconds")
@@ -154,13 +157,25 @@ def _demo(args: argparse.Namespace) -> int:
     if args.resume and not args.headless:
         raise UsageError("--resume is for --headless runs; the TUI offers to resume by itself")
     latency = DEFAULT_LATENCY if args.latency is None else args.latency
-    if args.headless:
-        if not args.json:
-            print(f"demo project: {root}", file=sys.stderr)
-        import asyncio
+    import asyncio
 
-        return asyncio.run(_demo_headless(root, latency, args.json, args.answers, args.resume, args.review))
-    print(f"demo project: {root}")
+    from codeframe_tui.demo.web_setup import DemoUnavailable
+
+    try:
+        if args.headless:
+            if not args.json:
+                print(f"demo project: {root}", file=sys.stderr)
+            return asyncio.run(_demo_headless(root, latency, args.json, args.answers, args.resume, args.review,
+                                              args.stack))
+        print(f"demo project: {root}")
+        if args.stack == "web" or demo_folder_state(root) == "ready":
+            # Made (and its dependencies installed) here, where npm's progress can be seen, not under the
+            # TUI; a demo made before is checked for its stack. The TUI then reopens it.
+            from codeframe_tui.demo.setup import prepare_demo
+
+            asyncio.run(prepare_demo(root, latency=latency, review=args.review, stack=args.stack))
+    except DemoUnavailable as exc:
+        raise UsageError(str(exc)) from exc
     from codeframe_tui.ui.launch import run_demo_tui
 
     return run_demo_tui(root, latency, approve_all=args.approve_all, review=args.review)
@@ -178,15 +193,15 @@ def _answer_book(path: Path | None):
 
 
 async def _demo_headless(root: Path, latency: float, as_json: bool, answers: Path | None, resume: bool,
-                         review: str | None) -> int:
+                         review: str | None, stack: str | None = None) -> int:
     from codeframe_tui.cli.logs import configure_logging
     from codeframe_tui.demo.setup import prepare_demo
     from codeframe_tui.llm.offline import scripted_model_client
 
     book = _answer_book(answers)  # checked before the demo folder is filled
-    setup = await prepare_demo(root, latency=latency, review=review)
+    setup = await prepare_demo(root, latency=latency, review=review, stack=stack)
     configure_logging(setup.settings.log_path)
-    book = book or _answer_book(setup.answers_file)
+    book = book or _answer_book(setup.answers_file)  # None without one
     engine = await _open_engine(setup.settings, scripted_model_client(setup.settings, setup.scripted), as_json,
                                 book, resume)
     try:

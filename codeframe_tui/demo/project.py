@@ -66,7 +66,7 @@ def create_demo_project(root: Path) -> None:
     (the `.codeframe` folder holding only the demo's own marker counts as empty)."""
     root.mkdir(parents=True, exist_ok=True)
     leftovers = [p.name for p in root.iterdir()
-                 if not (p.name == ".codeframe" and {c.name for c in p.iterdir()} <= {"demo"})]
+                 if not (p.name == ".codeframe" and {c.name for c in p.iterdir()} <= {"demo", "demo-stack"})]
     if leftovers:
         raise FileExistsError(f"{root} is not empty ({', '.join(sorted(leftovers)[:5])}); choose a new folder")
     for rel, text in STARTER_FILES.items():

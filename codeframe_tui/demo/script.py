@@ -17,6 +17,7 @@ from codeframe_tui.llm.scripted.agent import (
     ask,
     create,
     finish,
+    last_finish_result,
     place,
     play,
     replace,
@@ -49,7 +50,7 @@ def demo_responder(request: ScriptedRequest):
     where = place(request)
     if key == ASKING_TASK:
         return _asking_task(request, where)
-    if key in WRONG_FIRST_ANSWER and where.round > 0 and FLAKY_TEST in _finish_result(request):
+    if key in WRONG_FIRST_ANSWER and where.round > 0 and FLAKY_TEST in last_finish_result(request):
         return play(_fix_count_line(), where.step)
     answer = WRONG_FIRST_ANSWER.get(key, ANSWERS[key])
     return play(_explore(key) + _write(answer, tested=key not in WRONG_FIRST_ANSWER), where.step)
@@ -73,20 +74,6 @@ def _fix_count_line() -> list:
     path = "tests/test_pages.py"
     return [view(path, 13, 15), replace(path, '2 book</p>', '2 books</p>'), run_tests(path),
             finish("The count line says '2 books': fixed the expectation.")]
-
-
-def _finish_result(request: ScriptedRequest) -> str:
-    """The last answer to a finish call: where a failure is reported back."""
-    finish_ids: set[str] = set()
-    found = ""
-    for message in request.messages:
-        blocks = message["content"] if isinstance(message["content"], list) else []
-        if message["role"] == "assistant":
-            finish_ids |= {b["id"] for b in blocks if b["type"] == "tool_use" and b["name"] == "finish"}
-        for block in blocks:
-            if block["type"] == "tool_result" and block["tool_use_id"] in finish_ids:
-                found = block.get("content") if isinstance(block.get("content"), str) else ""
-    return found
 
 
 _ANSWER = re.compile(r"^(?:Answer|A): (.*)$", re.MULTILINE)

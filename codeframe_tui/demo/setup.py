@@ -7,12 +7,19 @@ import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codeframe_tui.config import CONFIG_DIR, CONFIG_FILE, Settings, load_settings
 from codeframe_tui.demo.project import ISSUES, PLAN, create_demo_project
 from codeframe_tui.demo.script import demo_responder
+from codeframe_tui.demo.web import ISSUES as WEB_ISSUES
+from codeframe_tui.demo.web import PLAN as WEB_PLAN
+from codeframe_tui.demo.web import create_web_project
+from codeframe_tui.demo.web_script import web_responder
+from codeframe_tui.demo.web_setup import DemoUnavailable, Install, check_node, npm_install, web_config_text
 from codeframe_tui.engine.atomic import write_atomically
 from codeframe_tui.engine.workspace import Workspace
 from codeframe_tui.llm.scripted import ScriptedModel
@@ -20,13 +27,14 @@ from codeframe_tui.store import Store
 
 DEFAULT_LATENCY = 0.4  # seconds per answer: a tool loop makes six or so calls per task
 MARKER = "demo"  # .codeframe/demo: "setting up" while the folder is being made, then "ready"
+STACK_FILE = "demo-stack"  # .codeframe/demo-stack: "python" or "web"
 
 
 @dataclass(frozen=True)
 class DemoSetup:
     settings: Settings
     scripted: ScriptedModel
-    answers_file: Path  # answers the demo's question in a headless run (`--answers` format)
+    answers_file: Path | None  # answers the demo's question in a headless run (`--answers` format)
 
 
 # Keyed by a pattern of the question, as a person would write it for their own project.
@@ -75,28 +83,62 @@ def clear_partial_demo(root: Path) -> None:
             child.unlink()
 
 
-async def prepare_demo(root: Path, *, latency: float = DEFAULT_LATENCY, review: str | None = None) -> DemoSetup:
+async def prepare_demo(root: Path, *, latency: float = DEFAULT_LATENCY, review: str | None = None,
+                       stack: str | None = None, install: Install | None = None) -> DemoSetup:
     """Create the demo project in `root` (new or empty) and load its plan, proposed; or reopen the
-    demo made there before, as it was left (a killed run is then offered to resume)."""
+    demo made there before, as it was left (a killed run is then offered to resume).
+
+    `stack` is "python" (the default) or "web" (web_setup.py: a TypeScript project, whose
+    dependencies `install` puts in place; by default `npm install`). A demo made before keeps its
+    own stack; asking for the other one there is refused."""
     state = demo_folder_state(root)
     if state == "ready":
+        made = demo_stack(root)
+        if stack is not None and stack != made:
+            raise DemoUnavailable(f"{root} holds the {made} demo; choose a new folder for the {stack} demo")
         settings = load_settings(root, offline=True, review=review)
-        return DemoSetup(settings, ScriptedModel(demo_responder, latency=latency), settings.state_dir / "answers.json")
+        kept = settings.state_dir / "answers.json"
+        return DemoSetup(settings, ScriptedModel(_responders()[made], latency=latency),
+                         kept if kept.is_file() else None)
+    stack = stack or "python"
+    if stack == "web":
+        await check_node()  # before anything is written
     if state == "partial":
         clear_partial_demo(root)
     (root / CONFIG_DIR).mkdir(parents=True, exist_ok=True)
     (root / CONFIG_DIR / MARKER).write_text("setting up\n", encoding="utf-8")  # first: a crash is then known
-    create_demo_project(root)
+    (root / CONFIG_DIR / STACK_FILE).write_text(f"{stack}\n", encoding="utf-8")
     config = root / CONFIG_DIR / CONFIG_FILE
-    config.write_text(_config_text(), encoding="utf-8")
-    answers = config.parent / "answers.json"
-    answers.write_text(json.dumps(DEMO_ANSWERS, indent=2) + "\n", encoding="utf-8")
+    answers: Path | None = None  # the web demo's agents ask nothing: no answers file
+    if stack == "web":
+        create_web_project(root)
+        config.write_text(web_config_text(), encoding="utf-8")
+        await (install or npm_install)(root)
+        issues, plan = WEB_ISSUES, WEB_PLAN
+    else:
+        create_demo_project(root)
+        config.write_text(_config_text(), encoding="utf-8")
+        answers = config.parent / "answers.json"
+        answers.write_text(json.dumps(DEMO_ANSWERS, indent=2) + "\n", encoding="utf-8")
+        issues, plan = ISSUES, PLAN
     settings = load_settings(root, offline=True, review=review)
     await Workspace(settings).prepare(init=True)  # a git repository: each task gets its own worktree
     store = await Store.open(settings.db_path, settings.project)
     try:
-        await store.add_plan(ISSUES, PLAN)
+        await store.add_plan(issues, plan)
     finally:
         await asyncio.shield(store.close())  # even when cancelled: an open connection's thread blocks exit
     write_atomically(root / CONFIG_DIR / MARKER, b"ready\n")
-    return DemoSetup(settings, ScriptedModel(demo_responder, latency=latency), answers)
+    return DemoSetup(settings, ScriptedModel(_responders()[stack], latency=latency), answers)
+
+
+def demo_stack(root: Path) -> str:
+    """The stack of the demo made in `root`: "python" (also for demos made before there was a choice) or "web"."""
+    try:
+        return (root / CONFIG_DIR / STACK_FILE).read_text(encoding="utf-8").strip() or "python"
+    except OSError:
+        return "python"
+
+
+def _responders() -> dict[str, Callable[..., Any]]:
+    return {"python": demo_responder, "web": web_responder}

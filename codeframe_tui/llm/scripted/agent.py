@@ -66,6 +66,22 @@ def _last_result(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def last_finish_result(request: ScriptedRequest) -> str:
+    """The answer to the last `finish` call, where a red finish reports its failure: what a script
+    checks before it corrects, at any step of the round (last_result is the latest tool's only)."""
+    finish_ids: set[str] = set()
+    found = ""
+    for message in request.messages:
+        blocks = message["content"] if isinstance(message["content"], list) else []
+        if message["role"] == "assistant":
+            finish_ids |= {b["id"] for b in blocks if b["type"] == "tool_use" and b["name"] == FINISH}
+        for block in blocks:
+            if block["type"] == "tool_result" and block["tool_use_id"] in finish_ids:
+                content = block.get("content")
+                found = content if isinstance(content, str) else ""
+    return found
+
+
 def play(steps: Sequence[Reply], at: int) -> Reply:
     """The step's reply; past the end, the script has nothing more to do than finish."""
     if at < len(steps):
