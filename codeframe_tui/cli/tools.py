@@ -43,10 +43,15 @@ async def tests(args: argparse.Namespace) -> int:
                           on_line=None if args.json else lambda line: print(line, flush=True),
                           sandbox=Sandboxed(choice.executor, confinement(settings, project)))
     if args.json:
-        print(json.dumps(run.as_dict()))
+        # Each step in full here (the events carry their one-line forms).
+        print(json.dumps({**run.as_dict(), "steps": [step.as_dict() for step in run.steps]}))
     else:
         print(f"{run.status}: {run.passed} passed, {run.failed} failed, {run.errors} errors, "
               f"{run.skipped} skipped of {run.total} in {run.duration:.2f}s")
+        for step in run.steps:  # a chained JavaScript test script: each step, and what failed in it
+            print(f"  {step.short}")
+            for problem in step.problems:
+                print(f"    {problem}")
     del lines
     return EXIT_OK if run.status == "passed" else EXIT_NOT_ALL_DONE
 

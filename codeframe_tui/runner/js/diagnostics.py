@@ -18,6 +18,8 @@ _TSC_PRETTY = re.compile(r"^(?P<file>\S.*?):(?P<line>\d+):\d+ - (?P<sev>error|wa
 _STYLISH = re.compile(r"^\s+(?P<line>\d+):\d+\s+(?P<sev>error|warning)\s+(?P<msg>.+?)(?:\s{2,}(?P<rule>[\w@/-]+))?$")
 _COMPACT = re.compile(r"^(?P<file>.+?): line (?P<line>\d+), col \d+, (?P<sev>Error|Warning) - (?P<msg>.+)$")
 _UNIX = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):\d+: (?P<msg>.+?) \[(?P<sev>Error|Warning)/[^\]]+\]$")
+# GNU style, as oxlint's unix format, gcc-like tools and many scripts print it: file:line[:col]: [error: ]message
+_GNU = re.compile(r"^(?P<file>[^\s:][^:\s]*\.\w+):(?P<line>\d+)(?::\d+)?: (?:(?P<sev>error|warning): )?(?P<msg>.+)$")
 _PRETTIER = re.compile(r"^\[(?P<sev>warn|error)\] (?P<file>[^\s:]+?)(?:: (?P<msg>.+))?$")
 _BIOME_HEAD = re.compile(r"^(?P<file>[^\s:]+?)(?::(?P<line>\d+):\d+)? (?P<rule>(?:lint|format|assist|parse)\S*)\s")
 _BIOME_MSG = re.compile(r"^\s+(?P<mark>[×✖!⚠])\s+(?P<msg>.+)$")
@@ -81,6 +83,8 @@ def _problems(lines: list[str]) -> list[Problem]:
         elif (match := _SVELTE_MSG.match(line)) and pending is not None:
             found.append(Problem(pending[0], pending[1], match["msg"], match["sev"] == "Error"))
             pending = None
+        elif match := _GNU.match(line):
+            found.append(Problem(match["file"], int(match["line"]), match["msg"], match["sev"] != "warning"))
         elif line and not line[0].isspace() and not line.startswith(("✖", "×")) and _looks_like_path(line):
             stylish_file = line.strip()  # eslint stylish: the file's path on a line of its own
     return found
