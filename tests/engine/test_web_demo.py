@@ -12,6 +12,7 @@ import pytest
 from isolation import config_home_env
 from js_projects import link_tools
 
+from codeframe_tui.config import load_settings
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.engine.events import TestResult
 from codeframe_tui.engine.session import Engine
@@ -85,3 +86,40 @@ def test_a_failed_npm_install_is_shown_as_it_is(tmp_path):
     done = _demo(tmp_path, f"{bin_dir}:/usr/bin:/bin")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "`npm install` failed in" in done.stderr and "npm error 404 Not Found - GET vitest" in done.stderr
+
+
+async def test_a_task_in_a_workspace_package_runs_that_packages_tests_and_landing_runs_them_all(tmp_path):
+    from js_projects import write, yarn_workspace
+    from support import Recorder, git_init
+
+    from codeframe_tui.domain import AgentType, NewTask
+    from codeframe_tui.llm.scripted import ScriptedModel
+    from codeframe_tui.llm.scripted.agent import create, finish, place, play
+
+    project = yarn_workspace(tmp_path / "tools")
+    write(project, {"packages/core/add.test.js": (  # all green at the start
+        "const test = require('node:test');\nconst assert = require('node:assert');\n"
+        "const { add } = require('./index.js');\ntest('adds', () => assert.strictEqual(add(1, 2), 3));\n"),
+        ".gitignore": "node_modules\n"})
+    git_init(project)
+    test = ("const assert = require('node:assert');\nconst { greet } = require('../index.js');\n"
+            "describe('shout', () => it('greets loudly', () => assert.strictEqual(greet('A'), 'hello A')));\n")
+
+    def agent(request):
+        return play([create("packages/cli/test/shout.test.js", test), finish("a test for greet")],
+                    place(request).step)
+
+    settings = load_settings(project, offline=True, review="auto")
+    recorder = Recorder()
+    engine = await Engine.open(settings, scripted_model_client(settings, ScriptedModel(agent)), recorder)
+    try:
+        await engine.store.add_plan([], [NewTask("1", "Test greet", AgentType.FRONTEND,
+                                                 files=("packages/cli/index.js",))])
+        await engine.approve_all()
+        summary = await engine.run()
+    finally:
+        await engine.close()
+    assert summary.done == 1
+    by_purpose = {e.purpose: e.steps for e in recorder.of(TestResult) if e.task_id == "1"}
+    assert by_purpose["agent"] == ("mocha (packages/cli) 3/3",)  # the task's own package
+    assert by_purpose["merge"] == ("mocha (packages/cli) 3/3", "node (packages/core) 1/1")  # the whole suite
