@@ -14,7 +14,7 @@ import os
 import shlex
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codeframe_tui.domain.results import StepOutcome, TestRun, TestStatus
@@ -81,8 +81,8 @@ async def run_steps(
     )
     if counts is None:
         return run
-    return TestRun(**{**run.__dict__, "total": counts.total, "passed": counts.passed, "failed": counts.failed,
-                      "errors": counts.errors, "skipped": counts.skipped, "failing_tests": counts.failing_tests})
+    return replace(run, total=counts.total, passed=counts.passed, failed=counts.failed, errors=counts.errors,
+                   skipped=counts.skipped, failing_tests=counts.failing_tests)
 
 
 async def _run_step(cmd: TestCommand, step: TestStep, timeout: float, say: Callable[[str], None],
