@@ -103,6 +103,10 @@ class TaskDetailScreen(ModalScreen[None]):
             style = "green" if run.status == "passed" else "red" if run.status in ("failed", "error", "timeout") else ""
             line(f"{label}: {run.status} · {run.passed} passed, {run.failed} failed, {run.errors} errors, "
                  f"{run.skipped} skipped · {run.duration:.2f}s{names}", style)
+            if run.steps:  # a chained JavaScript test script: its steps, and what failed in them
+                line("  " + " · ".join(step.short for step in run.steps), style)
+                for problem in (p for step in run.steps for p in step.problems[:3]):
+                    line(f"    {one_line(problem, 110)}", "red")
         corrections = detail.corrections
         line(f"Correction attempts ({len(corrections)})", "bold")
         for c in corrections:
