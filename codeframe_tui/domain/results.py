@@ -75,6 +75,15 @@ class TestRun:
     failing_tests: tuple[str, ...] = ()
     steps: tuple[StepOutcome, ...] = ()  # a chained script's steps, in order; empty for one command
 
+    def brief(self, names: int = 3) -> str:
+        """The failure in a line: `failed: 1 failed, 0 errors; t::a`, or for a chained script the steps,
+        each failed one with its first problem: `failed: lint ✗ (src/a.ts:3: x unused) · vitest 6/6`."""
+        if self.steps:
+            shown = [f"{s.short} ({s.problems[0]})" if s.problems else s.short for s in self.steps]
+            return f"{self.status}: {' · '.join(shown)}"
+        listed = ", ".join(self.failing_tests[:names]) or "names not reported"
+        return f"{self.status}: {self.failed} failed, {self.errors} errors; {listed}"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": str(self.status),

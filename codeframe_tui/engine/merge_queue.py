@@ -453,5 +453,6 @@ def green(run: TestRun) -> bool:
 
 
 def _brief(run: TestRun) -> str:
-    names = ", ".join(run.failing_tests[:3])
-    return f"{run.status}: {run.failed} failed, {run.errors} errors" + (f"; {names}" if names else "")
+    if run.steps or run.failing_tests:
+        return run.brief(3)
+    return f"{run.status}: {run.failed} failed, {run.errors} errors"

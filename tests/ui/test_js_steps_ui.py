@@ -45,4 +45,16 @@ async def test_the_task_detail_shows_each_step_and_the_lint_steps_problem(tmp_pa
         text = body()
         assert "lint ✗ · node 1/1" in text, text
         assert "src/a.js:2: count is never used" in text
+        # The question it asks says what failed, not "0 failed, 0 errors".
+        assert "its tests still fail (failed: lint ✗ (src/a.js:2: count is never used) · node 1/1)" in text
         await pilot.press("escape", "q")
+
+
+def test_a_failure_in_a_line_names_the_failed_step_and_its_first_problem():
+    from codeframe_tui.domain import StepOutcome, TestRun, TestStatus
+
+    lint = StepOutcome("lint", "lint", "failed", problems=("src/a.js:2: count is never used", "src/b.js:1: x"))
+    run = TestRun(TestStatus.FAILED, total=1, passed=1, steps=(lint, StepOutcome("node", "test", "passed", 1, 1)))
+    assert run.brief() == "failed: lint ✗ (src/a.js:2: count is never used) · node 1/1"
+    plain = TestRun(TestStatus.FAILED, total=2, passed=1, failed=1, failing_tests=("t::a",))
+    assert plain.brief() == "failed: 1 failed, 0 errors; t::a"

@@ -82,8 +82,7 @@ class AskingMixin:
 
     def _stuck_question(self, task: Task, run: TestRun | None, rejected: str) -> str:
         if run is not None:
-            names = ", ".join(run.failing_tests[:5]) or "names not reported"
-            what = f"its tests still fail ({run.status}: {run.failed} failed, {run.errors} errors; {names})"
+            what = f"its tests still fail ({run.brief(5)})"
         else:
             what = f"its changes are still rejected ({rejected})"
         return (
