@@ -178,3 +178,23 @@ def test_a_filtered_run_selects_one_package(tmp_path: Path) -> None:
 def test_a_recursive_run_outside_a_workspace_is_explained(tmp_path: Path) -> None:
     [step] = _steps(tmp_path, {"test": "pnpm -r test"}, pm="pnpm")
     assert step.kind == "other" and "outside a workspace" in step.note
+
+
+@pytest.mark.parametrize(
+    ("script", "packages"),
+    [("turbo run test", ["api", "api", "web"]), ("turbo test --concurrency 2", ["api", "api", "web"]),
+     ("turbo run test --filter=@acme/web", ["web"]), ("nx run-many -t test", ["api", "api", "web"]),
+     ("nx run-many --target=test --projects=@acme/web,@acme/api", ["web", "api", "api"]),
+     ("nx test @acme/web", ["web"]), ("nx run @acme/api:test", ["api", "api"])],
+)
+def test_turbo_and_nx_run_each_packages_task(tmp_path: Path, script: str, packages: list[str]) -> None:
+    root = _monorepo(tmp_path)
+    _project(root, {"test": script}, "monorepo")
+    steps = leaves(script_steps(root, PackageManager("pnpm", None, root, "test"), PNPM_EXEC, find_workspace(root)))
+    assert [s.package.name for s in steps] == packages
+
+
+def test_other_turbo_and_nx_commands_run_as_written(tmp_path: Path) -> None:
+    for script in ("turbo prune web", "nx graph"):
+        [step] = _steps(tmp_path, {"test": script}, pm="pnpm")
+        assert (step.kind, step.children, step.command) == ("other", (), script)

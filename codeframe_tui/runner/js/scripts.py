@@ -5,7 +5,8 @@ failing lint says "lint ✗" instead of "0 passed of 0"; `jest -c a.js && jest -
 steps whose counts add up. References to other scripts (`npm run X`, `pnpm X`, `yarn X`, `bun run X`,
 `run-s`/`run-p`/`npm-run-all` with globs, `concurrently "npm:a" "npm:b"`) are expanded with a guard
 against cycles; recursive runs (`pnpm -r test`, `npm test --workspaces`, `yarn workspaces foreach
-run test`) become one "workspaces" step holding the steps of every package's script.
+run test`, and the task runners' `turbo run test` and `nx run-many -t test`) become one "workspaces"
+step holding the steps of every package's script.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from codeframe_tui.runner.js.commands import (
 )
 from codeframe_tui.runner.js.manager import PackageManager
 from codeframe_tui.runner.js.packagejson import read_package_json, scripts_of
+from codeframe_tui.runner.js.task_runners import task_runner_tasks
 from codeframe_tui.runner.js.workspace import Workspace
 
 _MAX_STEPS = 200  # a script that expands past this is generated or pathological
@@ -159,6 +161,8 @@ class _Expander:
             return self.run_all(package, rest, _RUN_ALL_VALUE_OPTS, "")
         if head == "concurrently":
             return self.run_all(package, rest, _CONCURRENTLY_VALUE_OPTS, script)
+        if head in ("turbo", "nx"):
+            return self.task_runner(head, package, script, text, rest)
         if head not in ("npm", "pnpm", "yarn", "bun"):
             return None
         flags, positional, after = _split_flags(head, rest)
@@ -183,6 +187,14 @@ class _Expander:
         if name in self.scripts_in(package) or head == "npm":
             return self.script(package, name, extra)
         return None  # `pnpm vitest run`, `yarn jest`, `bun run tsc`: a binary, not a script
+
+    def task_runner(
+        self, head: str, package: Path, script: str, text: str, words: tuple[str, ...]
+    ) -> list[Step] | None:
+        tasks = task_runner_tasks(head, words)
+        if tasks is None:
+            return None
+        return [s for task, selector in tasks for s in self.recursive(script, text, package, task, selector, ())]
 
     def run_all(self, package: Path, words: tuple[str, ...], value_opts: set[str], script: str) -> list[Step]:
         """npm-run-all / run-s / run-p names and globs (`test:*`), or concurrently's commands."""
