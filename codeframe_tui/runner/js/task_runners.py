@@ -31,7 +31,7 @@ def task_runner_tasks(head: str, words: tuple[str, ...]) -> list[tuple[str, str 
     if positional[:1] == ["run-many"]:
         named = flags.get("-t") or flags.get("--target") or flags.get("--targets") or ""
         targets = [t for t in named.split(",") if t]
-        chosen = [p for p in (flags.get("-p") or flags.get("--projects") or "").split(",") if p]
+        chosen: list[str | None] = [p for p in (flags.get("-p") or flags.get("--projects") or "").split(",") if p]
         return [(target, name) for target in targets for name in (chosen or [None])] or None
     if len(positional) == 2 and positional[0] == "run" and ":" in positional[1]:  # nx run app:test
         project, _, target = positional[1].rpartition(":")
