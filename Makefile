@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/codeframe-tui demo $(if $(DIR),--dir $(DIR))
+	$(BIN)/codeframe-tui demo $(if $(DIR),--dir $(DIR)) $(if $(STACK),--stack $(STACK))
 
 demo-headless: $(STAMP)
 	$(BIN)/codeframe-tui demo --headless --json $(if $(DIR),--dir $(DIR))

@@ -7,8 +7,11 @@ tests themselves never touch the network. Each project's node_modules is a link 
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,10 +20,20 @@ TOOLS = Path(__file__).parent / "js_tools" / "node_modules"
 NO_NODE = shutil.which("node") is None
 
 
+@functools.cache
+def node_major() -> int:
+    found = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout
+    match = re.match(r"v(\d+)", found.strip())
+    return int(match.group(1)) if match else 0
+
+
 def tools() -> Path:
-    """The installed tools; skips without node, and fails (not skips) when they are not installed."""
+    """The installed tools; skips without node (or one too old for vitest 4, which needs 20), and
+    fails (not skips) when they are not installed."""
     if NO_NODE:
         pytest.skip("node is not installed (the JavaScript project tests need it; .ci/run installs it)")
+    if node_major() < 20:
+        pytest.skip(f"node {node_major()} is too old: vitest 4 needs Node.js 20 or later")
     if not (TOOLS / ".bin" / "vitest").exists():
         pytest.fail(f"the JavaScript test tools are not installed in {TOOLS}: run `make js-tools`")
     return TOOLS
