@@ -163,8 +163,9 @@ def check(demo: Path, home: Path, old_processes: list[int]) -> list[str]:
         folder = demo / ".codeframe" / leftover
         if folder.is_dir() and any(folder.iterdir()):
             problems.append(f".codeframe/{leftover} not empty: {sorted(p.name for p in folder.iterdir())}")
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=demo,
-                           capture_output=True, text=True, timeout=120, env=_env(home))
+    plain = ["-p", "no:cacheprovider", "--disable-plugin-autoload"]  # the demo's tests need no plugin
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", *plain],
+                           cwd=demo, capture_output=True, text=True, timeout=120, env=_env(home))
     if tests.returncode != 0:
         problems.append(f"the project's own tests fail after resume: {tests.stdout.strip()[-300:]}")
     survivors = [p for p in old_processes if _alive(p)] + processes_under(demo)

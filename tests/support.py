@@ -15,7 +15,9 @@ from codeframe_tui.llm.offline import scripted_model_client
 from codeframe_tui.llm.scripted import ScriptedModel
 from codeframe_tui.llm.scripted.agent import change_set_agent
 
-PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
+# The projects' own tests need no plugin: the ones this venv holds for the suite itself (textual
+# snapshots, hypothesis...) made each inner run a second slower, and a run of the engine makes many.
+PYTEST = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--disable-plugin-autoload"]
 
 
 def alive_with(marker: str) -> list[int]:

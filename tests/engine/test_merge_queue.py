@@ -6,7 +6,9 @@ still works task by task."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
+from contextvars import ContextVar
 from pathlib import Path
 
 from support import change_set_agent, make_project, module_answer, open_engine, task_key_of, tasks
@@ -14,6 +16,7 @@ from support import change_set_agent, make_project, module_answer, open_engine, 
 from codeframe_tui.domain import TaskStatus
 from codeframe_tui.engine.events import LandingBatchFinished, LandingBatchStarted, TaskStatusChanged, TestStarted
 from codeframe_tui.engine.merge_queue import queue_of
+from codeframe_tui.engine.workers.base import WorkerAgent
 
 # A test that passes in the task's own worktree (its module is the only one) and fails once another
 # task's module is there too: green alone, red in a batch.
@@ -338,5 +341,53 @@ async def test_a_task_is_done_as_soon_as_its_batch_lands_not_when_the_queue_empt
             elif isinstance(e, TaskStatusChanged) and e.status == "done":
                 at[e.task_id] = i
         assert at[("1", "2")] < at["1"] < at[("3", "4")] and at["2"] < at[("3", "4")]
+    finally:
+        await engine.close()
+
+
+async def test_a_dependency_that_lands_while_its_dependent_opens_its_worktree_is_in_that_worktree(tmp_path,
+                                                                                                   monkeypatch):
+    """2 depends on 1, which waits to land when 2 starts. 1 finishes landing (the base moves over
+    it, its branch is deleted) right after 2 reads which of its dependencies are still landing:
+    2's worktree is made after that read, from the base that now holds 1's work, so 1's file is
+    there. Made before the read, it came from the base without 1, and 1's branch was gone by the
+    time 2 would merge it in: 2 ran without 1's file."""
+    project = make_project(tmp_path / "p")
+    engine, _, _ = await open_engine(project, responder(), tasks(("1", "backend"), ("2", "backend", ("1",))),
+                                     review="review")
+    opening: ContextVar[str] = ContextVar("opening", default="")
+    read, seen = asyncio.Event(), []
+    real_open_root, real_get_task = WorkerAgent._open_root, engine.store.get_task
+
+    async def open_root(worker, task):
+        opening.set(task.key)  # in the worker's own task: the store's other readers do not see it
+        return await real_open_root(worker, task)
+
+    async def get_task(key):
+        task = await real_get_task(key)
+        if opening.get() == "2" and key == "1" and not read.is_set():
+            seen.append(task.status)  # read as still landing...
+            read.set()  # ...and the queue is let go: 1 lands before the read returns
+            await eventually(lambda: _is(engine, "1", TaskStatus.DONE))
+        return task
+
+    monkeypatch.setattr(WorkerAgent, "_open_root", open_root)
+    monkeypatch.setattr(engine.store, "get_task", get_task)
+    try:
+        await engine.run()
+        assert await status_of(engine, "1") == TaskStatus.REVIEW and await status_of(engine, "2") == TaskStatus.APPROVED
+        async with engine.ctx.landing:  # 1 waits in the queue, `landing`, while 2 starts
+            accepted = asyncio.ensure_future(engine.accept_review("1"))
+            await eventually(lambda: _is(engine, "1", TaskStatus.LANDING))
+            run = asyncio.ensure_future(engine.run())
+            await asyncio.wait_for(read.wait(), 60)
+        await accepted
+        await run
+        assert seen == [TaskStatus.LANDING]
+        assert await status_of(engine, "1") == TaskStatus.DONE and await status_of(engine, "2") == TaskStatus.REVIEW
+        assert "codeframe/1" not in git(project, "branch", "--list", "codeframe/1")  # gone, as the race had it
+        root = engine.ctx.workspace.path_for("2")
+        assert (root / "pkg" / "m_1.py").is_file(), f"not in 2's worktree: {sorted(os.listdir(root / 'pkg'))}"
+        assert (root / "pkg" / "m_1.py").read_text() == "VALUE = 1\n" and (root / "tests" / "test_m_1.py").is_file()
     finally:
         await engine.close()

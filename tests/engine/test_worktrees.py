@@ -133,8 +133,9 @@ async def test_the_tools_own_rerun_catches_a_false_success(tmp_path):
     py = sys.executable
     project = make_project(tmp_path / "p")
     config = project / ".codeframe" / "config.toml"
-    config.write_text(f'[tests]\nbackend = ["{py}", "-m", "pytest", "-v", "tests/test_m_1.py"]\n'
-                      f'test = ["{py}", "-m", "pytest", "-v"]\n')
+    plain = '"--disable-plugin-autoload"'  # the project's tests need none of this venv's plugins
+    config.write_text(f'[tests]\nbackend = ["{py}", "-m", "pytest", {plain}, "-v", "tests/test_m_1.py"]\n'
+                      f'test = ["{py}", "-m", "pytest", {plain}, "-v"]\n')
 
     @change_set_agent
     def responder(request):

@@ -34,7 +34,7 @@ OUTPUT = [
     b"XXXXXXXX\rOUT-E cr\x08\x08\x07 \xff\xfe",
 ]
 PRINTER = """import subprocess, sys
-code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--disable-plugin-autoload"])
 sys.stdout.flush()
 for line in OUTPUT:
     sys.stdout.buffer.write(line + b"\\n")

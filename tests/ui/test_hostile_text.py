@@ -273,7 +273,7 @@ async def test_questions_in_toasts_the_bell_the_inbox_the_answer_editor_and_the_
 # The project's test command: pytest, then every hostile text as raw bytes (a lone surrogate becomes
 # invalid UTF-8, as a tool's broken output is), a line ending in \r\n, and a last line with no newline.
 PRINTER = """import subprocess, sys
-code = subprocess.call([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"])
+code = subprocess.call([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--disable-plugin-autoload"])
 out = sys.stdout.buffer
 for line in LINES:
     out.write(b"OUT " + line + b"\\n")
@@ -488,7 +488,8 @@ async def test_a_planted_key_is_never_on_screen(tmp_path, monkeypatch):
     leak = tmp_path / "leak.py"
     leak.write_text("import os, subprocess, sys\nprint('env key:', os.environ.get('ANTHROPIC_API_KEY'))\n"
                     f"print('file key:', open({str(tmp_path / 'key.txt')!r}).read())\n"
-                    "sys.exit(subprocess.call([sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider']))\n")
+                    "sys.exit(subprocess.call([sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', "
+                    "'--disable-plugin-autoload']))\n")
     project = make_project(tmp_path / "p", test_command=[sys.executable, str(leak)])
 
     def responder(request):
