@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,11 +62,27 @@ def confinement(settings: Settings, root: Path) -> Confinement:
     """What a command working in `root` (a worktree, or the project in place) may touch: write there,
     read the project; the config's [sandbox] widens that, and bounds it."""
     project = settings.project
+    in_place = (project / ".venv", project / "node_modules") if root == project else ()
     return Confinement(
         writable=(root,), readable=(project,) if root != project else (),
-        read_only=(project / ".venv", project / "node_modules") if root == project else (),
+        read_only=(*in_place, *_linked_installations(project)),
         home_read=tuple(Path(p) for p in settings.sandbox_read),
         home_write=tuple(Path(p) for p in settings.sandbox_write),
         network=settings.sandbox_network, env=dict(settings.sandbox_env),
         limits=Limits(settings.sandbox_processes, settings.sandbox_file_size_mb, settings.sandbox_memory_mb),
     )
+
+
+def _linked_installations(project: Path) -> tuple[Path, ...]:
+    """Where the project's .venv or node_modules really are when they are links out of the project
+    (to another disk, a shared install, a folder under /tmp or the home, which the sandbox hides):
+    shown again, read-only, or nothing in them could run."""
+    out: list[Path] = []
+    for folder in (project, project / "frontend", project / "web"):
+        for name in (".venv", "venv", "node_modules"):
+            link = folder / name
+            if link.is_symlink():
+                target = Path(os.path.realpath(link))
+                if target.is_dir() and not target.is_relative_to(project.resolve()) and target not in out:
+                    out.append(target)
+    return tuple(out)

@@ -202,3 +202,25 @@ async def test_in_place_the_project_is_writable_but_its_venv_and_node_modules_ar
     assert result.output_tail.count("Read-only file system") == 2, result.output_tail
     assert not (project / ".venv" / "new").exists() and not (project / "node_modules" / "new").exists()
 
+
+
+async def test_node_modules_linked_to_a_folder_the_sandbox_hides_stays_usable_from_a_worktree(bwrap, place, tmp_path):
+    """A project's node_modules may be a link out of the project (a shared install; under /tmp here,
+    which the sandbox makes private): a worktree's tools, reached through its own link to the
+    project's, must still run."""
+    from codeframe_tui.config import load_settings
+    from codeframe_tui.config.sandbox import confinement
+
+    home, project, work, _ = place
+    shared = tmp_path / "shared-install" / "node_modules"
+    (shared / ".bin").mkdir(parents=True)
+    (shared / ".bin" / "lint-tool").write_text("#!/bin/sh\necho linted-from-the-shared-install\n")
+    (shared / ".bin" / "lint-tool").chmod(0o755)
+    assert str(shared).startswith("/tmp/")
+    (project / "node_modules").symlink_to(shared, target_is_directory=True)
+    (work / "node_modules").symlink_to(project / "node_modules", target_is_directory=True)
+    boxed = Sandboxed(BwrapExecutor(home=home), confinement(load_settings(project), work))
+    path = f"{work / 'node_modules' / '.bin'}:/usr/bin:/bin"
+    result = await run_command(["sh", "-c", "lint-tool"], work, timeout=30, env={"HOME": str(home), "PATH": path},
+                               sandbox=boxed)
+    assert "linted-from-the-shared-install" in result.output_tail, result.output_tail
