@@ -150,5 +150,6 @@ async def test_a_double_press_answers_only_the_highlighted_question(tmp_path):
         assert app.screen.highlighted().task_key == order[1]  # the neighbour, not the top of the list
         await pilot.pause(0.6)
         await pilot.press("y")  # now it answers the highlighted one
-        await wait_for(pilot, lambda: [i.task_key for i in app.inbox_items] == ["1"])
+        # The first to arrive is left, whichever task that was (it failed under load when it was not 1).
+        await wait_for(pilot, lambda: [i.task_key for i in app.inbox_items] == order[:1])
         await pilot.press("ctrl+c")
