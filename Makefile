@@ -22,7 +22,7 @@ demo-headless: $(STAMP)
 
 # One pytest worker per core: most tests wait on git, pytest or a terminal in a subprocess, so two
 # workers on 2 cores took 11 to 16 minutes (2,094 tests at the end of issue M) where one took 15 and
-# more. Four on 2 cores were hardly faster (14:19 against 16:04) and lost two workers to the crash
+# more; 9 to 12 after issue N (inner pytest runs without plugins). Four on 2 cores were hardly faster (14:19 against 16:04) and lost two workers to the crash
 # and terminal tests. Tests marked `serial` time a person's key presses against the screen, and run
 # alone afterwards. (Exit 5 is "no test selected".) WORKERS=n sets the number.
 # Lint and the type check go first: they take seconds and fail fast, before the minutes of tests.
